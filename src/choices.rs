@@ -1,0 +1,328 @@
+//! Choices: the user's answers (from flags, the wizard or `mlcontain.yaml`).
+//! Every field is optional; the planner fills the gaps with defaults.
+
+use crate::facts::PackageManager;
+use crate::version::Version;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Training,
+    Inference,
+    Dev,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 3] = [Stage::Training, Stage::Inference, Stage::Dev];
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Stage::Training => "training",
+            Stage::Inference => "inference",
+            Stage::Dev => "dev",
+        }
+    }
+}
+
+impl FromStr for Stage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "training" | "train" => Ok(Stage::Training),
+            "inference" | "serve" | "serving" => Ok(Stage::Inference),
+            "dev" | "development" => Ok(Stage::Dev),
+            other => Err(format!(
+                "unknown stage `{other}` (valid: training, inference, dev)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// CPU-only, or a CUDA toolkit version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Accel {
+    Cpu,
+    Cuda(Version),
+}
+
+impl Accel {
+    pub fn is_cuda(&self) -> bool {
+        matches!(self, Accel::Cuda(_))
+    }
+}
+
+impl FromStr for Accel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        if t == "cpu" || t == "none" {
+            return Ok(Accel::Cpu);
+        }
+        let t = t.strip_prefix("cuda").unwrap_or(&t).trim_start_matches(['-', ' ']);
+        // Accept `cu124` as well as `12.4`.
+        if let Some(d) = t.strip_prefix("cu") {
+            if d.len() >= 3 && d.chars().all(|c| c.is_ascii_digit()) {
+                let (maj, min) = d.split_at(d.len() - 1);
+                return Ok(Accel::Cuda(Version::new(&[
+                    maj.parse().unwrap_or(0),
+                    min.parse().unwrap_or(0),
+                ])));
+            }
+        }
+        t.parse::<Version>()
+            .map(Accel::Cuda)
+            .map_err(|_| format!("`{s}` is neither `cpu` nor a CUDA version like 12.4"))
+    }
+}
+
+impl fmt::Display for Accel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Accel::Cpu => f.write_str("cpu"),
+            Accel::Cuda(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl Serialize for Accel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+impl<'de> Deserialize<'de> for Accel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_yaml::Value::deserialize(d)?;
+        let text = match v {
+            serde_yaml::Value::String(s) => s,
+            serde_yaml::Value::Number(n) => n.to_string(),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "expected `cpu` or a CUDA version like \"12.4\", found {other:?}"
+                )))
+            }
+        };
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which GPUs the compose services reserve.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum GpuSelection {
+    /// `all` or a count.
+    Count(GpuCount),
+    /// Device ids (`["0", "1"]` or UUIDs).
+    Ids(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GpuCount {
+    All,
+    N(u32),
+}
+
+impl Serialize for GpuCount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            GpuCount::All => s.serialize_str("all"),
+            GpuCount::N(n) => s.serialize_u32(*n),
+        }
+    }
+}
+impl<'de> Deserialize<'de> for GpuCount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_yaml::Value::deserialize(d)?;
+        match v {
+            serde_yaml::Value::String(s) if s == "all" => Ok(GpuCount::All),
+            serde_yaml::Value::Number(n) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .map(GpuCount::N)
+                .ok_or_else(|| serde::de::Error::custom("gpus: expected `all` or a positive count")),
+            _ => Err(serde::de::Error::custom(
+                "gpus: expected `all`, a positive count, or a list of device ids",
+            )),
+        }
+    }
+}
+
+impl FromStr for GpuSelection {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if t == "all" {
+            return Ok(GpuSelection::Count(GpuCount::All));
+        }
+        if let Ok(n) = t.parse::<u32>() {
+            if n == 0 {
+                return Err("gpus: a count must be at least 1 (use --cuda cpu for none)".into());
+            }
+            return Ok(GpuSelection::Count(GpuCount::N(n)));
+        }
+        let ids: Vec<String> = t
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if ids.is_empty() {
+            return Err(format!("gpus: `{s}` is not `all`, a count or device ids"));
+        }
+        Ok(GpuSelection::Ids(ids))
+    }
+}
+
+/// The answers. `None` means "use the planner's default".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Choices {
+    pub framework: Option<String>,
+    pub framework_version: Option<Version>,
+    pub cuda: Option<Accel>,
+    pub python: Option<Version>,
+    pub package_manager: Option<PackageManager>,
+    pub stages: Option<Vec<Stage>>,
+    /// Replaces the runtime base image (a private registry or mirror).
+    pub base_image: Option<String>,
+    /// Prefix for every image reference (`registry.example.com/mirror/`).
+    pub registry: Option<String>,
+    pub port: Option<u16>,
+    pub uid: Option<u32>,
+    pub gpus: Option<GpuSelection>,
+    /// Emit `# syntax=docker/dockerfile:1` (needs the registry at build time).
+    pub syntax: Option<bool>,
+    /// Accept combinations the host cannot run (the plan carries warnings instead).
+    pub allow_incompatible: bool,
+}
+
+/// `mlcontain.yaml`: the answers saved in the repository.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedConfig {
+    pub framework: String,
+    pub framework_version: Option<Version>,
+    pub cuda: Accel,
+    pub python: Version,
+    pub package_manager: PackageManager,
+    pub stages: Vec<Stage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<GpuSelection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syntax: Option<bool>,
+    /// The catalog date the files were generated with.
+    pub catalog: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+}
+
+impl SavedConfig {
+    /// Parse `mlcontain.yaml` text; errors name the file and line.
+    pub fn parse(text: &str, path: &str) -> Result<SavedConfig, ConfigError> {
+        serde_yaml::from_str(text).map_err(|e| ConfigError {
+            path: path.to_string(),
+            message: match e.location() {
+                Some(loc) => format!("line {}: {}", loc.line(), e),
+                None => e.to_string(),
+            },
+        })
+    }
+
+    pub fn to_yaml(&self) -> String {
+        let body = serde_yaml::to_string(self).expect("config serialises");
+        format!(
+            "# mlcontain answers for this repository. `mlcontain init --yes` regenerates\n\
+             # the container files from it; `mlcontain init --check` verifies them in CI.\n{body}"
+        )
+    }
+
+    /// The saved answers as choices (explicit where saved).
+    pub fn to_choices(&self) -> Choices {
+        Choices {
+            framework: Some(self.framework.clone()),
+            framework_version: self.framework_version.clone(),
+            cuda: Some(self.cuda.clone()),
+            python: Some(self.python.clone()),
+            package_manager: Some(self.package_manager),
+            stages: Some(self.stages.clone()),
+            base_image: self.base_image.clone(),
+            registry: self.registry.clone(),
+            port: self.port,
+            uid: self.uid,
+            gpus: self.gpus.clone(),
+            syntax: self.syntax,
+            allow_incompatible: false,
+        }
+    }
+}
+
+impl Choices {
+    /// Fill every field unset in `self` from `base` (flags override the saved file).
+    pub fn or(self, base: Choices) -> Choices {
+        Choices {
+            framework: self.framework.or(base.framework),
+            framework_version: self.framework_version.or(base.framework_version),
+            cuda: self.cuda.or(base.cuda),
+            python: self.python.or(base.python),
+            package_manager: self.package_manager.or(base.package_manager),
+            stages: self.stages.or(base.stages),
+            base_image: self.base_image.or(base.base_image),
+            registry: self.registry.or(base.registry),
+            port: self.port.or(base.port),
+            uid: self.uid.or(base.uid),
+            gpus: self.gpus.or(base.gpus),
+            syntax: self.syntax.or(base.syntax),
+            allow_incompatible: self.allow_incompatible || base.allow_incompatible,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accel_parses_common_spellings() {
+        assert_eq!("cpu".parse::<Accel>().unwrap(), Accel::Cpu);
+        assert_eq!(
+            "12.4".parse::<Accel>().unwrap(),
+            Accel::Cuda("12.4".parse().unwrap())
+        );
+        assert_eq!(
+            "cu124".parse::<Accel>().unwrap(),
+            Accel::Cuda("12.4".parse().unwrap())
+        );
+        assert_eq!(
+            "cu130".parse::<Accel>().unwrap(),
+            Accel::Cuda("13.0".parse().unwrap())
+        );
+        assert!("gpu".parse::<Accel>().is_err());
+    }
+
+    #[test]
+    fn config_errors_name_the_line() {
+        let err = SavedConfig::parse("framework: pytorch\ncuda: [1\n", "mlcontain.yaml").unwrap_err();
+        assert!(err.to_string().starts_with("mlcontain.yaml: line "), "{err}");
+        let err = SavedConfig::parse("framework: pytorch\nbogus: 1\n", "mlcontain.yaml").unwrap_err();
+        assert!(err.to_string().contains("bogus"), "{err}");
+    }
+}

@@ -1,0 +1,11 @@
+//! mlcontain: GPU-ready container setups for machine-learning repositories.
+//!
+//! The core is pure: detection produces [`facts::Facts`], the user's answers
+//! are [`choices::Choices`], [`plan::plan`] turns both into a typed
+//! [`plan::Plan`], and [`render::render`] turns a plan into file texts.
+
+pub mod catalog;
+pub mod choices;
+pub mod detect;
+pub mod facts;
+pub mod version;
