@@ -33,7 +33,13 @@ tarball="$cache_dir/bookworm-python-$RECIPE.tar"
 
 docker info >/dev/null 2>&1 || die "docker engine not reachable (run scripts/docker-env.sh as root)"
 
-image_recipe() { docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null || true; }
+# The recipe label of an image this script imported (single layer), else "".
+# Images built FROM ours inherit the label but have more layers.
+image_recipe() {
+    docker image inspect \
+        --format "{{ len .RootFS.Layers }} {{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null |
+        sed -n 's/^1 //p' || true
+}
 
 build_tarball() {
     [[ $(id -u) -eq 0 ]] || die "building the rootfs needs root (debootstrap)"

@@ -244,13 +244,7 @@ impl Build {
         {
             return KernelFit::Sass(s);
         }
-        if let Some(p) = self
-            .ptx
-            .iter()
-            .filter(|p| gpu.runs_ptx(**p))
-            .max()
-            .copied()
-        {
+        if let Some(p) = self.ptx.iter().filter(|p| gpu.runs_ptx(**p)).max().copied() {
             return KernelFit::Ptx(p);
         }
         KernelFit::None

@@ -66,7 +66,10 @@ impl FromStr for Accel {
         if t == "cpu" || t == "none" {
             return Ok(Accel::Cpu);
         }
-        let t = t.strip_prefix("cuda").unwrap_or(&t).trim_start_matches(['-', ' ']);
+        let t = t
+            .strip_prefix("cuda")
+            .unwrap_or(&t)
+            .trim_start_matches(['-', ' ']);
         // Accept `cu124` as well as `12.4`.
         if let Some(d) = t.strip_prefix("cu") {
             if d.len() >= 3 && d.chars().all(|c| c.is_ascii_digit()) {
@@ -147,7 +150,9 @@ impl<'de> Deserialize<'de> for GpuCount {
                 .and_then(|n| u32::try_from(n).ok())
                 .filter(|n| *n > 0)
                 .map(GpuCount::N)
-                .ok_or_else(|| serde::de::Error::custom("gpus: expected `all` or a positive count")),
+                .ok_or_else(|| {
+                    serde::de::Error::custom("gpus: expected `all` or a positive count")
+                }),
             _ => Err(serde::de::Error::custom(
                 "gpus: expected `all`, a positive count, or a list of device ids",
             )),
@@ -320,9 +325,14 @@ mod tests {
 
     #[test]
     fn config_errors_name_the_line() {
-        let err = SavedConfig::parse("framework: pytorch\ncuda: [1\n", "mlcontain.yaml").unwrap_err();
-        assert!(err.to_string().starts_with("mlcontain.yaml: line "), "{err}");
-        let err = SavedConfig::parse("framework: pytorch\nbogus: 1\n", "mlcontain.yaml").unwrap_err();
+        let err =
+            SavedConfig::parse("framework: pytorch\ncuda: [1\n", "mlcontain.yaml").unwrap_err();
+        assert!(
+            err.to_string().starts_with("mlcontain.yaml: line "),
+            "{err}"
+        );
+        let err =
+            SavedConfig::parse("framework: pytorch\nbogus: 1\n", "mlcontain.yaml").unwrap_err();
         assert!(err.to_string().contains("bogus"), "{err}");
     }
 }

@@ -6,6 +6,11 @@
 
 pub mod catalog;
 pub mod choices;
+pub mod cli;
+pub mod commands;
 pub mod detect;
 pub mod facts;
+pub mod plan;
+pub mod render;
 pub mod version;
+pub mod write;

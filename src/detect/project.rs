@@ -1,1 +1,1751 @@
-//! (being written)
+//! Project scan: what the repository in the target directory already has.
+//!
+//! [`scan`] reads a handful of well-known files (requirements*.txt,
+//! pyproject.toml, environment.yml, Pipfile, entry points, ...). It never
+//! walks a tree without bounds and never fails on a malformed file: problems
+//! become entries in [`ProjectScan::warnings`] naming the file and line.
+//!
+//! The parsing helpers ([`parse_requirements`], [`parse_requirement`],
+//! [`parse_pyproject`], [`parse_environment_yml`], ...) are pure functions
+//! over text so they can be tested without a file system.
+
+use crate::facts::{EntryPoints, ExistingFiles, ModelFile, Pin, ProjectScan, PyProject, WebApp};
+use crate::version::Version;
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Distribution names whose pins the scan records (normalised).
+pub const FRAMEWORK_PACKAGES: &[&str] = &[
+    "torch",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tf-nightly",
+    "jax",
+    "jaxlib",
+    "scikit-learn",
+    "xgboost",
+    "xgboost-cpu",
+    "lightgbm",
+];
+
+/// Module names looked for in entry point imports, as reported in
+/// [`EntryPoints::imports`].
+pub const FRAMEWORK_IMPORTS: &[&str] = &[
+    "jax",
+    "lightgbm",
+    "sklearn",
+    "tensorflow",
+    "torch",
+    "xgboost",
+];
+
+/// Training entry point candidates, in order of preference.
+pub const TRAINING_CANDIDATES: &[&str] = &["train.py", "training/train.py", "src/train.py"];
+/// Inference entry point candidates, in order of preference.
+pub const INFERENCE_CANDIDATES: &[&str] = &[
+    "serve.py",
+    "app.py",
+    "main.py",
+    "predict.py",
+    "inference/serve.py",
+    "src/serve.py",
+    "src/app.py",
+];
+/// Compose file names, in the order Docker Compose itself prefers them.
+pub const COMPOSE_NAMES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+/// Files scaffolding must never replace, reported in [`ExistingFiles::files`].
+pub const SCAFFOLDABLE_FILES: &[&str] = &[
+    "environment.yaml",
+    "environment.yml",
+    "pyproject.toml",
+    "requirements.txt",
+    "serve.py",
+    "train.py",
+];
+/// Top-level folders that belong in `.dockerignore`.
+pub const LARGE_DIRS: &[&str] = &[
+    ".cache",
+    "checkpoints",
+    "data",
+    "datasets",
+    "lightning_logs",
+    "logs",
+    "mlruns",
+    "outputs",
+    "runs",
+    "wandb",
+];
+/// Model weight file extensions.
+pub const MODEL_EXTENSIONS: &[&str] = &[
+    "ckpt",
+    "gguf",
+    "h5",
+    "joblib",
+    "keras",
+    "onnx",
+    "pkl",
+    "pt",
+    "pth",
+    "safetensors",
+];
+
+/// Entry point sources are read up to this many bytes.
+const SOURCE_CAP: u64 = 256 * 1024;
+/// Manifests (requirements, pyproject, ...) are read up to this many bytes.
+const MANIFEST_CAP: u64 = 4 * 1024 * 1024;
+/// The model file walk goes at most this deep below the root.
+const MODEL_WALK_DEPTH: usize = 3;
+/// The model file walk looks at no more than this many directory entries.
+const MODEL_WALK_ENTRIES: usize = 5000;
+/// At most this many model files are reported.
+const MODEL_FILES_MAX: usize = 200;
+/// Folders the model walk never enters (besides hidden ones).
+const WALK_SKIP: &[&str] = &[
+    "__pycache__",
+    "data",
+    "datasets",
+    "env",
+    "mlruns",
+    "node_modules",
+    "site-packages",
+    "venv",
+    "wandb",
+];
+
+/// The project directory itself could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{0}: no such directory")]
+    NotFound(PathBuf),
+    #[error("{0}: not a directory")]
+    NotADirectory(PathBuf),
+    #[error("{path}: cannot read directory: {source}")]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Scans the project in `dir`. Fails only when `dir` itself is missing or
+/// unreadable; everything else ends up in the scan's `warnings`.
+pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
+    let meta = match fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ScanError::NotFound(dir.to_path_buf()))
+        }
+        Err(e) => {
+            return Err(ScanError::Unreadable {
+                path: dir.to_path_buf(),
+                source: e,
+            })
+        }
+    };
+    if !meta.is_dir() {
+        return Err(ScanError::NotADirectory(dir.to_path_buf()));
+    }
+    // One listing of the top level answers most questions.
+    let top = list_dir(dir).map_err(|e| ScanError::Unreadable {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+
+    let mut s = ProjectScan::default();
+    let mut python_version_file: Option<String> = None;
+
+    // --- requirements ---------------------------------------------------
+    s.requirements = requirement_files(dir, &top);
+    let mut visited = BTreeSet::new();
+    for rel in s.requirements.clone() {
+        collect_requirements(dir, &rel, &mut visited, &mut s, 0);
+    }
+
+    // --- pyproject.toml -------------------------------------------------
+    if top.is_file("pyproject.toml") {
+        if let Some(text) = read_text(dir, "pyproject.toml", MANIFEST_CAP, &mut s.warnings) {
+            let parsed = parse_pyproject(&text, "pyproject.toml");
+            s.warnings.extend(parsed.warnings);
+            s.pins.extend(parsed.pins);
+            push_unique(&mut s.index_urls, parsed.index_urls);
+            s.pyproject = Some(parsed.pyproject);
+        } else {
+            s.pyproject = Some(PyProject {
+                path: "pyproject.toml".into(),
+                ..Default::default()
+            });
+        }
+    }
+    s.uv_lock = top.is_file("uv.lock");
+    s.poetry_lock = top.is_file("poetry.lock");
+
+    // --- environment.yml ------------------------------------------------
+    let mut env_python = None;
+    for name in ["environment.yml", "environment.yaml"] {
+        if top.is_file(name) {
+            s.environment_yml = Some(name.to_string());
+            if let Some(text) = read_text(dir, name, MANIFEST_CAP, &mut s.warnings) {
+                let parsed = parse_environment_yml(&text, name);
+                s.warnings.extend(parsed.warnings);
+                s.pins.extend(parsed.pins);
+                push_unique(&mut s.index_urls, parsed.index_urls);
+                env_python = parsed.python;
+            }
+            break;
+        }
+    }
+
+    // --- Pipfile, setup.py, .python-version -------------------------------
+    let mut pipfile_python = None;
+    if top.is_file("Pipfile") {
+        s.pipfile = true;
+        if let Some(text) = read_text(dir, "Pipfile", MANIFEST_CAP, &mut s.warnings) {
+            let parsed = parse_pipfile(&text, "Pipfile");
+            s.warnings.extend(parsed.warnings);
+            s.pins.extend(parsed.pins);
+            push_unique(&mut s.index_urls, parsed.index_urls);
+            pipfile_python = parsed.python;
+        }
+    }
+    s.setup_py = top.is_file("setup.py");
+    if top.is_file(".python-version") {
+        if let Some(text) = read_text(dir, ".python-version", 4096, &mut s.warnings) {
+            python_version_file = parse_python_version_file(&text);
+            if python_version_file.is_none() {
+                s.warnings.push(format!(
+                    ".python-version:1: `{}` is not a Python version",
+                    text.lines().next().unwrap_or("").trim()
+                ));
+            }
+        }
+    }
+    s.python_hint = python_version_file
+        .or_else(|| {
+            s.pyproject
+                .as_ref()
+                .and_then(|p| p.requires_python.as_deref())
+                .and_then(python_from_constraint)
+        })
+        .or(env_python)
+        .or(pipfile_python);
+
+    // --- entry points -----------------------------------------------------
+    s.entry_points = entry_points(dir, &mut s.warnings);
+
+    // --- existing files, large dirs, model files ------------------------
+    s.existing = ExistingFiles {
+        dockerfile: top.is_file("Dockerfile"),
+        compose: COMPOSE_NAMES
+            .iter()
+            .find(|n| top.is_file(n))
+            .map(|n| n.to_string()),
+        dockerignore: top.is_file(".dockerignore"),
+        mlcontain_yaml: top.is_file("mlcontain.yaml"),
+        files: SCAFFOLDABLE_FILES
+            .iter()
+            .filter(|n| top.is_file(n))
+            .map(|n| n.to_string())
+            .collect(),
+    };
+    s.large_dirs = LARGE_DIRS
+        .iter()
+        .filter(|n| top.is_dir(n))
+        .map(|n| format!("{n}/"))
+        .collect();
+    s.large_dirs.sort();
+    s.model_files = model_files(dir, &mut s.warnings);
+    Ok(s)
+}
+
+// ---------------------------------------------------------------------------
+// Directory listing helpers
+
+struct Listing {
+    files: BTreeSet<String>,
+    dirs: BTreeSet<String>,
+}
+
+impl Listing {
+    fn is_file(&self, name: &str) -> bool {
+        self.files.contains(name)
+    }
+    fn is_dir(&self, name: &str) -> bool {
+        self.dirs.contains(name)
+    }
+}
+
+/// Lists a directory (following symlinks for the file/dir decision).
+fn list_dir(dir: &Path) -> std::io::Result<Listing> {
+    let mut files = BTreeSet::new();
+    let mut dirs = BTreeSet::new();
+    for entry in fs::read_dir(dir)? {
+        let Ok(entry) = entry else { continue };
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let Ok(mut ft) = entry.file_type() else {
+            continue;
+        };
+        if ft.is_symlink() {
+            match fs::metadata(entry.path()) {
+                Ok(m) => ft = m.file_type(),
+                Err(_) => continue,
+            }
+        }
+        if ft.is_dir() {
+            dirs.insert(name);
+        } else if ft.is_file() {
+            files.insert(name);
+        }
+    }
+    Ok(Listing { files, dirs })
+}
+
+/// `requirements.txt` first, then other top-level `requirements*.txt`
+/// sorted, then `requirements/*.txt` sorted.
+fn requirement_files(dir: &Path, top: &Listing) -> Vec<String> {
+    let mut out = Vec::new();
+    if top.is_file("requirements.txt") {
+        out.push("requirements.txt".to_string());
+    }
+    for f in &top.files {
+        if f != "requirements.txt" && f.starts_with("requirements") && f.ends_with(".txt") {
+            out.push(f.clone());
+        }
+    }
+    if top.is_dir("requirements") {
+        if let Ok(sub) = list_dir(&dir.join("requirements")) {
+            for f in &sub.files {
+                if f.ends_with(".txt") {
+                    out.push(format!("requirements/{f}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads at most `cap` bytes of a file as (lossy) UTF-8. A read error
+/// becomes a warning.
+fn read_text(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<String>) -> Option<String> {
+    match read_capped(&dir.join(rel), cap) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            warnings.push(format!("{rel}: cannot read: {e}"));
+            None
+        }
+    }
+}
+
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<String> {
+    let f = fs::File::open(path)?;
+    let mut buf = Vec::new();
+    f.take(cap).read_to_end(&mut buf)?;
+    Ok(match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+fn push_unique(into: &mut Vec<String>, items: Vec<String>) {
+    for i in items {
+        if !into.contains(&i) {
+            into.push(i);
+        }
+    }
+}
+
+/// Joins `rel` (a path relative to the project root) with `include`
+/// (relative to `rel`'s folder), refusing paths that leave the project.
+fn resolve_include(rel: &str, include: &str) -> Option<String> {
+    let base = Path::new(rel).parent().unwrap_or(Path::new(""));
+    let joined = base.join(include);
+    let mut parts: Vec<String> = Vec::new();
+    for c in joined.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join("/"))
+    }
+}
+
+fn collect_requirements(
+    dir: &Path,
+    rel: &str,
+    visited: &mut BTreeSet<String>,
+    s: &mut ProjectScan,
+    depth: usize,
+) {
+    if !visited.insert(rel.to_string()) || depth > 8 {
+        return;
+    }
+    let Some(text) = read_text(dir, rel, MANIFEST_CAP, &mut s.warnings) else {
+        return;
+    };
+    let parsed = parse_requirements(&text, rel);
+    s.warnings.extend(parsed.warnings);
+    push_unique(&mut s.index_urls, parsed.index_urls);
+    // Pins of an included file go where the include line is.
+    let mut pins = parsed.pins.into_iter();
+    let mut taken = 0;
+    for inc in parsed.includes {
+        while taken < inc.after_pins {
+            if let Some(p) = pins.next() {
+                s.pins.push(p);
+            }
+            taken += 1;
+        }
+        match resolve_include(rel, &inc.path) {
+            Some(target) if dir.join(&target).is_file() => {
+                collect_requirements(dir, &target, visited, s, depth + 1)
+            }
+            Some(_) | None => s.warnings.push(format!(
+                "{}: included file `{}` not found in the project",
+                inc.source, inc.path
+            )),
+        }
+    }
+    s.pins.extend(pins);
+}
+
+// ---------------------------------------------------------------------------
+// Requirements
+
+/// A requirement parsed from a PEP 508 string.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Requirement {
+    /// Normalised: lowercase, `_` and `.` become `-`.
+    pub name: String,
+    pub extras: Vec<String>,
+    /// Version specifier text (`==2.5.1+cu124`, `>=1.0,<2`), empty when none.
+    pub specifier: String,
+    /// Exact version when pinned with `==` / `===` (no wildcard).
+    pub version: Option<Version>,
+    /// Local version label (`cu124`) of an exact pin.
+    pub local: Option<String>,
+    /// The environment marker, when present.
+    pub marker: Option<String>,
+    /// `name @ url` direct reference.
+    pub url: Option<String>,
+}
+
+/// Normalises a distribution name (PEP 503, lowercased, `_`/`.` -> `-`).
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut last_dash = false;
+    for c in name.trim().chars() {
+        let c = match c {
+            '_' | '.' | '-' => '-',
+            c => c.to_ascii_lowercase(),
+        };
+        if c == '-' {
+            if !last_dash {
+                out.push('-');
+            }
+            last_dash = true;
+        } else {
+            out.push(c);
+            last_dash = false;
+        }
+    }
+    out
+}
+
+/// Whether a normalised distribution name is a framework package whose
+/// pin the scan records.
+pub fn is_framework_package(name: &str) -> bool {
+    FRAMEWORK_PACKAGES.contains(&name)
+}
+
+/// Parses a PEP 508 requirement (`tensorflow[and-cuda]==2.17.1; python_version>"3.8"`).
+pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+    let t = text.trim();
+    let (body, marker) = match t.split_once(';') {
+        Some((b, m)) => (
+            b.trim(),
+            Some(m.trim().to_string()).filter(|m| !m.is_empty()),
+        ),
+        None => (t, None),
+    };
+    let name_end = body
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(body.len());
+    let raw_name = &body[..name_end];
+    if raw_name.is_empty()
+        || !raw_name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !raw_name.ends_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        return Err(format!("cannot parse requirement `{t}`"));
+    }
+    let mut rest = body[name_end..].trim_start();
+    let mut extras = Vec::new();
+    if let Some(r) = rest.strip_prefix('[') {
+        let Some(close) = r.find(']') else {
+            return Err(format!("unclosed extras in `{t}`"));
+        };
+        for e in r[..close].split(',') {
+            let e = e.trim();
+            if e.is_empty() {
+                continue;
+            }
+            if !e
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            {
+                return Err(format!("bad extra `{e}` in `{t}`"));
+            }
+            extras.push(normalize_name(e));
+        }
+        rest = r[close + 1..].trim_start();
+    }
+    let mut url = None;
+    let mut specifier = String::new();
+    if let Some(u) = rest.strip_prefix('@') {
+        let u = u.trim();
+        if u.is_empty() {
+            return Err(format!("missing URL after `@` in `{t}`"));
+        }
+        url = Some(u.to_string());
+    } else if !rest.is_empty() {
+        let spec = rest
+            .strip_prefix('(')
+            .and_then(|r| r.strip_suffix(')'))
+            .unwrap_or(rest)
+            .trim();
+        for clause in spec.split(',') {
+            let c = clause.trim();
+            let op_len = c
+                .find(|ch: char| !matches!(ch, '=' | '<' | '>' | '!' | '~'))
+                .unwrap_or(c.len());
+            let (op, v) = c.split_at(op_len);
+            if !matches!(op, "==" | "===" | "!=" | "<=" | ">=" | "<" | ">" | "~=")
+                || v.trim().is_empty()
+                || v.trim().contains(char::is_whitespace)
+            {
+                return Err(format!("cannot parse version specifier `{c}` in `{t}`"));
+            }
+        }
+        specifier = spec.split(',').map(str::trim).collect::<Vec<_>>().join(",");
+    }
+    let (version, local) = exact_version(&specifier);
+    Ok(Requirement {
+        name: normalize_name(raw_name),
+        extras,
+        specifier,
+        version,
+        local,
+        marker,
+        url,
+    })
+}
+
+/// `==2.5.1+cu124` -> (2.5.1, cu124). Only a single exact clause counts.
+fn exact_version(specifier: &str) -> (Option<Version>, Option<String>) {
+    for clause in specifier.split(',') {
+        let c = clause.trim();
+        let v = c.strip_prefix("===").or_else(|| c.strip_prefix("=="));
+        let Some(v) = v else { continue };
+        let v = v.trim();
+        if v.contains('*') {
+            return (None, None);
+        }
+        let (public, local) = match v.split_once('+') {
+            Some((p, l)) => (p, Some(l.to_string())),
+            None => (v, None),
+        };
+        let public = public.strip_prefix('v').unwrap_or(public);
+        return (public.parse().ok(), local);
+    }
+    (None, None)
+}
+
+/// Whether a marker certainly excludes Linux (`sys_platform == "darwin"`),
+/// for the simple single-platform markers found in practice.
+pub fn marker_excludes_linux(marker: &str) -> bool {
+    if marker.split_whitespace().any(|w| w == "or") {
+        return false;
+    }
+    let m = marker.replace('\'', "\"").replace(' ', "");
+    let non_linux = [
+        "sys_platform==\"darwin\"",
+        "sys_platform==\"win32\"",
+        "sys_platform==\"cygwin\"",
+        "platform_system==\"Darwin\"",
+        "platform_system==\"Windows\"",
+        "os_name==\"nt\"",
+        "sys_platform!=\"linux\"",
+        "platform_system!=\"Linux\"",
+    ];
+    non_linux.iter().any(|p| m.contains(p))
+}
+
+fn pin_from(req: &Requirement, spec: &str, source: String) -> Pin {
+    Pin {
+        package: req.name.clone(),
+        version: req.version.clone(),
+        local: req.local.clone(),
+        extras: req.extras.clone(),
+        spec: spec.trim().to_string(),
+        source,
+    }
+}
+
+/// A `-r` / `-c` include found in a requirements file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Include {
+    pub path: String,
+    /// `requirements.txt:2`
+    pub source: String,
+    /// `-c` constraints file rather than `-r`.
+    pub constraint: bool,
+    /// How many of the file's pins come before the include.
+    pub after_pins: usize,
+}
+
+/// What one manifest contributes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParsedRequirements {
+    pub pins: Vec<Pin>,
+    pub index_urls: Vec<String>,
+    pub includes: Vec<Include>,
+    pub warnings: Vec<String>,
+}
+
+/// Strips a pip comment: `#` at the start or after whitespace.
+fn strip_comment(line: &str) -> &str {
+    if line.trim_start().starts_with('#') {
+        return "";
+    }
+    match line.find(" #").or_else(|| line.find("\t#")) {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+/// Splits `--opt value` / `--opt=value` / `-r value`.
+fn option_value<'a>(line: &'a str, names: &[&str]) -> Option<&'a str> {
+    for n in names {
+        if let Some(rest) = line.strip_prefix(n) {
+            if let Some(v) = rest.strip_prefix('=') {
+                return Some(v.trim());
+            }
+            if rest.starts_with(char::is_whitespace) {
+                return Some(rest.trim());
+            }
+            // `-rfile.txt` short option without a space.
+            if n.len() == 2 && !n.starts_with("--") && !rest.is_empty() {
+                return Some(rest.trim());
+            }
+        }
+    }
+    None
+}
+
+/// Parses a requirements file. `file` is its project-relative name, used
+/// in pin sources (`requirements.txt:3`) and warnings.
+pub fn parse_requirements(text: &str, file: &str) -> ParsedRequirements {
+    let mut out = ParsedRequirements::default();
+    let mut pending = String::new();
+    let mut pending_line = 0usize;
+    for (i, raw) in text.lines().enumerate() {
+        let lineno = i + 1;
+        let line = strip_comment(raw);
+        if pending.is_empty() {
+            pending_line = lineno;
+        }
+        // Line continuation.
+        if let Some(head) = line.trim_end().strip_suffix('\\') {
+            pending.push_str(head);
+            pending.push(' ');
+            continue;
+        }
+        pending.push_str(line);
+        let logical = std::mem::take(&mut pending);
+        handle_requirement_line(logical.trim(), file, pending_line, &mut out);
+    }
+    if !pending.trim().is_empty() {
+        let logical = std::mem::take(&mut pending);
+        handle_requirement_line(logical.trim(), file, pending_line, &mut out);
+    }
+    out
+}
+
+fn handle_requirement_line(line: &str, file: &str, lineno: usize, out: &mut ParsedRequirements) {
+    if line.is_empty() {
+        return;
+    }
+    let source = format!("{file}:{lineno}");
+    if line.starts_with('-') {
+        if let Some(v) = option_value(line, &["--index-url", "--extra-index-url", "-i"]) {
+            let url = v.split_whitespace().next().unwrap_or("").to_string();
+            if url.is_empty() {
+                out.warnings
+                    .push(format!("{source}: `{line}` is missing its URL"));
+            } else if !out.index_urls.contains(&url) {
+                out.index_urls.push(url);
+            }
+        } else if let Some(v) = option_value(line, &["--requirement", "-r"]) {
+            out.includes.push(Include {
+                path: v.to_string(),
+                source,
+                constraint: false,
+                after_pins: out.pins.len(),
+            });
+        } else if let Some(v) = option_value(line, &["--constraint", "-c"]) {
+            out.includes.push(Include {
+                path: v.to_string(),
+                source,
+                constraint: true,
+                after_pins: out.pins.len(),
+            });
+        }
+        // Other options (-e, -f, --hash, --pre, ...) carry no framework pin.
+        return;
+    }
+    // Direct URLs and local paths without a name.
+    if line.contains("://") && !line.contains(" @ ") && !line.contains("@ ") {
+        return;
+    }
+    if line.starts_with('.') || line.starts_with('/') {
+        return;
+    }
+    // Per-requirement options: `torch==2.5.1 --hash=sha256:...`
+    let req_text = match line.find(" -") {
+        Some(i) => line[..i].trim(),
+        None => line,
+    };
+    match parse_requirement(req_text) {
+        Ok(req) => {
+            if is_framework_package(&req.name)
+                && !req.marker.as_deref().is_some_and(marker_excludes_linux)
+            {
+                out.pins.push(pin_from(&req, req_text, source));
+            }
+        }
+        Err(e) => out.warnings.push(format!("{source}: {e}")),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// pyproject.toml, Pipfile
+
+/// What a pyproject.toml contributes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParsedPyProject {
+    pub pyproject: PyProject,
+    pub pins: Vec<Pin>,
+    pub index_urls: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// 1-based line where `needle` first appears (quoted forms first), or None.
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    for n in [
+        format!("\"{needle}\""),
+        format!("'{needle}'"),
+        needle.to_string(),
+    ] {
+        if let Some(i) = text.find(&n) {
+            return Some(line_of(text, i));
+        }
+    }
+    None
+}
+
+fn source_at(file: &str, text: &str, needle: &str) -> String {
+    match find_line(text, needle) {
+        Some(l) => format!("{file}:{l}"),
+        None => file.to_string(),
+    }
+}
+
+/// 1-based line of the first `key = ...` (or `"key" = ...`) assignment.
+fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            let rest = l
+                .strip_prefix(key)
+                .or_else(|| l.strip_prefix(&format!("\"{key}\"")))
+                .or_else(|| l.strip_prefix(&format!("'{key}'")));
+            rest.is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+fn key_source(file: &str, text: &str, key: &str) -> String {
+    match find_key_line(text, key) {
+        Some(l) => format!("{file}:{l}"),
+        None => file.to_string(),
+    }
+}
+
+fn toml_warning(file: &str, text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().lines().next().unwrap_or("").trim().to_string();
+    match e.span() {
+        Some(span) => format!("{file}:{}: invalid TOML: {msg}", line_of(text, span.start)),
+        None => format!("{file}: invalid TOML: {msg}"),
+    }
+}
+
+/// Parses a pyproject.toml: PEP 621 `[project]`, `[tool.poetry]`, `[tool.uv]`.
+pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
+    let mut out = ParsedPyProject {
+        pyproject: PyProject {
+            path: file.to_string(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let doc: toml::Table = match toml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            out.warnings.push(toml_warning(file, text, &e));
+            return out;
+        }
+    };
+    let tool = doc.get("tool").and_then(|t| t.as_table());
+    let poetry = tool
+        .and_then(|t| t.get("poetry"))
+        .and_then(|t| t.as_table());
+    let uv = tool.and_then(|t| t.get("uv")).and_then(|t| t.as_table());
+    out.pyproject.poetry = poetry.is_some();
+    out.pyproject.uv = uv.is_some();
+
+    if let Some(project) = doc.get("project").and_then(|p| p.as_table()) {
+        out.pyproject.name = project
+            .get("name")
+            .and_then(|n| n.as_str())
+            .map(String::from);
+        out.pyproject.requires_python = project
+            .get("requires-python")
+            .and_then(|n| n.as_str())
+            .map(String::from);
+        match project.get("dependencies") {
+            Some(toml::Value::Array(deps)) => {
+                for d in deps {
+                    let Some(d) = d.as_str() else {
+                        out.warnings.push(format!(
+                            "{}: project.dependencies entries must be strings",
+                            source_at(file, text, "dependencies")
+                        ));
+                        continue;
+                    };
+                    out.pyproject.dependencies.push(d.to_string());
+                    let source = source_at(file, text, d);
+                    match parse_requirement(d) {
+                        Ok(req) => {
+                            if is_framework_package(&req.name)
+                                && !req.marker.as_deref().is_some_and(marker_excludes_linux)
+                            {
+                                out.pins.push(pin_from(&req, d, source));
+                            }
+                        }
+                        Err(e) => out.warnings.push(format!("{source}: {e}")),
+                    }
+                }
+            }
+            Some(_) => out.warnings.push(format!(
+                "{}: project.dependencies must be an array",
+                source_at(file, text, "dependencies")
+            )),
+            None => {}
+        }
+    }
+
+    if let Some(poetry) = poetry {
+        if out.pyproject.name.is_none() {
+            out.pyproject.name = poetry
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(String::from);
+        }
+        if let Some(deps) = poetry.get("dependencies").and_then(|d| d.as_table()) {
+            let from_project = !out.pyproject.dependencies.is_empty();
+            for (name, spec) in deps {
+                if name.eq_ignore_ascii_case("python") {
+                    if out.pyproject.requires_python.is_none() {
+                        out.pyproject.requires_python = poetry_constraint(spec);
+                    }
+                    continue;
+                }
+                let (req_text, req) = poetry_requirement(name, spec);
+                if !from_project {
+                    out.pyproject.dependencies.push(req_text.clone());
+                }
+                if is_framework_package(&req.name) {
+                    let source = key_source(file, text, name);
+                    out.pins.push(pin_from(&req, &req_text, source));
+                }
+            }
+        }
+        if let Some(sources) = poetry.get("source").and_then(|s| s.as_array()) {
+            for src in sources {
+                if let Some(url) = src.get("url").and_then(|u| u.as_str()) {
+                    if !out.index_urls.iter().any(|u| u == url) {
+                        out.index_urls.push(url.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    if let Some(uv) = uv {
+        for key in ["index", "extra-index-url", "index-url"] {
+            match uv.get(key) {
+                Some(toml::Value::Array(items)) => {
+                    for item in items {
+                        let url = item
+                            .as_str()
+                            .or_else(|| item.get("url").and_then(|u| u.as_str()));
+                        if let Some(url) = url {
+                            if !out.index_urls.iter().any(|u| u == url) {
+                                out.index_urls.push(url.to_string());
+                            }
+                        }
+                    }
+                }
+                Some(toml::Value::String(url)) => {
+                    if !out.index_urls.iter().any(|u| u == url) {
+                        out.index_urls.push(url.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The constraint string of a poetry dependency (`"^3.11"` or `{version = "..."}`).
+fn poetry_constraint(spec: &toml::Value) -> Option<String> {
+    match spec {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Table(t) => t.get("version").and_then(|v| v.as_str()).map(String::from),
+        _ => None,
+    }
+}
+
+/// Turns a poetry dependency into a requirement text and a [`Requirement`].
+/// A bare version (`"2.5.1"`) or `"==2.5.1"` is an exact pin.
+fn poetry_requirement(name: &str, spec: &toml::Value) -> (String, Requirement) {
+    let constraint = poetry_constraint(spec).unwrap_or_default();
+    let extras: Vec<String> = match spec {
+        toml::Value::Table(t) => t
+            .get("extras")
+            .and_then(|e| e.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str())
+                    .map(normalize_name)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let c = constraint.trim();
+    let exact = if c.starts_with(|ch: char| ch.is_ascii_digit()) && !c.contains([',', '*', ' ']) {
+        Some(c.to_string())
+    } else {
+        c.strip_prefix("==").map(|v| v.trim().to_string())
+    };
+    let (version, local) = match &exact {
+        Some(v) => exact_version(&format!("=={v}")),
+        None => (None, None),
+    };
+    let extras_text = if extras.is_empty() {
+        String::new()
+    } else {
+        format!("[{}]", extras.join(","))
+    };
+    let spec_text = match (&exact, c) {
+        (Some(v), _) => format!("=={v}"),
+        (None, "" | "*") => String::new(),
+        (None, c) => c.to_string(),
+    };
+    let text = format!("{name}{extras_text}{spec_text}");
+    let req = Requirement {
+        name: normalize_name(name),
+        extras,
+        specifier: spec_text,
+        version,
+        local,
+        marker: None,
+        url: None,
+    };
+    (text, req)
+}
+
+/// What a Pipfile contributes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParsedPipfile {
+    pub pins: Vec<Pin>,
+    pub index_urls: Vec<String>,
+    pub python: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Parses a Pipfile (`[packages]`, `[[source]]`, `[requires] python_version`).
+pub fn parse_pipfile(text: &str, file: &str) -> ParsedPipfile {
+    let mut out = ParsedPipfile::default();
+    let doc: toml::Table = match toml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            out.warnings.push(toml_warning(file, text, &e));
+            return out;
+        }
+    };
+    if let Some(pkgs) = doc.get("packages").and_then(|p| p.as_table()) {
+        for (name, spec) in pkgs {
+            let constraint = poetry_constraint(spec).unwrap_or_default();
+            let c = constraint.trim();
+            let c = if c == "*" { "" } else { c };
+            let req_text = format!("{name}{c}");
+            match parse_requirement(&req_text) {
+                Ok(req) if is_framework_package(&req.name) => {
+                    out.pins
+                        .push(pin_from(&req, &req_text, key_source(file, text, name)));
+                }
+                Ok(_) => {}
+                Err(e) => out
+                    .warnings
+                    .push(format!("{}: {e}", key_source(file, text, name))),
+            }
+        }
+    }
+    if let Some(sources) = doc.get("source").and_then(|s| s.as_array()) {
+        for src in sources {
+            if let Some(url) = src.get("url").and_then(|u| u.as_str()) {
+                if url != "https://pypi.org/simple" && !out.index_urls.iter().any(|u| u == url) {
+                    out.index_urls.push(url.to_string());
+                }
+            }
+        }
+    }
+    out.python = doc
+        .get("requires")
+        .and_then(|r| r.get("python_version"))
+        .and_then(|v| v.as_str())
+        .and_then(python_from_constraint);
+    out
+}
+
+// ---------------------------------------------------------------------------
+// environment.yml
+
+/// What an environment.yml contributes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParsedEnvironment {
+    /// `python=3.11` -> `3.11`.
+    pub python: Option<String>,
+    pub pins: Vec<Pin>,
+    pub index_urls: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Conda package names that are a framework under another pip name.
+fn conda_to_pip(name: &str) -> String {
+    match name {
+        "pytorch" | "pytorch-gpu" | "pytorch-cpu" => "torch".into(),
+        "py-xgboost" | "py-xgboost-gpu" => "xgboost".into(),
+        "py-xgboost-cpu" => "xgboost-cpu".into(),
+        "tensorflow-gpu" => "tensorflow".into(),
+        other => other.into(),
+    }
+}
+
+/// Parses an environment.yml: conda `dependencies` (python, framework
+/// packages) and the `pip:` subsection.
+pub fn parse_environment_yml(text: &str, file: &str) -> ParsedEnvironment {
+    let mut out = ParsedEnvironment::default();
+    let doc: serde_yaml::Value = match serde_yaml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let msg = e.to_string();
+            let msg = msg.lines().next().unwrap_or("").to_string();
+            out.warnings.push(match e.location() {
+                Some(loc) => format!("{file}:{}: invalid YAML: {msg}", loc.line()),
+                None => format!("{file}: invalid YAML: {msg}"),
+            });
+            return out;
+        }
+    };
+    if doc.is_null() {
+        out.warnings.push(format!("{file}: empty environment file"));
+        return out;
+    }
+    let Some(map) = doc.as_mapping() else {
+        out.warnings
+            .push(format!("{file}:1: expected a mapping with `dependencies`"));
+        return out;
+    };
+    let deps = match map.get("dependencies") {
+        None | Some(serde_yaml::Value::Null) => return out,
+        Some(serde_yaml::Value::Sequence(s)) => s,
+        Some(_) => {
+            out.warnings.push(format!(
+                "{}: `dependencies` must be a list",
+                source_at(file, text, "dependencies")
+            ));
+            return out;
+        }
+    };
+    for dep in deps {
+        match dep {
+            serde_yaml::Value::String(s) => conda_dep(s, file, text, &mut out),
+            serde_yaml::Value::Mapping(m) => {
+                let Some(pip) = m.get("pip") else { continue };
+                let Some(items) = pip.as_sequence() else {
+                    out.warnings.push(format!(
+                        "{}: `pip:` must be a list",
+                        source_at(file, text, "pip:")
+                    ));
+                    continue;
+                };
+                for item in items {
+                    let Some(line) = item.as_str() else { continue };
+                    let source = source_at(file, text, line);
+                    let lineno = source
+                        .rsplit_once(':')
+                        .and_then(|(_, l)| l.parse().ok())
+                        .unwrap_or(0);
+                    let mut parsed = ParsedRequirements::default();
+                    handle_requirement_line(line.trim(), file, lineno, &mut parsed);
+                    if lineno == 0 {
+                        for p in &mut parsed.pins {
+                            p.source = file.to_string();
+                        }
+                    }
+                    out.pins.extend(parsed.pins);
+                    out.warnings.extend(parsed.warnings);
+                    for u in parsed.index_urls {
+                        if !out.index_urls.contains(&u) {
+                            out.index_urls.push(u);
+                        }
+                    }
+                }
+            }
+            serde_yaml::Value::Number(n) => out
+                .warnings
+                .push(format!("{file}: dependency `{n}` is not a package spec")),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One conda dependency such as `python=3.11`, `conda-forge::numpy>=1.26`,
+/// `pytorch=2.4.1=py3.11_cuda12.1_0`.
+fn conda_dep(spec: &str, file: &str, text: &str, out: &mut ParsedEnvironment) {
+    let s = spec.trim();
+    let s = s.rsplit_once("::").map(|(_, r)| r).unwrap_or(s);
+    let name_end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(s.len());
+    let name = normalize_name(&s[..name_end]);
+    if name.is_empty() {
+        out.warnings.push(format!(
+            "{}: cannot parse conda dependency `{spec}`",
+            source_at(file, text, spec)
+        ));
+        return;
+    }
+    let rest = s[name_end..].trim();
+    // conda: `=X.Y` (fuzzy), `==X.Y.Z` (exact), `>=X`, optional `=build`.
+    let version_text = rest
+        .strip_prefix("==")
+        .or_else(|| rest.strip_prefix('='))
+        .map(|v| v.split('=').next().unwrap_or("").trim());
+    if name == "python" {
+        out.python = python_from_constraint(rest);
+        return;
+    }
+    let pip_name = conda_to_pip(&name);
+    if !is_framework_package(&pip_name) {
+        return;
+    }
+    let version = version_text
+        .filter(|v| !v.contains('*'))
+        .and_then(|v| v.parse::<Version>().ok());
+    out.pins.push(Pin {
+        package: pip_name,
+        version,
+        local: None,
+        extras: Vec::new(),
+        spec: spec.trim().to_string(),
+        source: source_at(file, text, spec.trim()),
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Python version hints
+
+/// `.python-version`'s first line as `major.minor` (`3.11.9` -> `3.11`).
+pub fn parse_python_version_file(text: &str) -> Option<String> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let line = line
+        .strip_prefix("cpython-")
+        .or_else(|| line.strip_prefix("python"))
+        .unwrap_or(line);
+    major_minor_prefix(line)
+}
+
+/// The leading `X.Y` of a text (`3.11.9` -> `3.11`), when X is 2 or 3.
+fn major_minor_prefix(t: &str) -> Option<String> {
+    let mut it = t.trim().split('.');
+    let major = it.next()?;
+    let minor = it.next()?;
+    let minor: String = minor.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if major.is_empty() || !major.chars().all(|c| c.is_ascii_digit()) || minor.is_empty() {
+        return None;
+    }
+    if major != "3" && major != "2" {
+        return None;
+    }
+    Some(format!("{major}.{minor}"))
+}
+
+/// A `major.minor` hint from a Python constraint: the lower bound or exact
+/// version (`>=3.11` -> `3.11`, `^3.11` -> `3.11`, `~=3.10.2` -> `3.10`,
+/// `=3.11` (conda) -> `3.11`, `>=3.9,<3.13` -> `3.9`). Upper bounds only
+/// (`<3.13`) give None.
+pub fn python_from_constraint(c: &str) -> Option<String> {
+    for clause in c.split([',', '|']) {
+        let clause = clause.trim();
+        let v = clause
+            .strip_prefix(">=")
+            .or_else(|| clause.strip_prefix("==="))
+            .or_else(|| clause.strip_prefix("=="))
+            .or_else(|| clause.strip_prefix("~="))
+            .or_else(|| clause.strip_prefix('^'))
+            .or_else(|| clause.strip_prefix('~'))
+            .or_else(|| clause.strip_prefix('='))
+            .or_else(|| {
+                clause
+                    .starts_with(|ch: char| ch.is_ascii_digit())
+                    .then_some(clause)
+            });
+        if let Some(v) = v {
+            if let Some(mm) = major_minor_prefix(v.trim()) {
+                return Some(mm);
+            }
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// Entry points
+
+/// Finds the training and inference entry points and what they import.
+fn entry_points(dir: &Path, warnings: &mut Vec<String>) -> EntryPoints {
+    let mut ep = EntryPoints {
+        training: TRAINING_CANDIDATES
+            .iter()
+            .find(|c| dir.join(c).is_file())
+            .map(|c| c.to_string()),
+        inference: INFERENCE_CANDIDATES
+            .iter()
+            .find(|c| dir.join(c).is_file())
+            .map(|c| c.to_string()),
+        ..Default::default()
+    };
+    let mut imports = BTreeSet::new();
+    if let Some(t) = &ep.training {
+        if let Some(src) = read_text(dir, t, SOURCE_CAP, warnings) {
+            imports.extend(python_imports(&src));
+        }
+    }
+    if let Some(i) = &ep.inference {
+        if let Some(src) = read_text(dir, i, SOURCE_CAP, warnings) {
+            imports.extend(python_imports(&src));
+            ep.inference_app = web_app(&src);
+        }
+    }
+    ep.imports = imports.into_iter().collect();
+    ep
+}
+
+/// Framework modules a Python source imports (sorted, from [`FRAMEWORK_IMPORTS`]).
+pub fn python_imports(src: &str) -> Vec<String> {
+    let mut found = BTreeSet::new();
+    for line in src.lines() {
+        let l = line.trim();
+        let modules: Vec<&str> = if let Some(rest) = l.strip_prefix("import ") {
+            rest.split(',')
+                .map(|m| m.split_whitespace().next().unwrap_or(""))
+                .collect()
+        } else if let Some(rest) = l.strip_prefix("from ") {
+            match rest.split_once(" import") {
+                Some((m, _)) => vec![m.trim()],
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        for m in modules {
+            let top = m.split('.').next().unwrap_or("").trim();
+            if FRAMEWORK_IMPORTS.contains(&top) {
+                found.insert(top.to_string());
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// Whether a Python source creates a FastAPI or Flask app.
+pub fn web_app(src: &str) -> Option<WebApp> {
+    let code = |l: &&str| !l.trim_start().starts_with('#');
+    if src.lines().filter(code).any(|l| l.contains("FastAPI(")) {
+        Some(WebApp::Fastapi)
+    } else if src.lines().filter(code).any(|l| l.contains("Flask(")) {
+        Some(WebApp::Flask)
+    } else {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Model files
+
+fn is_model_file(name: &str) -> bool {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => {
+            let ext = ext.to_ascii_lowercase();
+            MODEL_EXTENSIONS.contains(&ext.as_str())
+        }
+        _ => false,
+    }
+}
+
+/// Model weight files at the top level and below (depth <= 3), skipping
+/// hidden folders, virtual environments, node_modules and data folders;
+/// bounded in entries visited.
+fn model_files(dir: &Path, warnings: &mut Vec<String>) -> Vec<ModelFile> {
+    let mut out = Vec::new();
+    let mut budget = MODEL_WALK_ENTRIES;
+    let mut stack: Vec<(PathBuf, String, usize)> = vec![(dir.to_path_buf(), String::new(), 0)];
+    let mut truncated = false;
+    while let Some((path, rel, depth)) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&path) else {
+            continue;
+        };
+        let mut subdirs = Vec::new();
+        for entry in rd {
+            if budget == 0 {
+                truncated = true;
+                break;
+            }
+            budget -= 1;
+            let Ok(entry) = entry else { continue };
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            // Symlinks are not followed (no cycles, no escaping the repo).
+            let Ok(ft) = entry.file_type() else { continue };
+            let child_rel = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if ft.is_dir() {
+                if depth < MODEL_WALK_DEPTH
+                    && !name.starts_with('.')
+                    && !WALK_SKIP.contains(&name.as_str())
+                {
+                    subdirs.push((entry.path(), child_rel, depth + 1));
+                }
+            } else if ft.is_file() && is_model_file(&name) {
+                let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                out.push(ModelFile {
+                    path: child_rel,
+                    bytes,
+                });
+            }
+        }
+        if truncated {
+            break;
+        }
+        subdirs.sort_by(|a, b| b.1.cmp(&a.1));
+        stack.extend(subdirs);
+    }
+    if truncated {
+        warnings.push(format!(
+            "model file search stopped after {MODEL_WALK_ENTRIES} entries (large repository)"
+        ));
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    if out.len() > MODEL_FILES_MAX {
+        warnings.push(format!(
+            "{} model files found; only the first {MODEL_FILES_MAX} are listed",
+            out.len()
+        ));
+        out.truncate(MODEL_FILES_MAX);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn requirement_with_local_tag() {
+        let r = parse_requirement("torch==2.5.1+cu124").unwrap();
+        assert_eq!(r.name, "torch");
+        assert_eq!(r.version, Some(v("2.5.1")));
+        assert_eq!(r.local.as_deref(), Some("cu124"));
+    }
+
+    #[test]
+    fn requirement_with_extras_and_marker() {
+        let r = parse_requirement("TensorFlow[and-cuda] == 2.17.1 ; python_version >= \"3.9\"")
+            .unwrap();
+        assert_eq!(r.name, "tensorflow");
+        assert_eq!(r.extras, vec!["and-cuda"]);
+        assert_eq!(r.version, Some(v("2.17.1")));
+        assert_eq!(r.marker.as_deref(), Some("python_version >= \"3.9\""));
+        let r = parse_requirement("scikit_learn>=1.3,<2").unwrap();
+        assert_eq!(r.name, "scikit-learn");
+        assert_eq!(r.version, None);
+        assert_eq!(r.specifier, ">=1.3,<2");
+        let r = parse_requirement("jax===0.4.38").unwrap();
+        assert_eq!(r.version, Some(v("0.4.38")));
+        let r = parse_requirement("torch==2.5.*").unwrap();
+        assert_eq!(r.version, None);
+        let r = parse_requirement("torch @ https://example.com/torch.whl").unwrap();
+        assert_eq!(r.url.as_deref(), Some("https://example.com/torch.whl"));
+        assert!(parse_requirement("!!!garbage").is_err());
+        assert!(parse_requirement("torch=2.5").is_err());
+        assert!(parse_requirement("torch[cuda==1").is_err());
+    }
+
+    #[test]
+    fn normalizes_names() {
+        assert_eq!(normalize_name("Scikit_Learn"), "scikit-learn");
+        assert_eq!(normalize_name("zope.interface"), "zope-interface");
+        assert_eq!(normalize_name("a__b"), "a-b");
+    }
+
+    #[test]
+    fn requirements_file() {
+        let text = "\
+# deps
+--extra-index-url https://download.pytorch.org/whl/cu124
+numpy>=1.26  # not a framework
+torch==2.5.1+cu124
+-r base.txt
+--index-url=https://pypi.org/simple
+tensorflow[and-cuda]==2.17.1 \\
+    --hash=sha256:abc
+torch==2.5.1+cpu; sys_platform == \"darwin\"
+scikit-learn>=1.4
+git+https://github.com/org/repo.git#egg=thing
+-e .
+%%% garbage %%%
+";
+        let p = parse_requirements(text, "requirements.txt");
+        assert_eq!(
+            p.index_urls,
+            vec![
+                "https://download.pytorch.org/whl/cu124",
+                "https://pypi.org/simple"
+            ]
+        );
+        assert_eq!(p.includes.len(), 1);
+        assert_eq!(p.includes[0].path, "base.txt");
+        assert_eq!(p.includes[0].source, "requirements.txt:5");
+        assert_eq!(p.pins.len(), 3, "{:?}", p.pins);
+        let torch = &p.pins[0];
+        assert_eq!(torch.package, "torch");
+        assert_eq!(torch.version, Some(v("2.5.1")));
+        assert_eq!(torch.local.as_deref(), Some("cu124"));
+        assert_eq!(torch.source, "requirements.txt:4");
+        assert_eq!(torch.spec, "torch==2.5.1+cu124");
+        let tf = &p.pins[1];
+        assert_eq!(tf.package, "tensorflow");
+        assert_eq!(tf.extras, vec!["and-cuda"]);
+        assert_eq!(tf.source, "requirements.txt:7");
+        assert_eq!(tf.spec, "tensorflow[and-cuda]==2.17.1");
+        let sk = &p.pins[2];
+        assert_eq!(sk.package, "scikit-learn");
+        assert_eq!(sk.version, None);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(p.warnings[0].starts_with("requirements.txt:13:"));
+    }
+
+    #[test]
+    fn includes_resolve_inside_project() {
+        assert_eq!(
+            resolve_include("requirements.txt", "base.txt").as_deref(),
+            Some("base.txt")
+        );
+        assert_eq!(
+            resolve_include("requirements/dev.txt", "base.txt").as_deref(),
+            Some("requirements/base.txt")
+        );
+        assert_eq!(
+            resolve_include("requirements/dev.txt", "../requirements.txt").as_deref(),
+            Some("requirements.txt")
+        );
+        assert_eq!(resolve_include("requirements.txt", "../x.txt"), None);
+        assert_eq!(resolve_include("requirements.txt", "/etc/passwd"), None);
+    }
+
+    #[test]
+    fn pyproject_pep621_and_uv() {
+        let text = r#"
+[project]
+name = "demo"
+requires-python = ">=3.11"
+dependencies = [
+  "torch>=2.4",
+  "numpy",
+  "jax[cuda12]==0.4.38",
+]
+
+[tool.uv]
+dev-dependencies = []
+
+[[tool.uv.index]]
+name = "pytorch-cu124"
+url = "https://download.pytorch.org/whl/cu124"
+"#;
+        let p = parse_pyproject(text, "pyproject.toml");
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.pyproject.name.as_deref(), Some("demo"));
+        assert_eq!(p.pyproject.requires_python.as_deref(), Some(">=3.11"));
+        assert!(p.pyproject.uv && !p.pyproject.poetry);
+        assert_eq!(p.pyproject.dependencies.len(), 3);
+        assert_eq!(p.pins.len(), 2);
+        assert_eq!(p.pins[0].package, "torch");
+        assert_eq!(p.pins[0].version, None);
+        assert_eq!(p.pins[0].source, "pyproject.toml:6");
+        assert_eq!(p.pins[1].package, "jax");
+        assert_eq!(p.pins[1].extras, vec!["cuda12"]);
+        assert_eq!(p.pins[1].version, Some(v("0.4.38")));
+        assert_eq!(p.index_urls, vec!["https://download.pytorch.org/whl/cu124"]);
+    }
+
+    #[test]
+    fn pyproject_poetry() {
+        let text = r#"
+[tool.poetry]
+name = "poetry-demo"
+
+[tool.poetry.dependencies]
+python = "^3.11"
+torch = "2.5.1"
+scikit-learn = { version = "^1.5", extras = [] }
+tensorflow = { version = "==2.17.1", extras = ["and-cuda"] }
+pandas = "*"
+"#;
+        let p = parse_pyproject(text, "pyproject.toml");
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert!(p.pyproject.poetry);
+        assert_eq!(p.pyproject.name.as_deref(), Some("poetry-demo"));
+        assert_eq!(p.pyproject.requires_python.as_deref(), Some("^3.11"));
+        let pins: Vec<_> = p
+            .pins
+            .iter()
+            .map(|p| {
+                (
+                    p.package.as_str(),
+                    p.version.as_ref().map(|v| v.to_string()),
+                )
+            })
+            .collect();
+        // toml tables iterate sorted by key.
+        assert_eq!(
+            pins,
+            vec![
+                ("scikit-learn", None),
+                ("tensorflow", Some("2.17.1".into())),
+                ("torch", Some("2.5.1".into())),
+            ]
+        );
+        assert_eq!(p.pins[1].extras, vec!["and-cuda"]);
+        assert_eq!(p.pins[2].source, "pyproject.toml:7");
+        assert!(p
+            .pyproject
+            .dependencies
+            .contains(&"torch==2.5.1".to_string()));
+        assert!(p.pyproject.dependencies.contains(&"pandas".to_string()));
+    }
+
+    #[test]
+    fn malformed_toml_names_the_line() {
+        let text = "[project]\nname = \"x\"\ndependencies = [\n  \"torch\"\n  oops\n";
+        let p = parse_pyproject(text, "pyproject.toml");
+        assert_eq!(p.warnings.len(), 1);
+        assert!(
+            p.warnings[0].starts_with("pyproject.toml:5: invalid TOML"),
+            "{}",
+            p.warnings[0]
+        );
+    }
+
+    #[test]
+    fn environment_yml() {
+        let text = "\
+name: demo
+channels: [conda-forge]
+dependencies:
+  - python=3.11
+  - numpy
+  - conda-forge::scikit-learn=1.5.2
+  - pip
+  - pip:
+      - --extra-index-url https://download.pytorch.org/whl/cu121
+      - torch==2.4.1
+";
+        let e = parse_environment_yml(text, "environment.yml");
+        assert!(e.warnings.is_empty(), "{:?}", e.warnings);
+        assert_eq!(e.python.as_deref(), Some("3.11"));
+        assert_eq!(e.pins.len(), 2);
+        assert_eq!(e.pins[0].package, "scikit-learn");
+        assert_eq!(e.pins[0].version, Some(v("1.5.2")));
+        assert_eq!(e.pins[0].source, "environment.yml:6");
+        assert_eq!(e.pins[1].package, "torch");
+        assert_eq!(e.pins[1].version, Some(v("2.4.1")));
+        assert_eq!(e.pins[1].source, "environment.yml:10");
+        assert_eq!(e.index_urls, vec!["https://download.pytorch.org/whl/cu121"]);
+
+        let bad = parse_environment_yml("dependencies:\n  - a\n - b: [\n", "environment.yml");
+        assert_eq!(bad.warnings.len(), 1);
+        assert!(
+            bad.warnings[0].starts_with("environment.yml:"),
+            "{:?}",
+            bad.warnings
+        );
+        let conda_torch = parse_environment_yml(
+            "dependencies:\n  - pytorch::pytorch=2.4.1=py3.11_cuda12.1_0\n",
+            "environment.yml",
+        );
+        assert_eq!(conda_torch.pins[0].package, "torch");
+        assert_eq!(conda_torch.pins[0].version, Some(v("2.4.1")));
+    }
+
+    #[test]
+    fn pipfile() {
+        let text = r#"
+[[source]]
+url = "https://pypi.org/simple"
+name = "pypi"
+
+[packages]
+torch = "==2.5.1"
+requests = "*"
+
+[requires]
+python_version = "3.11"
+"#;
+        let p = parse_pipfile(text, "Pipfile");
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.pins.len(), 1);
+        assert_eq!(p.pins[0].version, Some(v("2.5.1")));
+        assert_eq!(p.pins[0].source, "Pipfile:7");
+        assert_eq!(p.python.as_deref(), Some("3.11"));
+        assert!(p.index_urls.is_empty());
+    }
+
+    #[test]
+    fn python_hints() {
+        assert_eq!(
+            parse_python_version_file("3.11.9\n").as_deref(),
+            Some("3.11")
+        );
+        assert_eq!(
+            parse_python_version_file("3.12\n3.11\n").as_deref(),
+            Some("3.12")
+        );
+        assert_eq!(parse_python_version_file("pypy3.10\n"), None);
+        assert_eq!(
+            parse_python_version_file("cpython-3.13.1\n").as_deref(),
+            Some("3.13")
+        );
+        assert_eq!(python_from_constraint(">=3.11").as_deref(), Some("3.11"));
+        assert_eq!(python_from_constraint("^3.10").as_deref(), Some("3.10"));
+        assert_eq!(
+            python_from_constraint(">=3.9,<3.13").as_deref(),
+            Some("3.9")
+        );
+        assert_eq!(python_from_constraint("<3.13"), None);
+        assert_eq!(python_from_constraint("=3.11").as_deref(), Some("3.11"));
+        assert_eq!(python_from_constraint("3.11.*").as_deref(), Some("3.11"));
+    }
+
+    #[test]
+    fn imports_and_web_apps() {
+        let src = "\
+import os, torch.nn as nn
+from sklearn.linear_model import LogisticRegression
+import tensorflow as tf
+    import jax.numpy as jnp
+# import xgboost
+from torchvision import models
+app = FastAPI(title=\"x\")
+";
+        assert_eq!(
+            python_imports(src),
+            vec!["jax", "sklearn", "tensorflow", "torch"]
+        );
+        assert_eq!(web_app(src), Some(WebApp::Fastapi));
+        assert_eq!(web_app("app = Flask(__name__)\n"), Some(WebApp::Flask));
+        assert_eq!(web_app("# app = Flask(__name__)\n"), None);
+    }
+
+    #[test]
+    fn markers_excluding_linux() {
+        assert!(marker_excludes_linux("sys_platform == 'darwin'"));
+        assert!(marker_excludes_linux("platform_system == \"Windows\""));
+        assert!(!marker_excludes_linux("sys_platform == \"linux\""));
+        assert!(!marker_excludes_linux("python_version >= \"3.9\""));
+        assert!(!marker_excludes_linux(
+            "sys_platform == \"darwin\" or sys_platform == \"linux\""
+        ));
+    }
+
+    #[test]
+    fn framework_packages_cover_the_catalog() {
+        let cat = crate::catalog::Catalog::embedded();
+        for f in &cat.frameworks {
+            for p in &f.packages {
+                assert!(is_framework_package(p), "catalog package {p} not scanned");
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Command-line interface (clap). `main.rs` calls [`main`].
+
+use crate::choices::{Accel, Choices, GpuSelection, Stage};
+use crate::facts::PackageManager;
+use crate::version::Version;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mlcontain",
+    version,
+    about = "A correct, GPU-ready container setup for a machine-learning repository",
+    long_about = "Run `mlcontain` in a repository to open the wizard. It detects the GPUs, driver, \
+tooling and project, offers only framework/CUDA/Python combinations the host can run, previews \
+the Dockerfile, compose.yaml and .dockerignore live, and writes them (never clobbering your files)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Use line-by-line prompts instead of the full-screen wizard.
+    #[arg(long, global = true)]
+    pub plain: bool,
+    /// The repository (default: the current directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the container files (non-interactively with --yes).
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct InitArgs {
+    /// Ask nothing: unspecified choices take the planner's defaults.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// pytorch, tensorflow, jax, sklearn, xgboost, lightgbm or none.
+    #[arg(long)]
+    pub framework: Option<String>,
+    /// A framework release (e.g. 2.5.1, or 2.5 for the newest 2.5.x).
+    #[arg(long, value_name = "V")]
+    pub framework_version: Option<Version>,
+    /// A CUDA version (e.g. 12.4) or `cpu`.
+    #[arg(long, value_name = "X.Y|cpu")]
+    pub cuda: Option<Accel>,
+    /// Python version (e.g. 3.11).
+    #[arg(long, value_name = "X.Y")]
+    pub python: Option<Version>,
+    /// pip, uv, poetry or conda.
+    #[arg(long)]
+    pub package_manager: Option<PackageManager>,
+    /// Comma-separated: training,inference,dev.
+    #[arg(long, value_delimiter = ',')]
+    pub stages: Option<Vec<Stage>>,
+    /// Runtime base image (a private registry or mirror).
+    #[arg(long, value_name = "IMAGE")]
+    pub base_image: Option<String>,
+    /// Prefix every image with this registry/mirror (e.g. registry.example.com/hub).
+    #[arg(long, value_name = "HOST/PATH")]
+    pub registry: Option<String>,
+    /// Inference port (default 8000).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// UID/GID of the non-root user (default 10001).
+    #[arg(long)]
+    pub uid: Option<u32>,
+    /// GPUs the compose services reserve: all, a count, or device ids (0,1 or UUIDs).
+    #[arg(long, value_name = "all|N|IDS")]
+    pub gpus: Option<GpuSelection>,
+    /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
+    #[arg(long)]
+    pub syntax: bool,
+    /// Print the files and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Exit non-zero when the files on disk differ from what mlcontain.yaml generates (for CI).
+    #[arg(long)]
+    pub check: bool,
+    /// Replace files that exist and differ (a .bak copy is kept).
+    #[arg(long)]
+    pub force: bool,
+    /// With --force: keep no .bak copies.
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Generate combinations this host cannot run (e.g. to deploy elsewhere).
+    #[arg(long)]
+    pub allow_incompatible: bool,
+    /// Print the plan's explanations and the files as JSON (for tools).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl InitArgs {
+    pub fn choices(&self) -> Choices {
+        Choices {
+            framework: self.framework.clone(),
+            framework_version: self.framework_version.clone(),
+            cuda: self.cuda.clone(),
+            python: self.python.clone(),
+            package_manager: self.package_manager,
+            stages: self.stages.clone(),
+            base_image: self.base_image.clone(),
+            registry: self.registry.clone(),
+            port: self.port,
+            uid: self.uid,
+            gpus: self.gpus.clone(),
+            syntax: self.syntax.then_some(true),
+            allow_incompatible: self.allow_incompatible,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let result = match cli.command {
+        Some(Command::Init(args)) => crate::commands::init::run(&dir, &args),
+        None => crate::commands::init::run(
+            &dir,
+            &InitArgs {
+                ..Default::default()
+            },
+        ),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

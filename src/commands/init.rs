@@ -1,0 +1,237 @@
+//! `mlcontain init`: plan, render, and write (or print, or check) the files.
+
+use crate::choices::{Choices, SavedConfig};
+use crate::cli::InitArgs;
+use crate::facts::Facts;
+use crate::plan::{plan, Plan};
+use crate::render::{render, FileKind, GeneratedFile, CONFIG};
+use crate::write::{read_existing, status_of, unified_diff, write_atomic, FileStatus};
+use anyhow::{bail, Context, Result};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+/// How long GPU detection may take before init goes on without it.
+pub const NVML_DEADLINE: Duration = Duration::from_secs(3);
+
+/// Read `mlcontain.yaml` from `dir`, if there is one.
+pub fn load_saved(dir: &Path) -> Result<Option<SavedConfig>> {
+    let path = dir.join(CONFIG);
+    match read_existing(&path)? {
+        None => Ok(None),
+        Some(text) => Ok(Some(SavedConfig::parse(&text, CONFIG)?)),
+    }
+}
+
+/// Facts for planning: the project scan and the GPUs (tools are not needed).
+pub fn gather_facts(dir: &Path) -> Result<Facts> {
+    let project = crate::detect::project::scan(dir)
+        .with_context(|| format!("cannot scan {}", dir.display()))?;
+    let _ = NVML_DEADLINE; // TODO(nvml): wire GPU detection
+    Ok(Facts {
+        project,
+        ..Default::default()
+    })
+}
+
+/// Flags first, then the saved answers. Saved answers describe the
+/// repository, not this host: where the host cannot run them they become
+/// warnings, unless a flag changed the hardware-related answers.
+pub fn merge_choices(args: &InitArgs, saved: Option<&SavedConfig>) -> Choices {
+    let flags = args.choices();
+    match saved {
+        None => flags,
+        Some(s) => {
+            let host_flags = flags.framework.is_some()
+                || flags.framework_version.is_some()
+                || flags.cuda.is_some();
+            let mut c = flags.or(s.to_choices());
+            if !host_flags {
+                c.allow_incompatible = true;
+            }
+            c
+        }
+    }
+}
+
+pub struct Rendered {
+    pub plan: Plan,
+    pub files: Vec<(GeneratedFile, FileStatus, Option<String>)>,
+}
+
+/// Plan and render, and compare each file with the disk.
+pub fn prepare(dir: &Path, facts: &Facts, choices: &Choices) -> Result<Rendered> {
+    let plan = plan(facts, choices)?;
+    let mut files = vec![];
+    for f in render(&plan) {
+        let existing = read_existing(&dir.join(&f.path))?;
+        let status = status_of(existing.as_deref(), &f.contents);
+        files.push((f, status, existing));
+    }
+    Ok(Rendered { plan, files })
+}
+
+pub fn run(dir: &Path, args: &InitArgs) -> Result<u8> {
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let saved = load_saved(dir)?;
+    if let Some(s) = &saved {
+        let cat = crate::catalog::Catalog::embedded();
+        if s.catalog != cat.updated {
+            eprintln!(
+                "note: {CONFIG} was generated with catalog {}; this mlcontain has {}",
+                s.catalog, cat.updated
+            );
+        }
+    }
+    let interactive = !args.yes && !args.dry_run && !args.check && !args.json;
+    if interactive && !std::io::stdin().is_terminal() {
+        bail!(
+            "stdin is not a terminal, so mlcontain cannot ask its questions.\n\
+             Run `mlcontain init --yes` to take the defaults (or the answers in {CONFIG}),\n\
+             adding flags such as --framework pytorch --cuda 12.4 --python 3.11 to choose."
+        );
+    }
+    let facts = gather_facts(dir)?;
+    let choices = merge_choices(args, saved.as_ref());
+    let rendered = prepare(dir, &facts, &choices)?;
+
+    if args.json {
+        let files: Vec<serde_json::Value> = rendered
+            .files
+            .iter()
+            .map(|(f, st, _)| {
+                serde_json::json!({"path": f.path, "kind": f.kind, "status": st, "contents": f.contents})
+            })
+            .collect();
+        let out = serde_json::json!({"plan": rendered.plan, "files": files});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(0);
+    }
+    if args.dry_run {
+        for (f, st, _) in &rendered.files {
+            let note = match f.kind {
+                FileKind::Scaffold if *st != FileStatus::New => "exists, kept".to_string(),
+                FileKind::Scaffold => "scaffold, new".to_string(),
+                FileKind::Generated => st.as_str().to_string(),
+            };
+            println!("==> {} ({note}) <==", f.path);
+            print!("{}", f.contents);
+            if !f.contents.ends_with('\n') {
+                println!();
+            }
+            println!();
+        }
+        print_explanations(&rendered.plan);
+        return Ok(0);
+    }
+    if args.check {
+        return Ok(check(&rendered));
+    }
+    write_files(dir, &rendered, args.force, !args.no_backup)
+}
+
+fn check(r: &Rendered) -> u8 {
+    let mut drift = 0;
+    for (f, st, existing) in &r.files {
+        if f.kind != FileKind::Generated {
+            continue;
+        }
+        match st {
+            FileStatus::Unchanged => {}
+            FileStatus::New => {
+                drift += 1;
+                println!("missing: {}", f.path);
+            }
+            FileStatus::Changed => {
+                drift += 1;
+                println!("differs: {}", f.path);
+                print!(
+                    "{}",
+                    unified_diff(&f.path, existing.as_deref().unwrap_or(""), &f.contents)
+                );
+            }
+        }
+    }
+    if drift == 0 {
+        println!("up to date: the files match {CONFIG}");
+        0
+    } else {
+        println!("{drift} file(s) differ from what {CONFIG} generates; run `mlcontain init --yes --force` to update them");
+        1
+    }
+}
+
+pub fn print_explanations(plan: &Plan) {
+    println!("Why:");
+    for e in &plan.explanations {
+        println!("  {:<16} {}", e.topic, e.text);
+    }
+    for w in &plan.warnings {
+        println!("  warning: {w}");
+    }
+}
+
+/// Write the rendered files: new ones, and changed ones only with `force`.
+/// Scaffolds are written only when missing. Nothing is written when a
+/// conflict stops the run.
+pub fn write_files(dir: &Path, r: &Rendered, force: bool, backup: bool) -> Result<u8> {
+    let conflicts: Vec<&(GeneratedFile, FileStatus, Option<String>)> = r
+        .files
+        .iter()
+        .filter(|(f, st, _)| f.kind == FileKind::Generated && *st == FileStatus::Changed)
+        .collect();
+    if !conflicts.is_empty() && !force {
+        for (f, _, existing) in &conflicts {
+            eprint!(
+                "{}",
+                unified_diff(&f.path, existing.as_deref().unwrap_or(""), &f.contents)
+            );
+        }
+        eprintln!(
+            "error: these files exist and differ from what mlcontain would write: {}\n\
+             Nothing was written. Review the diff above, then run again with --force to replace them \
+             (the old ones are kept as .bak), or --dry-run to see the whole files.",
+            conflicts
+                .iter()
+                .map(|(f, _, _)| f.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(1);
+    }
+    for (f, st, _) in &r.files {
+        let path = dir.join(&f.path);
+        match (f.kind, st) {
+            (_, FileStatus::Unchanged) => println!("  unchanged  {}", f.path),
+            (FileKind::Scaffold, FileStatus::Changed) => {
+                println!(
+                    "  kept       {} (exists; scaffolds never replace files)",
+                    f.path
+                )
+            }
+            (FileKind::Scaffold, FileStatus::New) => {
+                write_atomic(&path, &f.contents, false)?;
+                println!("  scaffolded {}", f.path);
+            }
+            (FileKind::Generated, FileStatus::New) => {
+                write_atomic(&path, &f.contents, false)?;
+                println!("  wrote      {}", f.path);
+            }
+            (FileKind::Generated, FileStatus::Changed) => {
+                let bak = write_atomic(&path, &f.contents, backup)?;
+                match bak {
+                    Some(b) => println!(
+                        "  replaced   {} (old copy: {})",
+                        f.path,
+                        b.file_name().unwrap_or_default().to_string_lossy()
+                    ),
+                    None => println!("  replaced   {}", f.path),
+                }
+            }
+        }
+    }
+    print_explanations(&r.plan);
+    Ok(0)
+}

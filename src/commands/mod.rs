@@ -1,0 +1,3 @@
+//! Subcommands. Each takes parsed arguments and returns an exit code.
+
+pub mod init;

@@ -1,0 +1,235 @@
+//! compose.yaml, rendered from typed structs through serde_yaml.
+
+use super::dockerfile::healthcheck_cmd;
+use crate::choices::{GpuCount, GpuSelection, Stage};
+use crate::plan::{Plan, APP_DIR, DATA_DIR, MODEL_DIR};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+/// A map that keeps insertion order.
+#[derive(Debug, Default)]
+pub struct Ordered<T>(pub Vec<(String, T)>);
+
+impl<T: Serialize> Serialize for Ordered<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Compose {
+    pub services: Ordered<Service>,
+    pub volumes: Ordered<Volume>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Volume {}
+
+#[derive(Debug, Serialize)]
+pub struct Build {
+    pub context: String,
+    pub dockerfile: String,
+    pub target: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Service {
+    pub build: Build,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profiles: Option<Vec<String>>,
+    pub environment: Ordered<String>,
+    pub volumes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shm_size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depends_on: Option<Ordered<DependsOn>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<Deploy>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Healthcheck {
+    pub test: Vec<String>,
+    pub interval: String,
+    pub timeout: String,
+    pub retries: u32,
+    pub start_period: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DependsOn {
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deploy {
+    pub resources: Resources,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resources {
+    pub reservations: Reservations,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reservations {
+    pub devices: Vec<Device>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Device {
+    pub driver: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<GpuCount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_ids: Option<Vec<String>>,
+    pub capabilities: Vec<String>,
+}
+
+pub fn compose(plan: &Plan) -> Compose {
+    let deploy = plan.gpus.as_ref().map(|sel| {
+        let (count, device_ids) = match sel {
+            GpuSelection::Count(c) => (Some(c.clone()), None),
+            GpuSelection::Ids(ids) => (None, Some(ids.clone())),
+        };
+        Deploy {
+            resources: Resources {
+                reservations: Reservations {
+                    devices: vec![Device {
+                        driver: "nvidia".into(),
+                        count,
+                        device_ids,
+                        capabilities: vec!["gpu".into()],
+                    }],
+                },
+            },
+        }
+    });
+    let build = |target: &str| Build {
+        context: ".".into(),
+        dockerfile: "Dockerfile".into(),
+        target: target.into(),
+    };
+    let env = |pairs: &[(&str, String)]| {
+        Ordered(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    };
+    let mut services: Ordered<Service> = Ordered(vec![]);
+    if plan.has(Stage::Training) {
+        services.0.push((
+            "training".to_string(),
+            Service {
+                build: build("training"),
+                profiles: None,
+                environment: env(&[
+                    ("MODEL_DIR", MODEL_DIR.into()),
+                    ("DATA_DIR", DATA_DIR.into()),
+                ]),
+                volumes: vec![format!("models:{MODEL_DIR}"), format!("data:{DATA_DIR}")],
+                ports: vec![],
+                shm_size: plan.shm_size.clone(),
+                healthcheck: None,
+                depends_on: None,
+                restart: None,
+                deploy: deploy.clone(),
+            },
+        ));
+    }
+    if plan.has(Stage::Inference) {
+        let mut test = vec!["CMD".to_string()];
+        test.extend(healthcheck_cmd());
+        services.0.push((
+            "inference".to_string(),
+            Service {
+                build: build("inference"),
+                profiles: None,
+                environment: env(&[
+                    ("MODEL_DIR", MODEL_DIR.into()),
+                    ("PORT", plan.port.to_string()),
+                ]),
+                volumes: vec![format!("models:{MODEL_DIR}:ro")],
+                // Bound to loopback: publish it wider on purpose, not by accident.
+                ports: vec![format!("127.0.0.1:{p}:{p}", p = plan.port)],
+                shm_size: plan.shm_size.clone(),
+                healthcheck: Some(Healthcheck {
+                    test,
+                    interval: "30s".into(),
+                    timeout: "5s".into(),
+                    retries: 3,
+                    start_period: "30s".into(),
+                }),
+                depends_on: None,
+                restart: Some("unless-stopped".into()),
+                deploy: deploy.clone(),
+            },
+        ));
+    }
+    if plan.has(Stage::Dev) {
+        let depends_on = plan.has(Stage::Inference).then(|| {
+            Ordered(vec![(
+                "inference".to_string(),
+                DependsOn {
+                    condition: "service_healthy".into(),
+                },
+            )])
+        });
+        services.0.push((
+            "dev".to_string(),
+            Service {
+                build: build("dev"),
+                // Started on request only: `docker compose run --rm dev`.
+                profiles: Some(vec!["dev".into()]),
+                environment: env(&[
+                    ("MODEL_DIR", MODEL_DIR.into()),
+                    ("DATA_DIR", DATA_DIR.into()),
+                    ("INFERENCE_URL", format!("http://inference:{}", plan.port)),
+                ]),
+                volumes: vec![
+                    format!(".:{APP_DIR}"),
+                    format!("models:{MODEL_DIR}"),
+                    format!("data:{DATA_DIR}"),
+                ],
+                ports: vec![],
+                shm_size: plan.shm_size.clone(),
+                healthcheck: None,
+                depends_on,
+                restart: None,
+                deploy: deploy.clone(),
+            },
+        ));
+    }
+    Compose {
+        services,
+        volumes: Ordered(vec![
+            ("models".into(), Volume {}),
+            ("data".into(), Volume {}),
+        ]),
+    }
+}
+
+pub fn render_compose(plan: &Plan) -> String {
+    let body = serde_yaml::to_string(&compose(plan)).expect("compose serialises");
+    format!(
+        "# Generated by mlcontain from mlcontain.yaml; regenerate with `mlcontain init --yes`.\n\
+         # Train: docker compose run --rm training\n\
+         # Serve: docker compose up -d inference   (http://127.0.0.1:{port}/health)\n\
+         # Named volumes start owned by the image's app user (UID {uid}), so both services\n\
+         # can write and read models without any chmod.\n{body}",
+        port = plan.port,
+        uid = plan.uid
+    )
+}

@@ -1,0 +1,93 @@
+//! Renderers: `render(&Plan) -> files`. Pure and deterministic: the same
+//! plan always gives the same bytes.
+
+mod compose;
+mod dockerfile;
+mod dockerignore;
+mod readme;
+mod scaffold;
+
+use crate::plan::Plan;
+use serde::Serialize;
+
+pub use compose::render_compose;
+pub use dockerfile::render_dockerfile;
+pub use dockerignore::render_dockerignore;
+pub use readme::render_readme;
+
+pub const DOCKERFILE: &str = "Dockerfile";
+pub const COMPOSE: &str = "compose.yaml";
+pub const DOCKERIGNORE: &str = ".dockerignore";
+pub const README: &str = "README.Docker.md";
+pub const CONFIG: &str = "mlcontain.yaml";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    /// A file mlcontain owns and regenerates.
+    Generated,
+    /// A starting point written only when missing (manifest, entry points).
+    Scaffold,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
+    pub kind: FileKind,
+}
+
+/// Every file of the plan: the generated ones first, then the scaffolds.
+pub fn render(plan: &Plan) -> Vec<GeneratedFile> {
+    let gen = |path: &str, contents: String| GeneratedFile {
+        path: path.to_string(),
+        contents,
+        kind: FileKind::Generated,
+    };
+    let mut files = vec![
+        gen(DOCKERFILE, render_dockerfile(plan)),
+        gen(COMPOSE, render_compose(plan)),
+        gen(DOCKERIGNORE, render_dockerignore(plan)),
+        gen(README, render_readme(plan)),
+        gen(CONFIG, plan.saved.to_yaml()),
+    ];
+    for s in &plan.scaffold {
+        files.push(GeneratedFile {
+            path: s.path.clone(),
+            contents: scaffold::render_scaffold(plan, s),
+            kind: FileKind::Scaffold,
+        });
+    }
+    files
+}
+
+/// Quote a value for a Dockerfile ENV/ARG or a shell word in RUN: double
+/// quotes when it holds anything beyond safe characters.
+pub(crate) fn shell_quote(value: &str) -> String {
+    let safe = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/:=+@,".contains(c));
+    if safe {
+        value.to_string()
+    } else {
+        let mut out = String::from("\"");
+        for c in value.chars() {
+            if matches!(c, '"' | '\\' | '$' | '`') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    }
+}
+
+/// A JSON array for exec-form CMD/ENTRYPOINT/HEALTHCHECK.
+pub(crate) fn exec_form(args: &[String]) -> String {
+    let items: Vec<String> = args
+        .iter()
+        .map(|a| serde_json::to_string(a).expect("strings serialise"))
+        .collect();
+    format!("[{}]", items.join(", "))
+}

@@ -1,0 +1,256 @@
+//! Starting points for a fresh repository: a dependency manifest that pins the
+//! framework build the planner chose, and minimal entry points. Written only
+//! when the file is missing.
+
+use crate::facts::PackageManager;
+use crate::plan::{Plan, Scaffold, ScaffoldKind};
+
+pub fn render_scaffold(plan: &Plan, s: &Scaffold) -> String {
+    match s.kind {
+        ScaffoldKind::Manifest => match plan.package_manager {
+            PackageManager::Pip => requirements(plan),
+            PackageManager::Uv => pyproject_uv(plan),
+            PackageManager::Poetry => pyproject_poetry(plan),
+            PackageManager::Conda => environment_yml(plan),
+        },
+        ScaffoldKind::Training => train_py(plan),
+        ScaffoldKind::Inference => serve_py(plan),
+    }
+}
+
+/// The framework requirement (`torch==2.5.1+cu124`) and its index, if any.
+fn framework_req(plan: &Plan) -> Option<(String, Option<String>)> {
+    plan.framework_requirement
+        .as_ref()
+        .map(|f| (f.requirement.clone(), f.index.clone()))
+}
+
+fn requirements(plan: &Plan) -> String {
+    let mut s = String::from("# Dependencies (scaffolded by mlcontain: add yours below).\n");
+    if let Some((req, index)) = framework_req(plan) {
+        s.push_str(&format!(
+            "# {} build chosen for this project's target hardware.\n",
+            plan.framework_name
+        ));
+        if let Some(i) = index {
+            s.push_str(&format!("--extra-index-url {i}\n"));
+        }
+        s.push_str(&req);
+        s.push('\n');
+    }
+    s
+}
+
+fn split_req(req: &str) -> (String, String) {
+    // `torch==2.5.1+cu124` -> ("torch", "2.5.1+cu124"); extras stay on the name.
+    match req.split_once("==") {
+        Some((n, v)) => (n.to_string(), v.to_string()),
+        None => (req.to_string(), String::new()),
+    }
+}
+
+fn requires_python(plan: &Plan) -> String {
+    format!(
+        ">={}.{},<{}.{}",
+        plan.python.major(),
+        plan.python.minor(),
+        plan.python.major(),
+        plan.python.minor() + 1
+    )
+}
+
+fn pyproject_uv(plan: &Plan) -> String {
+    let mut s = format!(
+        "# Scaffolded by mlcontain: add your dependencies, then run `uv lock`.\n[project]\nname = \"ml-project\"\nversion = \"0.1.0\"\nrequires-python = \"{}\"\n",
+        requires_python(plan)
+    );
+    match framework_req(plan) {
+        Some((req, index)) => {
+            let (name, version) = split_req(&req);
+            let base_version = version.split('+').next().unwrap_or("").to_string();
+            match index {
+                Some(i) => {
+                    let index_name = format!(
+                        "{}-{}",
+                        plan.framework,
+                        i.rsplit('/').next().unwrap_or("index")
+                    );
+                    s.push_str(&format!("dependencies = [\"{name}=={base_version}\"]\n\n[[tool.uv.index]]\nname = \"{index_name}\"\nurl = \"{i}\"\nexplicit = true\n\n[tool.uv.sources]\n{name} = [{{ index = \"{index_name}\" }}]\n"));
+                }
+                None => s.push_str(&format!("dependencies = [\"{req}\"]\n")),
+            }
+        }
+        None => s.push_str("dependencies = []\n"),
+    }
+    s
+}
+
+fn pyproject_poetry(plan: &Plan) -> String {
+    let mut s = format!(
+        "# Scaffolded by mlcontain: add your dependencies, then run `poetry lock`.\n[tool.poetry]\nname = \"ml-project\"\nversion = \"0.1.0\"\ndescription = \"\"\nauthors = []\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = \"~{}\"\n",
+        plan.python
+    );
+    let mut source = String::new();
+    if let Some((req, index)) = framework_req(plan) {
+        let (name, version) = split_req(&req);
+        let (name, extras) = match name.split_once('[') {
+            Some((n, e)) => (n.to_string(), Some(e.trim_end_matches(']').to_string())),
+            None => (name, None),
+        };
+        let extras = extras
+            .map(|e| format!(", extras = [\"{e}\"]"))
+            .unwrap_or_default();
+        match index {
+            Some(i) => {
+                let index_name = format!(
+                    "{}-{}",
+                    plan.framework,
+                    i.rsplit('/').next().unwrap_or("index")
+                );
+                s.push_str(&format!(
+                    "{name} = {{ version = \"{version}\", source = \"{index_name}\"{extras} }}\n"
+                ));
+                source = format!(
+                    "\n[[tool.poetry.source]]\nname = \"{index_name}\"\nurl = \"{i}\"\npriority = \"explicit\"\n"
+                );
+            }
+            None => s.push_str(&format!("{name} = {{ version = \"{version}\"{extras} }}\n")),
+        }
+    }
+    s.push_str(&source);
+    s.push_str("\n[build-system]\nrequires = [\"poetry-core>=2.0\"]\nbuild-backend = \"poetry.core.masonry.api\"\n");
+    s
+}
+
+fn environment_yml(plan: &Plan) -> String {
+    let mut s = format!(
+        "# Scaffolded by mlcontain: add your dependencies.\nname: ml-project\nchannels:\n  - conda-forge\ndependencies:\n  - python={}\n  - pip\n",
+        plan.python
+    );
+    if let Some((req, index)) = framework_req(plan) {
+        s.push_str("  - pip:\n");
+        if let Some(i) = index {
+            s.push_str(&format!("      - --extra-index-url {i}\n"));
+        }
+        s.push_str(&format!("      - \"{req}\"\n"));
+    }
+    s
+}
+
+fn device_probe(plan: &Plan) -> &'static str {
+    match plan.framework_import.as_str() {
+        "torch" => {
+            "    import torch\n\n    if torch.cuda.is_available():\n        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]\n    return [\"cpu\"]\n"
+        }
+        "tensorflow" => {
+            "    import tensorflow as tf\n\n    gpus = tf.config.list_physical_devices(\"GPU\")\n    return [g.name for g in gpus] or [\"cpu\"]\n"
+        }
+        "jax" => "    import jax\n\n    return [str(d) for d in jax.devices()]\n",
+        "" => "    return [\"cpu\"]\n",
+        _ => "    return [\"cpu\"]\n",
+    }
+}
+
+fn framework_version_expr(plan: &Plan) -> String {
+    match plan.framework_import.as_str() {
+        "" => "\"none\"".to_string(),
+        m => format!("__import__(\"{m}\").__version__"),
+    }
+}
+
+fn train_py(plan: &Plan) -> String {
+    format!(
+        r#""""Training entry point scaffolded by mlcontain: replace it with your training code.
+
+It prints the devices {fw} sees and writes a small file to MODEL_DIR, so the
+inference service can show that the shared `models` volume works.
+"""
+
+import json
+import os
+import pathlib
+
+
+def devices():
+{probe}
+
+def main():
+    found = devices()
+    version = {version}
+    print(f"{fw} {{version}} sees: {{found}}", flush=True)
+    model_dir = pathlib.Path(os.environ.get("MODEL_DIR", "models"))
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / "model.json").write_text(json.dumps({{"devices": found, "version": version}}))
+    print(f"wrote {{model_dir / 'model.json'}}")
+
+
+if __name__ == "__main__":
+    main()
+"#,
+        fw = plan.framework_name,
+        probe = device_probe(plan),
+        version = framework_version_expr(plan),
+    )
+}
+
+fn serve_py(plan: &Plan) -> String {
+    format!(
+        r#""""Inference entry point scaffolded by mlcontain: replace it with your server.
+
+A dependency-free HTTP server: GET /health answers 200 (the container's
+HEALTHCHECK uses it); GET / reports the devices {fw} sees and the model
+found in MODEL_DIR.
+"""
+
+import json
+import os
+import pathlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def devices():
+{probe}
+
+MODEL_DIR = pathlib.Path(os.environ.get("MODEL_DIR", "models"))
+
+
+class Handler(BaseHTTPRequestHandler):
+    def _send(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/health":
+            self._send(200, {{"status": "ok"}})
+        elif self.path == "/":
+            model = MODEL_DIR / "model.json"
+            self._send(200, {{
+                "devices": devices(),
+                "model": json.loads(model.read_text()) if model.exists() else None,
+            }})
+        else:
+            self._send(404, {{"error": "not found"}})
+
+    def log_message(self, fmt, *args):
+        if self.path != "/health":
+            super().log_message(fmt, *args)
+
+
+def main():
+    port = int(os.environ.get("PORT", "{port}"))
+    print(f"serving on 0.0.0.0:{{port}}", flush=True)
+    ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
+"#,
+        fw = plan.framework_name,
+        probe = device_probe(plan),
+        port = plan.port,
+    )
+}
