@@ -45,7 +45,8 @@ chmod 755 "$tmp"
 mv -f "$tmp" "$bindir/mlcontain"
 trap - EXIT
 
-echo "install.sh: installed $("$bindir/mlcontain" --version 2>/dev/null || echo mlcontain) to $bindir/mlcontain"
+version="$("$bindir/mlcontain" --version 2>/dev/null | head -n1 || true)"
+echo "install.sh: installed ${version:-mlcontain} to $bindir/mlcontain"
 case ":$PATH:" in
     *":$bindir:"* | *":${bindir%/}/:"*)
         echo "install.sh: $bindir is on your PATH; run: mlcontain --help"

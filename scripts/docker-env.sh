@@ -50,7 +50,7 @@ debian_mirror() {
             # one-line: deb [opts] URI suite components...
             sed -E -n 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+)[[:space:]]+bookworm[[:space:]].*/\2/p' "$f"
         done
-    } | head -n1 | sed -E 's:/+$::'
+    } | awk 'NR == 1 { sub(/\/+$/, ""); print }'
 }
 
 

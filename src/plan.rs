@@ -757,6 +757,18 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
                             }
                         }
                         why.dedup();
+                        if let Some(r) = explicit_version {
+                            // The user asked for this release on a GPU host.
+                            let mut msg = format!(
+                                "no build of {} {} runs on this host's GPUs",
+                                fw.name, r.version
+                            );
+                            if !fixes.is_empty() {
+                                msg.push_str(&format!(": {}", fixes.join("; ")));
+                            }
+                            msg.push_str(" (or choose --cuda cpu)");
+                            refuse(msg, &mut warnings)?;
+                        }
                         accel = Accel::Cpu;
                         ex.push(Explanation {
                             topic: "cuda",
