@@ -92,6 +92,9 @@ pub struct Framework {
 #[serde(deny_unknown_fields)]
 pub struct Release {
     pub version: Version,
+    /// The build tag a plain PyPI install of this release carries (`cu124`).
+    #[serde(default)]
+    pub pypi: Option<String>,
     pub python: Vec<Version>,
     #[serde(default)]
     pub builds: Vec<Build>,

@@ -1195,24 +1195,71 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     }
     let scaffolded_manifest = scaffold.iter().any(|s| s.kind == ScaffoldKind::Manifest);
 
-    // The framework install is a separate layer unless the manifests carry it.
+    // The framework install is a separate layer unless the manifests carry
+    // exactly the build the plan chose (a plain `torch==2.4.1` from PyPI is
+    // not the cu118 build; `tensorflow==2.17.1` lacks the CUDA libraries).
+    let pin_exact = |p: &crate::facts::Pin| -> bool {
+        let (Some(r), Some(req)) = (release, &framework_requirement) else {
+            return true;
+        };
+        if p.version.as_ref() != Some(&r.version) {
+            return false;
+        }
+        let (_, extras, local) = split_requirement(&req.requirement);
+        let pin_local = p.local.clone().or_else(|| match build {
+            Some(_) => r.pypi.clone(),
+            None => None,
+        });
+        if let Some(l) = local {
+            if pin_local.as_deref() != Some(l.as_str()) {
+                return false;
+            }
+        }
+        extras.iter().all(|e| p.extras.contains(e))
+    };
     let manifests_carry_framework = scaffolded_manifest
-        || pin.is_some()
-        || scan
-            .pyproject
-            .as_ref()
-            .map(|p| {
-                p.dependencies.iter().any(|d| {
-                    let name = requirement_name(d);
-                    fw.packages.iter().any(|p| *p == name)
-                })
-            })
-            .unwrap_or(false);
+        || fw.is_none()
+        || match pin {
+            Some(p) => {
+                let known = p.version.is_none() || pinned_release.is_some();
+                // A pin the catalog does not know stays the project's call.
+                !known || pin_exact(p)
+            }
+            None => false,
+        };
     let framework_install = if manifests_carry_framework {
         None
     } else {
         framework_requirement.clone()
     };
+    if let (Some(p), Some(fi)) = (pin, &framework_install) {
+        ex.push(Explanation {
+            topic: "framework-version",
+            text: format!(
+                "{} is installed first ({}), so {} ({}) is already satisfied and the image gets the build this plan chose.",
+                fi.requirement,
+                fi.index.as_deref().unwrap_or("PyPI"),
+                p.spec,
+                p.source
+            ),
+        });
+        if pm != PackageManager::Pip {
+            warnings.push(format!(
+                "{} resolves {} itself, so the image downloads {} twice; pin {} in the project (with its index) to avoid it",
+                pm, p.spec, fw.name, fi.requirement
+            ));
+        }
+    }
+    if let (Some(e), Some(p)) = (explicit_version, pin) {
+        if let Some(pv) = &p.version {
+            if !pv.matches_prefix(&e.version) && !e.version.matches_prefix(pv) {
+                return Err(PlanError::Unsupported(format!(
+                    "{} pins {} but you chose {} {}: change the pin, or leave the version to the project",
+                    p.source, p.spec, fw.name, e.version
+                )));
+            }
+        }
+    }
     if fresh {
         ex.push(Explanation {
             topic: "scaffold",
@@ -1393,13 +1440,21 @@ fn is_dev_requirements(path: &str) -> bool {
         .any(|k| name.contains(k))
 }
 
-fn requirement_name(spec: &str) -> String {
-    spec.trim()
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
-        .replace('_', "-")
+/// `tensorflow[and-cuda]==2.17.1` -> (name, extras, local tag of the version).
+fn split_requirement(req: &str) -> (String, Vec<String>, Option<String>) {
+    let (name_part, version) = req.split_once("==").unwrap_or((req, ""));
+    let (name, extras) = match name_part.split_once('[') {
+        Some((n, e)) => (
+            n.to_string(),
+            e.trim_end_matches(']')
+                .split(',')
+                .map(|x| x.trim().to_string())
+                .collect(),
+        ),
+        None => (name_part.to_string(), vec![]),
+    };
+    let local = version.split_once('+').map(|(_, l)| l.to_string());
+    (name, extras, local)
 }
 
 /// `src/app.py` -> `src.app`

@@ -1,0 +1,71 @@
+//! insta snapshots of the rendered files for each fixture project, the way
+//! nixpacks snapshots a plan per example: the project scan of
+//! tests/fixtures/NAME plus a named host, planned and rendered.
+
+use mlcontain::choices::Choices;
+use mlcontain::detect::project::scan;
+use mlcontain::facts::Facts;
+use mlcontain::plan::plan;
+use mlcontain::render::render;
+use mlcontain::scenarios;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// All files of the plan in one text, each under a header.
+fn rendered(name: &str, host: Facts, choices: Choices) -> String {
+    let project = scan(&fixture(name)).expect("scan fixture");
+    let facts = Facts { project, ..host };
+    let p = plan(&facts, &choices).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut out = String::new();
+    out.push_str("==> explanations <==\n");
+    for e in &p.explanations {
+        out.push_str(&format!("{}: {}\n", e.topic, e.text));
+    }
+    for w in &p.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    for f in render(&p) {
+        out.push_str(&format!(
+            "\n==> {} ({:?}) <==\n{}",
+            f.path, f.kind, f.contents
+        ));
+    }
+    out
+}
+
+macro_rules! snap {
+    ($test:ident, $fixture:expr, $host:expr) => {
+        snap!($test, $fixture, $host, Choices::default());
+    };
+    ($test:ident, $fixture:expr, $host:expr, $choices:expr) => {
+        #[test]
+        fn $test() {
+            insta::assert_snapshot!(rendered($fixture, $host, $choices));
+        }
+    };
+}
+
+snap!(empty_repo_no_gpu, "empty", scenarios::no_gpu());
+snap!(empty_repo_rtx5090, "empty", scenarios::rtx5090_570());
+snap!(pip_torch_a100_4090, "pip-torch", scenarios::a100_4090_550());
+snap!(uv_project_h100, "uv-project", scenarios::h100_535());
+snap!(poetry_project_no_gpu, "poetry-project", scenarios::no_gpu());
+snap!(conda_env_gtx1080, "conda-env", scenarios::gtx1080_470());
+snap!(tensorflow_h100, "tensorflow", scenarios::h100_535());
+snap!(jax_h100, "jax", scenarios::h100_535());
+snap!(sklearn_cpu, "sklearn-cpu", scenarios::no_gpu());
+snap!(
+    plain_python_cuda_system_image,
+    "empty",
+    scenarios::no_gpu(),
+    Choices {
+        framework: Some("none".into()),
+        cuda: Some("12.4".parse().unwrap()),
+        ..Default::default()
+    }
+);
