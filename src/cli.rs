@@ -31,6 +31,18 @@ pub struct Cli {
 pub enum Command {
     /// Generate the container files (non-interactively with --yes).
     Init(InitArgs),
+    /// Report the GPUs, driver, tooling and project mlcontain sees.
+    Detect {
+        /// Print JSON (schema in the README).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that this host can build and run GPU containers, with fixes.
+    Doctor,
+    /// Build the image targets with BuildKit.
+    Build(crate::commands::build::BuildArgs),
+    /// Run the built image and check the framework sees the GPUs.
+    Verify(crate::commands::verify::VerifyArgs),
 }
 
 #[derive(Debug, Args, Default, Clone)]
@@ -118,13 +130,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let result = match cli.command {
-        Some(Command::Init(args)) => crate::commands::init::run(&dir, &args),
-        None => crate::commands::init::run(
-            &dir,
-            &InitArgs {
-                ..Default::default()
-            },
-        ),
+        Some(Command::Init(args)) => crate::commands::init::run(&dir, &args, cli.plain),
+        Some(Command::Detect { json }) => crate::commands::detect::run(&dir, json),
+        Some(Command::Doctor) => Err(anyhow::anyhow!("doctor: being wired")),
+        Some(Command::Build(args)) => crate::commands::build::run(&dir, &args),
+        Some(Command::Verify(args)) => crate::commands::verify::run(&dir, &args),
+        None => crate::tui::run(&dir, &InitArgs::default(), cli.plain),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -13,5 +13,6 @@ pub mod facts;
 pub mod plan;
 pub mod render;
 pub mod scenarios;
+pub mod tui;
 pub mod version;
 pub mod write;

@@ -27,11 +27,12 @@ pub fn load_saved(dir: &Path) -> Result<Option<SavedConfig>> {
 pub fn gather_facts(dir: &Path) -> Result<Facts> {
     let project = crate::detect::project::scan(dir)
         .with_context(|| format!("cannot scan {}", dir.display()))?;
-    let _ = NVML_DEADLINE; // TODO(nvml): wire GPU detection
-    Ok(Facts {
+    let mut facts = Facts {
         project,
         ..Default::default()
-    })
+    };
+    crate::detect::nvml::detect_gpus_with_deadline(NVML_DEADLINE).apply(&mut facts);
+    Ok(facts)
 }
 
 /// Flags first, then the saved answers. Saved answers describe the
@@ -71,7 +72,7 @@ pub fn prepare(dir: &Path, facts: &Facts, choices: &Choices) -> Result<Rendered>
     Ok(Rendered { plan, files })
 }
 
-pub fn run(dir: &Path, args: &InitArgs) -> Result<u8> {
+pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
@@ -92,6 +93,9 @@ pub fn run(dir: &Path, args: &InitArgs) -> Result<u8> {
              Run `mlcontain init --yes` to take the defaults (or the answers in {CONFIG}),\n\
              adding flags such as --framework pytorch --cuda 12.4 --python 3.11 to choose."
         );
+    }
+    if interactive {
+        return crate::tui::run(dir, args, plain);
     }
     let facts = gather_facts(dir)?;
     let choices = merge_choices(args, saved.as_ref());

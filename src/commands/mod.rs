@@ -1,3 +1,6 @@
 //! Subcommands. Each takes parsed arguments and returns an exit code.
 
+pub mod build;
+pub mod detect;
 pub mod init;
+pub mod verify;
