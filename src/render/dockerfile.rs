@@ -267,7 +267,7 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 plan.uv_version
             ));
             o.line(&format!(
-                "ENV UV_PROJECT_ENVIRONMENT={VENV} \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=never \\\n    UV_PYTHON=python3"
+                "ENV UV_PROJECT_ENVIRONMENT={VENV} \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=never \\\n    UV_PYTHON=python3 \\\n    UV_NATIVE_TLS=1"
             ));
             copy_manifests(o);
             let frozen = if plan.manifests.locked {
