@@ -389,8 +389,14 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     let fw: &Framework = match &choices.framework {
         Some(id) => {
             let id = normalise_framework(id);
-            cat.framework(&id)
-                .ok_or_else(|| PlanError::UnknownFramework(id.clone(), list(cat.framework_ids())))?
+            let f = cat.framework(&id).ok_or_else(|| {
+                PlanError::UnknownFramework(id.clone(), list(cat.framework_ids()))
+            })?;
+            ex.push(Explanation {
+                topic: "framework",
+                text: format!("{} — chosen.", f.name),
+            });
+            f
         }
         None => match detected_fw {
             Some(f) => {
@@ -424,7 +430,13 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
 
     // ---- Package manager -------------------------------------------------
     let pm = match choices.package_manager {
-        Some(p) => p,
+        Some(p) => {
+            ex.push(Explanation {
+                topic: "package-manager",
+                text: format!("{p} — chosen."),
+            });
+            p
+        }
         None => match scan.package_manager_hint() {
             Some(p) => {
                 ex.push(Explanation {
@@ -570,6 +582,12 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     match accel_request {
         Some((Accel::Cpu, why)) => {
             accel = Accel::Cpu;
+            if why == "choice" {
+                ex.push(Explanation {
+                    topic: "cuda",
+                    text: "CPU — chosen.".into(),
+                });
+            }
             if why == "pin" {
                 ex.push(Explanation {
                     topic: "cuda",
@@ -634,6 +652,18 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
                             valid.join(", ")
                         )));
                     }
+                }
+                if why == "choice" {
+                    let b = build.expect("set above");
+                    let gpus = if host.has_gpu() {
+                        format!(" for {}", list(host.gpus().iter().map(|g| g.label())))
+                    } else {
+                        " (no GPU here to check it against)".to_string()
+                    };
+                    ex.push(Explanation {
+                        topic: "cuda",
+                        text: format!("CUDA {v} ({}) — chosen{gpus}.", b.tag),
+                    });
                 }
                 if why == "pin" {
                     ex.push(Explanation {
@@ -817,6 +847,11 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
                     "{} {} — the newest release the catalog ({}) knows that fits.",
                     fw.name, r.version, cat.updated
                 ),
+            });
+        } else if explicit_version.is_some() {
+            ex.push(Explanation {
+                topic: "framework-version",
+                text: format!("{} {} — chosen.", fw.name, r.version),
             });
         } else if pinned_release.is_some() && explicit_version.is_none() {
             ex.push(Explanation {
@@ -1070,7 +1105,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         PythonSource::Image => ex.push(Explanation {
             topic: "python",
             text: if choices.python.is_some() {
-                format!("Python {python} — your choice.")
+                format!("Python {python} — chosen.")
             } else if hinted_python.as_ref() == Some(&python) {
                 format!("Python {python} — what the project asks for.")
             } else {

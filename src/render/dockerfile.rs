@@ -310,7 +310,7 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 .cloned()
                 .unwrap_or_else(|| "environment.yml".into());
             o.line(&format!(
-                "RUN --mount=type=cache,target=/opt/conda/pkgs \\\n    mamba env create --prefix {VENV} --file {} \\\n && mamba clean --all --yes",
+                "RUN --mount=type=cache,target=/opt/conda/pkgs \\\n    mamba env create --prefix {VENV} --file {}",
                 shell_quote(&env_file)
             ));
             framework_layer(o, plan, &format!("{VENV}/bin/pip"));
