@@ -132,7 +132,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Init(args)) => crate::commands::init::run(&dir, &args, cli.plain),
         Some(Command::Detect { json }) => crate::commands::detect::run(&dir, json),
-        Some(Command::Doctor) => Err(anyhow::anyhow!("doctor: being wired")),
+        Some(Command::Doctor) => crate::commands::doctor::run(&dir),
         Some(Command::Build(args)) => crate::commands::build::run(&dir, &args),
         Some(Command::Verify(args)) => crate::commands::verify::run(&dir, &args),
         None => crate::tui::run(&dir, &InitArgs::default(), cli.plain),

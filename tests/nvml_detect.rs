@@ -266,3 +266,37 @@ fn no_driver_library_through_ld_library_path() {
     assert_eq!(j["gpus"], serde_json::json!([]));
     assert_eq!(j["driver"], serde_json::Value::Null);
 }
+
+/// `mlcontain detect --json` end to end: the fake NVML through
+/// LD_LIBRARY_PATH, and a PATH with no tools at all.
+#[test]
+fn detect_json_binary_with_fake_nvml() {
+    let dir = fake_nvml_dir(None);
+    let no_tools = tempfile::tempdir().unwrap();
+    let project = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pip-torch");
+    let out = Command::new(env!("CARGO_BIN_EXE_mlcontain"))
+        .arg("--dir")
+        .arg(&project)
+        .args(["detect", "--json"])
+        .env("LD_LIBRARY_PATH", &dir)
+        .env("FAKE_NVML_SCENARIO", "h100")
+        .env("PATH", no_tools.path())
+        .env_remove("MLCONTAIN_NVML_LIB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["gpus"][0]["name"], "NVIDIA H100 80GB HBM3");
+    assert_eq!(j["gpus"][0]["memory_mib"], 81559);
+    assert_eq!(j["gpus"][0]["compute_capability"], "9.0");
+    assert_eq!(j["driver"]["version"], "535.104.05");
+    assert_eq!(j["driver"]["cuda_max"], "12.2");
+    assert_eq!(j["nvml"]["available"], true);
+    assert_eq!(j["tools"]["docker"], serde_json::Value::Null);
+    assert_eq!(j["tools"]["docker_daemon"], "no_client");
+    assert_eq!(j["project"]["pins"][0]["source"], "requirements.txt:3");
+}

@@ -14,7 +14,7 @@ pub fn run(dir: &Path, json: bool) -> Result<u8> {
     }
     let facts = detect_all(dir, DEFAULT_DEADLINE);
     if json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&facts))?);
+        println!("{}", to_json_string(&facts));
     } else {
         print!("{}", report(&facts));
     }
@@ -25,15 +25,51 @@ pub fn run(dir: &Path, json: bool) -> Result<u8> {
 /// (`tools.docker = {path, version}` or null, next to `docker_daemon`,
 /// `nvidia_runtime`, `cdi_specs`, `docker_desktop`, `notes`).
 pub fn to_json(facts: &Facts) -> serde_json::Value {
-    let mut v = serde_json::to_value(facts).unwrap_or_default();
-    if let Some(tools) = v.get_mut("tools").and_then(|t| t.as_object_mut()) {
-        if let Some(serde_json::Value::Object(found)) = tools.remove("found") {
-            for (name, tool) in found {
-                tools.entry(name).or_insert(tool);
-            }
+    serde_json::to_value(JsonFacts::from(facts)).unwrap_or_default()
+}
+
+/// The `--json` text (keys in report order: gpus, driver, nvml, tools, project).
+pub fn to_json_string(facts: &Facts) -> String {
+    serde_json::to_string_pretty(&JsonFacts::from(facts)).unwrap_or_default()
+}
+
+#[derive(serde::Serialize)]
+struct JsonFacts<'a> {
+    gpus: &'a [crate::facts::Gpu],
+    driver: &'a Option<crate::facts::Driver>,
+    nvml: &'a crate::facts::NvmlStatus,
+    tools: JsonTools<'a>,
+    project: &'a ProjectScan,
+}
+
+#[derive(serde::Serialize)]
+struct JsonTools<'a> {
+    #[serde(flatten)]
+    found: &'a std::collections::BTreeMap<String, Option<crate::facts::Tool>>,
+    docker_daemon: &'a DaemonState,
+    nvidia_runtime: Option<bool>,
+    cdi_specs: &'a [String],
+    docker_desktop: bool,
+    notes: &'a [String],
+}
+
+impl<'a> From<&'a Facts> for JsonFacts<'a> {
+    fn from(f: &'a Facts) -> Self {
+        JsonFacts {
+            gpus: &f.gpus,
+            driver: &f.driver,
+            nvml: &f.nvml,
+            tools: JsonTools {
+                found: &f.tools.found,
+                docker_daemon: &f.tools.docker_daemon,
+                nvidia_runtime: f.tools.nvidia_runtime,
+                cdi_specs: &f.tools.cdi_specs,
+                docker_desktop: f.tools.docker_desktop,
+                notes: &f.tools.notes,
+            },
+            project: &f.project,
         }
     }
-    v
 }
 
 fn daemon_text(s: &DaemonState) -> &'static str {
@@ -304,6 +340,8 @@ mod tests {
         assert_eq!(j["tools"]["docker_desktop"], false);
         assert!(j["tools"].get("found").is_none());
         assert!(j["project"].is_object());
+        let text = to_json_string(&facts());
+        assert!(text.find("\"gpus\"").unwrap() < text.find("\"project\"").unwrap());
         let none = to_json(&Facts::default());
         assert_eq!(none["driver"], serde_json::Value::Null);
     }

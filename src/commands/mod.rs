@@ -2,5 +2,6 @@
 
 pub mod build;
 pub mod detect;
+pub mod doctor;
 pub mod init;
 pub mod verify;

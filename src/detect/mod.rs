@@ -24,6 +24,8 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
 const SLACK: Duration = Duration::from_millis(250);
 
 /// One part of detection, finished.
+// Sent once per part over a channel: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum DetectEvent {
     Gpus(GpuFacts),

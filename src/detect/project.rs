@@ -109,12 +109,15 @@ const MODEL_FILES_MAX: usize = 200;
 /// Folders the model walk never enters (besides hidden ones).
 const WALK_SKIP: &[&str] = &[
     "__pycache__",
+    "build",
     "data",
     "datasets",
+    "dist",
     "env",
     "mlruns",
     "node_modules",
     "site-packages",
+    "target",
     "venv",
     "wandb",
 ];
@@ -494,6 +497,9 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
         return Err(format!("cannot parse requirement `{t}`"));
     }
     let mut rest = body[name_end..].trim_start();
+    if !rest.is_empty() && !rest.starts_with(['[', '(', '@', '=', '<', '>', '!', '~']) {
+        return Err(format!("cannot parse requirement `{t}`"));
+    }
     let mut extras = Vec::new();
     if let Some(r) = rest.strip_prefix('[') {
         let Some(close) = r.find(']') else {
@@ -931,10 +937,8 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
                         }
                     }
                 }
-                Some(toml::Value::String(url)) => {
-                    if !out.index_urls.iter().any(|u| u == url) {
-                        out.index_urls.push(url.clone());
-                    }
+                Some(toml::Value::String(url)) if !out.index_urls.iter().any(|u| u == url) => {
+                    out.index_urls.push(url.clone());
                 }
                 _ => {}
             }

@@ -128,7 +128,8 @@ pub fn detect_tools_with(config: &ToolsConfig) -> Tools {
         .find(|(n, _)| *n == "docker")
         .and_then(|(_, p)| p.clone());
     if let Some(docker) = &docker {
-        let probes: [(fn(Run) -> Probe, &'static [&'static str]); 4] = [
+        type DockerProbe = (fn(Run) -> Probe, &'static [&'static str]);
+        let probes: [DockerProbe; 4] = [
             (Probe::DockerInfo, &["info", "--format", "{{json .}}"]),
             (Probe::Buildx, &["buildx", "version"]),
             (Probe::Compose, &["compose", "version"]),

@@ -1,0 +1,892 @@
+//! `mlcontain doctor`: can this host run GPU containers, and if not, the
+//! exact commands that fix it.
+//!
+//! [`checks`] is a pure function of [`Facts`]; [`run`] detects and prints.
+//! The exit code is 1 when a check fails (a failure blocks containers: the
+//! Docker daemon is unreachable, or a GPU is present but Docker has no
+//! NVIDIA runtime or CDI specs), else 0.
+
+use crate::catalog::{Catalog, Framework, KernelFit, Release};
+use crate::detect::{detect_all, DEFAULT_DEADLINE};
+use crate::facts::{DaemonState, Facts, Gpu};
+use crate::version::{ComputeCapability, Version};
+use anyhow::{bail, Result};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+pub const TOOLKIT_INSTALL_URL: &str =
+    "https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html";
+pub const CONFIGURE_RUNTIME: &str =
+    "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Check {
+    pub status: Status,
+    pub title: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub detail: Vec<String>,
+    /// The exact command or step that fixes a warning or failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn new(status: Status, title: impl Into<String>) -> Self {
+        Check {
+            status,
+            title: title.into(),
+            detail: Vec::new(),
+            fix: None,
+        }
+    }
+    fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail.push(d.into());
+        self
+    }
+    fn fix(mut self, f: impl Into<String>) -> Self {
+        self.fix = Some(f.into());
+        self
+    }
+}
+
+/// Detects, prints the checks, and returns the exit code.
+pub fn run(dir: &Path) -> Result<u8> {
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let facts = detect_all(dir, DEFAULT_DEADLINE);
+    let list = checks(&facts);
+    print!("{}", render(&list));
+    Ok(exit_code(&list))
+}
+
+/// 1 when any check failed, else 0.
+pub fn exit_code(checks: &[Check]) -> u8 {
+    u8::from(checks.iter().any(|c| c.status == Status::Fail))
+}
+
+/// The report text.
+pub fn render(checks: &[Check]) -> String {
+    let mut o = String::new();
+    for c in checks {
+        let _ = writeln!(o, "{}  {}", c.status.label(), c.title);
+        for d in &c.detail {
+            let _ = writeln!(o, "      {d}");
+        }
+        if let Some(f) = &c.fix {
+            let _ = writeln!(o, "      fix: {f}");
+        }
+    }
+    let fails = checks.iter().filter(|c| c.status == Status::Fail).count();
+    let warns = checks.iter().filter(|c| c.status == Status::Warn).count();
+    let _ = writeln!(o);
+    if fails > 0 {
+        let _ = writeln!(
+            o,
+            "{fails} check(s) failed: containers will not run (on the GPU) until fixed; {warns} warning(s)."
+        );
+    } else {
+        let _ = writeln!(o, "No blocking problems; {warns} warning(s).");
+    }
+    o
+}
+
+/// All checks, in report order.
+pub fn checks(f: &Facts) -> Vec<Check> {
+    let cat = Catalog::embedded();
+    let mut out = Vec::new();
+    driver_checks(f, cat, &mut out);
+    for g in &f.gpus {
+        gpu_checks(g, &mut out);
+    }
+    arch_checks(f, cat, &mut out);
+    docker_checks(f, &mut out);
+    project_checks(f, &mut out);
+    out
+}
+
+fn driver_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
+    if !f.nvml.available {
+        let err = f.nvml.error.clone().unwrap_or_default();
+        let c = if err.contains("did not answer") {
+            Check::new(Status::Warn, "The NVIDIA driver did not answer")
+                .detail(err)
+                .fix("run `nvidia-smi`; a driver that hangs usually needs a reboot")
+        } else if err.contains("not found") {
+            Check::new(Status::Warn, "No NVIDIA driver: containers will be CPU-only")
+                .detail(err)
+                .fix("if this machine has an NVIDIA GPU, install the NVIDIA driver (`sudo ubuntu-drivers install` on Ubuntu, or https://www.nvidia.com/drivers)")
+        } else {
+            Check::new(Status::Warn, "NVML is not usable: GPUs cannot be checked")
+                .detail(err)
+                .fix("run `nvidia-smi` to see what the driver says")
+        };
+        out.push(c);
+        return;
+    }
+    let Some(d) = &f.driver else {
+        let mut c = Check::new(Status::Warn, "Could not read the NVIDIA driver version");
+        if let Some(e) = &f.nvml.error {
+            c = c.detail(e.clone());
+        }
+        out.push(c.fix("run `nvidia-smi`"));
+        return;
+    };
+    let cuda = d
+        .cuda_max
+        .as_ref()
+        .map(|c| format!(" (CUDA ≤ {c})"))
+        .unwrap_or_default();
+    // Majors the driver is too old for, lowest first.
+    let mut too_old: Vec<(u64, &Version)> = cat
+        .cuda_majors
+        .iter()
+        .filter(|m| d.version < m.min_driver)
+        .map(|m| (m.major, &m.min_driver))
+        .collect();
+    too_old.sort_by_key(|(m, _)| *m);
+    let blocking = too_old.iter().find(|(m, _)| *m <= 12);
+    match blocking {
+        Some((major, min)) => out.push(
+            Check::new(
+                Status::Warn,
+                format!(
+                    "NVIDIA driver {}{cuda} is too old for CUDA {major}",
+                    d.version
+                ),
+            )
+            .detail("current framework builds need CUDA 12 or newer")
+            .fix(format!(
+                "update the NVIDIA driver to ≥ {min} (CUDA {major}.x), e.g. `sudo ubuntu-drivers install`"
+            )),
+        ),
+        None => {
+            let mut c = Check::new(Status::Pass, format!("NVIDIA driver {}{cuda}", d.version));
+            if let Some((major, min)) = too_old.first() {
+                c = c.detail(format!(
+                    "CUDA {major} builds need driver ≥ {min}; update the driver to use them"
+                ));
+            } else if let (Some(newest), Some(max)) = (cat.cuda.last(), &d.cuda_max) {
+                if &newest.version > max && d.version < newest.min_driver {
+                    c = c.detail(format!(
+                        "CUDA {} images run through minor-version compatibility; driver ≥ {} runs them natively",
+                        newest.version, newest.min_driver
+                    ));
+                }
+            }
+            out.push(c);
+        }
+    }
+    if f.gpus.is_empty() {
+        out.push(
+            Check::new(
+                Status::Warn,
+                "The NVIDIA driver is loaded, but no GPU is visible",
+            )
+            .fix("check `nvidia-smi`; in a VM or container the GPU must be passed through"),
+        );
+    }
+}
+
+fn gpu_checks(g: &Gpu, out: &mut Vec<Check>) {
+    let mem = g
+        .memory_mib
+        .map(|m| format!(", {m} MiB"))
+        .unwrap_or_default();
+    let mut c = Check::new(Status::Pass, format!("GPU {}: {}{mem}", g.index, g.label()));
+    if !g.errors.is_empty() {
+        c.status = Status::Warn;
+        c.title = format!(
+            "GPU {}: {}: some properties could not be read",
+            g.index,
+            g.label()
+        );
+        c.detail.extend(g.errors.iter().cloned());
+        c.fix = Some("run `nvidia-smi -q`; errors like \"GPU is lost\" need a reboot".into());
+    } else if g.compute_capability.is_none() {
+        c.status = Status::Warn;
+        c.detail
+            .push("compute capability unknown: kernel compatibility cannot be checked".into());
+    }
+    out.push(c);
+    if g.mig_enabled {
+        out.push(
+            Check::new(Status::Warn, format!("GPU {} has MIG mode enabled", g.index))
+                .detail("containers get MIG instances, not the whole GPU")
+                .fix("reserve instances by UUID (`nvidia-smi -L`) with `mlcontain init --gpus <MIG-UUID>`, or disable MIG: `sudo nvidia-smi -i 0 -mig 0`"),
+        );
+    }
+}
+
+/// Compute capabilities of the GPUs, deduplicated, in GPU order.
+fn gpu_ccs(f: &Facts) -> Vec<ComputeCapability> {
+    let mut ccs = Vec::new();
+    for g in &f.gpus {
+        if let Some(cc) = g.compute_capability {
+            if !ccs.contains(&cc) {
+                ccs.push(cc);
+            }
+        }
+    }
+    ccs
+}
+
+fn fits(f: KernelFit) -> bool {
+    !matches!(f, KernelFit::None)
+}
+
+/// The newest release with a build that has SASS (else PTX) for `cc`.
+fn newest_fitting(fw: &Framework, cc: ComputeCapability) -> Option<(&Release, Version)> {
+    let sass = fw.releases.iter().rev().find_map(|r| {
+        r.builds
+            .iter()
+            .rev()
+            .find(|b| matches!(b.fit(cc), KernelFit::Sass(_)))
+            .map(|b| (r, b.cuda.clone()))
+    });
+    sass.or_else(|| {
+        fw.releases.iter().rev().find_map(|r| {
+            r.builds
+                .iter()
+                .rev()
+                .find(|b| fits(b.fit(cc)))
+                .map(|b| (r, b.cuda.clone()))
+        })
+    })
+}
+
+/// The oldest release newer than `after` with a build that runs on `cc`.
+fn oldest_fitting_after<'a>(
+    fw: &'a Framework,
+    after: &Version,
+    cc: ComputeCapability,
+) -> Option<(&'a Release, Version)> {
+    fw.releases
+        .iter()
+        .filter(|r| &r.version > after)
+        .find_map(|r| {
+            r.builds
+                .iter()
+                .find(|b| fits(b.fit(cc)))
+                .map(|b| (r, b.cuda.clone()))
+        })
+}
+
+fn arch_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
+    let ccs = gpu_ccs(f);
+    if ccs.is_empty() {
+        return;
+    }
+    // The newest PyTorch builds against each GPU architecture.
+    if let Some(torch) = cat.framework("pytorch") {
+        if let Some(newest) = torch.newest() {
+            for cc in &ccs {
+                out.push(torch_arch_check(torch, newest, *cc));
+            }
+        }
+    }
+    // Pinned framework versions against each GPU architecture.
+    for pin in &f.project.pins {
+        let Some(version) = &pin.version else {
+            continue;
+        };
+        if pin.local.as_deref() == Some("cpu") || pin.package.ends_with("-cpu") {
+            continue;
+        }
+        let Some(fw) = cat
+            .frameworks
+            .iter()
+            .find(|fw| fw.packages.iter().any(|p| p == &pin.package))
+        else {
+            continue;
+        };
+        let Some(release) = fw.release(version) else {
+            continue;
+        };
+        if release.builds.is_empty() {
+            continue;
+        }
+        // A local tag (`cu124`) or an extra (`cuda12`, `and-cuda`) names the build.
+        let named: Vec<_> = release
+            .builds
+            .iter()
+            .filter(|b| pin.local.as_deref() == Some(b.tag.as_str()) || pin.extras.contains(&b.tag))
+            .collect();
+        let candidates: Vec<_> = if named.is_empty() {
+            release.builds.iter().collect()
+        } else {
+            named
+        };
+        for cc in &ccs {
+            if candidates.iter().any(|b| fits(b.fit(*cc))) {
+                continue;
+            }
+            let mut c = Check::new(
+                Status::Warn,
+                format!(
+                    "{} {} ({}) has no kernels for this GPU ({})",
+                    fw.name,
+                    pin.spec,
+                    pin.source,
+                    cc.sm()
+                ),
+            )
+            .detail(format!(
+                "its builds carry {}",
+                candidates
+                    .iter()
+                    .map(|b| format!("CUDA {}: {}", b.cuda, b.sass_list()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+            if let Some((r, cuda)) = oldest_fitting_after(fw, &release.version, *cc) {
+                c = c.fix(format!(
+                    "use {} ≥ {} with its CUDA {cuda} build (e.g. `mlcontain init --framework-version {} --cuda {cuda}`)",
+                    fw.name, r.version, r.version
+                ));
+            } else if let Some((r, cuda)) = release
+                .builds
+                .iter()
+                .find(|b| fits(b.fit(*cc)))
+                .map(|b| (release, b.cuda.clone()))
+            {
+                c = c.fix(format!(
+                    "use the CUDA {cuda} build of {} {} (`--cuda {cuda}`)",
+                    fw.name, r.version
+                ));
+            }
+            out.push(c);
+        }
+    }
+}
+
+fn torch_arch_check(torch: &Framework, newest: &Release, cc: ComputeCapability) -> Check {
+    let mut builds: Vec<_> = newest.builds.iter().collect();
+    builds.sort_by(|a, b| a.cuda.cmp(&b.cuda));
+    let missing: Vec<_> = builds.iter().filter(|b| !fits(b.fit(cc))).collect();
+    let ptx_only: Vec<_> = builds
+        .iter()
+        .filter(|b| matches!(b.fit(cc), KernelFit::Ptx(_)))
+        .collect();
+    let cudas = |bs: &[&&crate::catalog::Build]| {
+        bs.iter()
+            .map(|b| b.cuda.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if missing.is_empty() {
+        let mut c = Check::new(
+            Status::Pass,
+            format!(
+                "This GPU ({}) has kernels in PyTorch {} builds (CUDA {})",
+                cc.sm(),
+                newest.version,
+                cudas(&builds.iter().collect::<Vec<_>>())
+            ),
+        );
+        if !ptx_only.is_empty() {
+            c = c.detail(format!(
+                "CUDA {} builds run it through PTX JIT compilation (slow first start)",
+                cudas(&ptx_only)
+            ));
+        }
+        return c;
+    }
+    if missing.len() == builds.len() {
+        let mut c = Check::new(
+            Status::Warn,
+            format!(
+                "This GPU ({}) has no kernels in any PyTorch {} build",
+                cc.sm(),
+                newest.version
+            ),
+        );
+        c = match newest_fitting(torch, cc) {
+            Some((r, cuda)) => c.fix(format!(
+                "use PyTorch {} with CUDA {cuda} (`mlcontain init --framework-version {} --cuda {cuda}`)",
+                r.version, r.version
+            )),
+            None => c.fix("no PyTorch build in the catalog supports this GPU: use CPU builds (`--cuda cpu`)"),
+        };
+        return c;
+    }
+    // Missing from some builds: usually the newest CUDA versions dropped the arch.
+    let first_missing = &missing[0].cuda;
+    let suffix = builds
+        .iter()
+        .filter(|b| &b.cuda >= first_missing)
+        .all(|b| !fits(b.fit(cc)));
+    let best = builds
+        .iter()
+        .rev()
+        .find(|b| fits(b.fit(cc)))
+        .map(|b| b.cuda.clone());
+    let title = if suffix {
+        format!(
+            "This GPU ({}) has no kernels in PyTorch builds for CUDA ≥ {first_missing}",
+            cc.sm()
+        )
+    } else {
+        format!(
+            "This GPU ({}) has no kernels in PyTorch {} builds for CUDA {}",
+            cc.sm(),
+            newest.version,
+            cudas(&missing)
+        )
+    };
+    let mut c = Check::new(Status::Warn, title);
+    if let Some(cuda) = best {
+        c = c.fix(format!(
+            "use a CUDA {cuda} build (`mlcontain init --cuda {cuda}`); mlcontain offers only builds that run here"
+        ));
+    }
+    c
+}
+
+fn docker_checks(f: &Facts, out: &mut Vec<Check>) {
+    let t = &f.tools;
+    let version = |name: &str| {
+        t.found
+            .get(name)
+            .cloned()
+            .flatten()
+            .and_then(|t| t.version)
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default()
+    };
+    let has_gpu = !f.gpus.is_empty();
+    let docker = t.has("docker") || !matches!(t.docker_daemon, DaemonState::NoClient);
+    if !docker {
+        if t.has("podman") {
+            let mut c = Check::new(
+                Status::Warn,
+                format!("Docker is not installed (podman{} is)", version("podman")),
+            )
+            .detail("the generated compose.yaml is for Docker Compose; podman reaches NVIDIA GPUs through CDI");
+            if has_gpu {
+                c = c.fix("sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml, then run with `--device nvidia.com/gpu=all`");
+            }
+            out.push(c);
+        } else {
+            out.push(
+                Check::new(Status::Fail, "Docker is not installed")
+                    .fix("install Docker Engine: https://docs.docker.com/engine/install/"),
+            );
+        }
+        return;
+    }
+    out.push(Check::new(
+        Status::Pass,
+        format!("Docker client{}", version("docker")),
+    ));
+    let reachable = t.docker_daemon == DaemonState::Reachable;
+    match t.docker_daemon {
+        DaemonState::Reachable => out.push(Check::new(Status::Pass, "Docker daemon is reachable")),
+        DaemonState::NotRunning => out.push(
+            Check::new(Status::Fail, "The Docker daemon is not running").fix(if t.docker_desktop {
+                "start Docker Desktop"
+            } else {
+                "sudo systemctl enable --now docker"
+            }),
+        ),
+        DaemonState::PermissionDenied => out.push(
+            Check::new(
+                Status::Fail,
+                "Permission denied on the Docker socket (/var/run/docker.sock)",
+            )
+            .fix("sudo usermod -aG docker $USER, then log out and back in (or run `newgrp docker`)"),
+        ),
+        DaemonState::Hung => out.push(
+            Check::new(Status::Fail, "The Docker daemon did not answer")
+                .fix("check it with `sudo systemctl status docker`; restart it with `sudo systemctl restart docker`"),
+        ),
+        DaemonState::Unknown | DaemonState::NoClient => {
+            let mut c = Check::new(Status::Warn, "Could not tell whether the Docker daemon runs");
+            c.detail.extend(t.notes.iter().cloned());
+            out.push(c.fix("run `docker info`"));
+        }
+    }
+
+    if has_gpu {
+        let toolkit = t.has("nvidia-ctk")
+            || t.has("nvidia-container-toolkit")
+            || t.has("nvidia-container-runtime");
+        let install_then_configure = format!(
+            "install nvidia-container-toolkit ({TOOLKIT_INSTALL_URL}), then run `{CONFIGURE_RUNTIME}`"
+        );
+        let configure = if toolkit {
+            CONFIGURE_RUNTIME.to_string()
+        } else {
+            install_then_configure.clone()
+        };
+        if t.docker_desktop {
+            out.push(
+                Check::new(Status::Warn, "Docker Desktop is the active Docker")
+                    .detail("Docker Desktop for Linux runs containers in a VM without NVIDIA GPUs (GPUs work with Docker Desktop on Windows/WSL2)")
+                    .fix("use Docker Engine on Linux: `docker context use default`"),
+            );
+        }
+        match (reachable, t.nvidia_runtime, t.cdi_specs.is_empty()) {
+            (true, Some(true), _) => out.push(Check::new(
+                Status::Pass,
+                "NVIDIA container runtime is registered with Docker",
+            )),
+            (true, _, false) => out.push(
+                Check::new(
+                    Status::Warn,
+                    "No NVIDIA runtime registered with Docker (CDI specs exist)",
+                )
+                .detail(format!("CDI specs: {}", t.cdi_specs.join(", ")))
+                .detail("compose `deploy.resources.reservations.devices` with `driver: nvidia` needs the runtime")
+                .fix(configure),
+            ),
+            (true, _, true) => out.push(
+                Check::new(
+                    Status::Fail,
+                    "Docker cannot give containers the GPU: no NVIDIA runtime registered and no CDI specs",
+                )
+                .fix(configure),
+            ),
+            (false, _, cdi_empty) => {
+                if !toolkit && cdi_empty {
+                    out.push(
+                        Check::new(Status::Fail, "The NVIDIA Container Toolkit is not installed")
+                            .fix(install_then_configure),
+                    );
+                }
+            }
+        }
+    }
+
+    if reachable || t.has("buildx") || t.has("compose") {
+        if t.has("compose") {
+            out.push(Check::new(
+                Status::Pass,
+                format!("Docker Compose{}", version("compose")),
+            ));
+        } else if t.has("docker-compose") {
+            out.push(
+                Check::new(
+                    Status::Warn,
+                    format!(
+                        "Only the standalone docker-compose{} is installed, not the `docker compose` plugin",
+                        version("docker-compose")
+                    ),
+                )
+                .fix("sudo apt-get install docker-compose-plugin (https://docs.docker.com/compose/install/linux/)"),
+            );
+        } else {
+            out.push(
+                Check::new(Status::Warn, "Docker Compose is not installed")
+                    .fix("sudo apt-get install docker-compose-plugin (https://docs.docker.com/compose/install/linux/)"),
+            );
+        }
+        if t.has("buildx") {
+            out.push(Check::new(
+                Status::Pass,
+                format!("Docker Buildx{}", version("buildx")),
+            ));
+        } else {
+            out.push(
+                Check::new(
+                    Status::Warn,
+                    "docker buildx is not installed (BuildKit cache mounts need it)",
+                )
+                .fix("sudo apt-get install docker-buildx-plugin"),
+            );
+        }
+    }
+}
+
+fn project_checks(f: &Facts, out: &mut Vec<Check>) {
+    let p = &f.project;
+    if !p.warnings.is_empty() {
+        let mut c = Check::new(Status::Warn, "Some project files could not be read fully");
+        c.detail.extend(p.warnings.iter().cloned());
+        out.push(c.fix("fix the lines named above; mlcontain used the rest"));
+    } else if p.has_no_manifest() {
+        out.push(
+            Check::new(Status::Warn, "The project has no dependency manifest")
+                .fix("`mlcontain init` can scaffold a requirements.txt"),
+        );
+    } else {
+        let pm = p
+            .package_manager_hint()
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "pip".into());
+        out.push(Check::new(
+            Status::Pass,
+            format!("Project files readable ({pm})"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{Driver, NvmlStatus, Pin, Tool};
+
+    fn gpu(index: u32, name: &str, cc: (u32, u32)) -> Gpu {
+        Gpu {
+            index,
+            name: name.into(),
+            uuid: Some(format!("GPU-{index}")),
+            memory_mib: Some(24564),
+            compute_capability: Some(ComputeCapability::new(cc.0, cc.1)),
+            mig_enabled: false,
+            errors: vec![],
+        }
+    }
+
+    fn tool(v: &str) -> Option<Tool> {
+        Some(Tool {
+            path: "/usr/bin/x".into(),
+            version: Some(v.into()),
+        })
+    }
+
+    /// A healthy GPU host: driver 550, docker reachable with the NVIDIA runtime.
+    fn healthy() -> Facts {
+        let mut f = Facts {
+            gpus: vec![gpu(0, "NVIDIA GeForce RTX 4090", (8, 9))],
+            driver: Some(Driver {
+                version: "550.54.15".parse().unwrap(),
+                cuda_max: Some("12.4".parse().unwrap()),
+            }),
+            nvml: NvmlStatus {
+                available: true,
+                error: None,
+            },
+            ..Default::default()
+        };
+        f.tools.found.insert("docker".into(), tool("27.3.1"));
+        f.tools.found.insert("buildx".into(), tool("0.17.1"));
+        f.tools.found.insert("compose".into(), tool("2.29.7"));
+        f.tools.found.insert("nvidia-ctk".into(), tool("1.16.2"));
+        f.tools.docker_daemon = DaemonState::Reachable;
+        f.tools.nvidia_runtime = Some(true);
+        f.project.requirements = vec!["requirements.txt".into()];
+        f
+    }
+
+    fn find<'a>(cs: &'a [Check], needle: &str) -> &'a Check {
+        cs.iter()
+            .find(|c| c.title.contains(needle))
+            .unwrap_or_else(|| panic!("no check with `{needle}` in {cs:#?}"))
+    }
+
+    #[test]
+    fn healthy_host_passes() {
+        let cs = checks(&healthy());
+        assert_eq!(exit_code(&cs), 0, "{cs:#?}");
+        assert!(cs.iter().all(|c| c.status == Status::Pass), "{cs:#?}");
+        assert_eq!(
+            find(&cs, "NVIDIA driver").title,
+            "NVIDIA driver 550.54.15 (CUDA ≤ 12.4)"
+        );
+        assert!(find(&cs, "GPU 0").title.contains("RTX 4090 (sm_89)"));
+        find(&cs, "has kernels in PyTorch");
+    }
+
+    #[test]
+    fn runtime_not_registered_fails_with_the_configure_command() {
+        let mut f = healthy();
+        f.tools.nvidia_runtime = Some(false);
+        let cs = checks(&f);
+        assert_eq!(exit_code(&cs), 1);
+        let c = find(&cs, "no NVIDIA runtime registered and no CDI specs");
+        assert_eq!(c.status, Status::Fail);
+        assert_eq!(c.fix.as_deref(), Some(CONFIGURE_RUNTIME));
+        // Without the toolkit, the fix says to install it first.
+        f.tools.found.insert("nvidia-ctk".into(), None);
+        let cs = checks(&f);
+        let c = find(&cs, "no NVIDIA runtime registered");
+        let fix = c.fix.as_deref().unwrap();
+        assert!(fix.starts_with("install nvidia-container-toolkit"), "{fix}");
+        assert!(fix.contains(CONFIGURE_RUNTIME));
+    }
+
+    #[test]
+    fn cdi_specs_are_enough_to_not_block() {
+        let mut f = healthy();
+        f.tools.nvidia_runtime = Some(false);
+        f.tools.cdi_specs = vec!["/etc/cdi/nvidia.yaml".into()];
+        let cs = checks(&f);
+        assert_eq!(exit_code(&cs), 0, "{cs:#?}");
+        assert_eq!(find(&cs, "CDI specs exist").status, Status::Warn);
+    }
+
+    #[test]
+    fn no_gpu_no_runtime_needed() {
+        let mut f = healthy();
+        f.gpus.clear();
+        f.driver = None;
+        f.nvml = NvmlStatus {
+            available: false,
+            error: Some(
+                "NVIDIA driver library libnvidia-ml.so.1 not found (no NVIDIA driver?)".into(),
+            ),
+        };
+        f.tools.nvidia_runtime = Some(false);
+        let cs = checks(&f);
+        assert_eq!(exit_code(&cs), 0, "{cs:#?}");
+        assert_eq!(find(&cs, "No NVIDIA driver").status, Status::Warn);
+        assert!(!cs.iter().any(|c| c.title.contains("NVIDIA runtime")));
+    }
+
+    #[test]
+    fn daemon_states() {
+        let mut f = healthy();
+        f.tools.docker_daemon = DaemonState::PermissionDenied;
+        f.tools.nvidia_runtime = None;
+        let cs = checks(&f);
+        assert_eq!(exit_code(&cs), 1);
+        let c = find(&cs, "Permission denied");
+        assert_eq!(
+            c.fix.as_deref(),
+            Some(
+                "sudo usermod -aG docker $USER, then log out and back in (or run `newgrp docker`)"
+            )
+        );
+        f.tools.docker_daemon = DaemonState::NotRunning;
+        let cs = checks(&f);
+        assert_eq!(exit_code(&cs), 1);
+        assert_eq!(
+            find(&cs, "not running").fix.as_deref(),
+            Some("sudo systemctl enable --now docker")
+        );
+        f.tools.docker_daemon = DaemonState::Hung;
+        assert_eq!(exit_code(&checks(&f)), 1);
+        // No docker at all.
+        f.tools.found.insert("docker".into(), None);
+        f.tools.docker_daemon = DaemonState::NoClient;
+        let cs = checks(&f);
+        assert_eq!(find(&cs, "Docker is not installed").status, Status::Fail);
+    }
+
+    #[test]
+    fn old_driver_is_told_the_minimum() {
+        let mut f = healthy();
+        f.gpus = vec![gpu(0, "NVIDIA GeForce GTX 1080", (6, 1))];
+        f.driver = Some(Driver {
+            version: "470.256.02".parse().unwrap(),
+            cuda_max: Some("11.4".parse().unwrap()),
+        });
+        let cs = checks(&f);
+        let c = find(&cs, "too old for CUDA 12");
+        assert_eq!(c.status, Status::Warn);
+        assert_eq!(
+            c.fix.as_deref(),
+            Some("update the NVIDIA driver to ≥ 525.60.13 (CUDA 12.x), e.g. `sudo ubuntu-drivers install`")
+        );
+        // A driver new enough for 12 but not 13 passes with a note.
+        f.driver = Some(Driver {
+            version: "535.104.05".parse().unwrap(),
+            cuda_max: Some("12.2".parse().unwrap()),
+        });
+        let cs = checks(&f);
+        let c = find(&cs, "NVIDIA driver 535");
+        assert_eq!(c.status, Status::Pass);
+        assert!(
+            c.detail[0].contains("CUDA 13 builds need driver ≥ 580.65.06"),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn pascal_has_no_kernels_in_new_cuda_builds() {
+        let mut f = healthy();
+        f.gpus = vec![gpu(0, "NVIDIA GeForce GTX 1080", (6, 1))];
+        let cs = checks(&f);
+        let c = find(&cs, "has no kernels in PyTorch builds");
+        assert_eq!(
+            c.title,
+            "This GPU (sm_61) has no kernels in PyTorch builds for CUDA ≥ 12.8"
+        );
+        assert_eq!(c.status, Status::Warn);
+        assert!(c.fix.as_deref().unwrap().contains("--cuda 12.6"), "{c:?}");
+        assert_eq!(exit_code(&cs), 0);
+    }
+
+    #[test]
+    fn blackwell_with_an_old_pinned_torch() {
+        let mut f = healthy();
+        f.gpus = vec![gpu(0, "NVIDIA GeForce RTX 5090", (12, 0))];
+        f.driver = Some(Driver {
+            version: "570.124.06".parse().unwrap(),
+            cuda_max: Some("12.8".parse().unwrap()),
+        });
+        f.project.pins = vec![Pin {
+            package: "torch".into(),
+            version: Some("2.5.1".parse().unwrap()),
+            local: Some("cu124".into()),
+            extras: vec![],
+            spec: "torch==2.5.1+cu124".into(),
+            source: "requirements.txt:3".into(),
+        }];
+        let cs = checks(&f);
+        let c = find(&cs, "torch==2.5.1+cu124");
+        assert_eq!(
+            c.title,
+            "PyTorch torch==2.5.1+cu124 (requirements.txt:3) has no kernels for this GPU (sm_120)"
+        );
+        assert!(
+            c.fix
+                .as_deref()
+                .unwrap()
+                .starts_with("use PyTorch ≥ 2.7.1 with its CUDA 12.8 build"),
+            "{c:?}"
+        );
+        // The newest PyTorch is fine on it (CUDA 12.6 builds lack sm_120).
+        let t = find(&cs, "sm_120) has no kernels in PyTorch");
+        assert!(t.title.contains("12.6"), "{t:?}");
+    }
+
+    #[test]
+    fn gpu_errors_and_mig() {
+        let mut f = healthy();
+        let mut g = gpu(0, "unknown NVIDIA GPU", (9, 0));
+        g.errors = vec!["name: Unknown Error".into()];
+        g.mig_enabled = true;
+        f.gpus = vec![g];
+        let cs = checks(&f);
+        assert_eq!(find(&cs, "could not be read").status, Status::Warn);
+        assert_eq!(find(&cs, "MIG mode enabled").status, Status::Warn);
+        assert_eq!(exit_code(&cs), 0);
+    }
+
+    #[test]
+    fn render_lists_fixes() {
+        let mut f = healthy();
+        f.tools.nvidia_runtime = Some(false);
+        let text = render(&checks(&f));
+        assert!(
+            text.contains("FAIL  Docker cannot give containers the GPU"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("      fix: {CONFIGURE_RUNTIME}")),
+            "{text}"
+        );
+        assert!(text.contains("1 check(s) failed"), "{text}");
+    }
+}
