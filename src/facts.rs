@@ -197,6 +197,11 @@ pub struct ProjectScan {
     /// Problems found while scanning (malformed files), each naming the file.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The subset of `warnings` that are manifests mlcontain cannot parse
+    /// (`requirements.txt:2: cannot parse requirement ...`): writing files
+    /// from a broken manifest is refused.
+    #[serde(default)]
+    pub malformed: Vec<String>,
 }
 
 impl ProjectScan {

@@ -31,7 +31,17 @@ fn read(dir: &Path, f: &str) -> String {
 fn fresh_repo_gets_files_and_a_scaffold_then_regenerates_identically() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = mlcontain(d, &["init", "--yes", "--framework", "pytorch", "--python", "3.11"]);
+    let o = mlcontain(
+        d,
+        &[
+            "init",
+            "--yes",
+            "--framework",
+            "pytorch",
+            "--python",
+            "3.11",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     for f in GENERATED {
         assert!(d.join(f).is_file(), "{f} written");
@@ -48,7 +58,11 @@ fn fresh_repo_gets_files_and_a_scaffold_then_regenerates_identically() {
     let o = mlcontain(d, &["init", "--yes"]);
     assert!(o.status.success(), "{}", text(&o));
     for f in GENERATED {
-        assert!(text(&o).contains(&format!("unchanged  {f}")), "{}", text(&o));
+        assert!(
+            text(&o).contains(&format!("unchanged  {f}")),
+            "{}",
+            text(&o)
+        );
     }
     let o = mlcontain(d, &["init", "--check"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -56,13 +70,22 @@ fn fresh_repo_gets_files_and_a_scaffold_then_regenerates_identically() {
     // A teammate's checkout: same repo and mlcontain.yaml, files regenerated.
     let mate = tempfile::tempdir().unwrap();
     support::copy_dir(d, mate.path());
-    for f in ["Dockerfile", "compose.yaml", ".dockerignore", "README.Docker.md"] {
+    for f in [
+        "Dockerfile",
+        "compose.yaml",
+        ".dockerignore",
+        "README.Docker.md",
+    ] {
         fs::remove_file(mate.path().join(f)).unwrap();
     }
     let o = mlcontain(mate.path(), &["init", "--yes"]);
     assert!(o.status.success(), "{}", text(&o));
     for f in GENERATED {
-        assert_eq!(read(d, f), read(mate.path(), f), "{f} differs for a teammate");
+        assert_eq!(
+            read(d, f),
+            read(mate.path(), f),
+            "{f} differs for a teammate"
+        );
     }
 }
 
@@ -101,7 +124,10 @@ fn existing_files_are_never_clobbered_without_force() {
 fn dry_run_prints_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = mlcontain(d, &["init", "--dry-run", "--framework", "jax", "--cuda", "12.1"]);
+    let o = mlcontain(
+        d,
+        &["init", "--dry-run", "--framework", "jax", "--cuda", "12.1"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("==> Dockerfile (new) <=="), "{out}");
@@ -114,7 +140,11 @@ fn dry_run_prints_and_writes_nothing() {
 fn bad_input_is_a_clear_error_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::write(d.join("mlcontain.yaml"), "framework: pytorch\ncuda: [12.4\n").unwrap();
+    fs::write(
+        d.join("mlcontain.yaml"),
+        "framework: pytorch\ncuda: [12.4\n",
+    )
+    .unwrap();
     let o = mlcontain(d, &["init", "--yes"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let out = text(&o);
@@ -124,10 +154,18 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
     let empty = tempfile::tempdir().unwrap();
     let o = mlcontain(empty.path(), &["init", "--yes", "--framework", "caffe"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).contains("valid: pytorch, tensorflow, jax"), "{}", text(&o));
+    assert!(
+        text(&o).contains("valid: pytorch, tensorflow, jax"),
+        "{}",
+        text(&o)
+    );
     let o = mlcontain(empty.path(), &["init", "--yes", "--cuda", "twelve"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).contains("neither `cpu` nor a CUDA version"), "{}", text(&o));
+    assert!(
+        text(&o).contains("neither `cpu` nor a CUDA version"),
+        "{}",
+        text(&o)
+    );
     assert_eq!(fs::read_dir(empty.path()).unwrap().count(), 0);
 }
 
@@ -146,11 +184,32 @@ fn incompatible_choice_for_the_saved_config_of_another_host_still_regenerates() 
     // regenerating works (the files describe the repository, not this host).
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = mlcontain(d, &["init", "--yes", "--framework", "pytorch", "--cuda", "13.0"]);
+    let o = mlcontain(
+        d,
+        &["init", "--yes", "--framework", "pytorch", "--cuda", "13.0"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(read(d, "mlcontain.yaml").contains("cuda: '13.0'"));
     let df = read(d, "Dockerfile");
     assert!(df.contains("NVIDIA_REQUIRE_CUDA=\"cuda>=13.0\""), "{df}");
     let o = mlcontain(d, &["init", "--check"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn malformed_manifests_are_named_and_nothing_is_written() {
+    let dir = support::copy_fixture("malformed");
+    let d = dir.path();
+    let o = mlcontain(d, &["init", "--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("requirements.txt:2: cannot parse requirement"), "{out}");
+    assert!(out.contains("pyproject.toml:5: invalid TOML"), "{out}");
+    assert!(out.contains("environment.yml:4: invalid YAML"), "{out}");
+    assert!(!d.join("Dockerfile").exists());
+    assert!(!d.join("mlcontain.yaml").exists());
+    // --dry-run still shows what would be written, with the problems as warnings.
+    let o = mlcontain(d, &["init", "--dry-run"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("warning: requirements.txt:2"), "{}", text(&o));
 }

@@ -133,6 +133,13 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
     if args.check {
         return Ok(check(&rendered));
     }
+    let malformed = &facts.project.malformed;
+    if !malformed.is_empty() {
+        bail!(
+            "cannot generate container files from a broken manifest (nothing was written):\n  {}\nFix the file(s), or see what mlcontain would write with --dry-run.",
+            malformed.join("\n  ")
+        );
+    }
     write_files(dir, &rendered, args.force, !args.no_backup)
 }
 

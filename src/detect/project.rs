@@ -264,7 +264,26 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
         .collect();
     s.large_dirs.sort();
     s.model_files = model_files(dir, &mut s.warnings);
+    s.malformed = s
+        .warnings
+        .iter()
+        .filter(|w| is_parse_error(w))
+        .cloned()
+        .collect();
     Ok(s)
+}
+
+/// Whether a scan warning says a manifest could not be parsed (as opposed
+/// to, say, a model folder too large to walk).
+fn is_parse_error(warning: &str) -> bool {
+    [
+        ": invalid TOML",
+        ": invalid YAML",
+        ": cannot parse requirement",
+        ": empty environment file",
+    ]
+    .iter()
+    .any(|k| warning.contains(k))
 }
 
 // ---------------------------------------------------------------------------
