@@ -9,6 +9,7 @@ pub mod choices;
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod docker;
 pub mod facts;
 pub mod plan;
 pub mod render;

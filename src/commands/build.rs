@@ -1,16 +1,318 @@
-//! `mlcontain build` (being written: see issue "Write safely, build and verify").
+//! `mlcontain build`: build the generated Dockerfile's targets with BuildKit
+//! (`docker buildx build --load`, else `DOCKER_BUILDKIT=1 docker build`, or
+//! `docker compose build`), streaming the engine's own progress, tagging
+//! `<project>-<target>`, exiting with the engine's status and explaining the
+//! failures it recognises.
 
-use anyhow::{bail, Result};
+use crate::docker::{
+    build_command, compose_build_command, dockerfile_stages, exit_code, explain_build_failure,
+    image_name, run_tee, select_targets, Builder, CommandLine, Engine,
+};
+use crate::render::{COMPOSE, DOCKERFILE};
+use anyhow::{bail, Context, Result};
 use clap::Args;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long the engine may take to answer `docker info` before the build
+/// gives up on it (a hung daemon must not hang mlcontain).
+pub const DAEMON_DEADLINE: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct BuildArgs {
-    /// training, inference, dev or all.
+    /// training, inference, dev or all (or a comma-separated list).
     #[arg(long, default_value = "all")]
     pub target: String,
+    /// Image name: used as given for one target; with several, `-<target>`
+    /// is added to it. Default: `<project>-<target>` (project = the folder's
+    /// name, or COMPOSE_PROJECT_NAME), the names docker compose uses.
+    #[arg(long, value_name = "NAME")]
+    pub tag: Option<String>,
+    /// Build with `docker compose build` (the services of compose.yaml).
+    #[arg(long)]
+    pub compose: bool,
+    /// Build without the layer cache (`--no-cache`).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// The engine's progress output: auto, plain, tty or quiet.
+    #[arg(long, value_name = "MODE")]
+    pub progress: Option<String>,
+    /// Print the commands and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Extra arguments for the engine's build, after `--`
+    /// (e.g. `-- --progress=plain --no-cache`).
+    #[arg(last = true, value_name = "DOCKER ARGS")]
+    pub extra: Vec<String>,
 }
 
-pub fn run(_dir: &Path, _args: &BuildArgs) -> Result<u8> {
-    bail!("`mlcontain build` is not available yet")
+/// The folder as an absolute path (so the project name is the real folder's).
+pub fn absolute_dir(dir: &Path) -> Result<PathBuf> {
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    dir.canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))
+}
+
+/// The project name images are tagged with.
+pub fn project_of(dir: &Path) -> String {
+    crate::docker::project_name(dir, std::env::var("COMPOSE_PROJECT_NAME").ok().as_deref())
+}
+
+/// Checks the engine answers within [`DAEMON_DEADLINE`]; on failure prints
+/// why and the fix and returns false.
+pub fn engine_ready(engine: Engine) -> bool {
+    let start = Instant::now();
+    let info = CommandLine::new(engine.program()).args(["info", "--format", "{{json .}}"]);
+    let r = crate::docker::run_quiet(&info, DAEMON_DEADLINE);
+    if engine == Engine::Podman {
+        if r.success() {
+            return true;
+        }
+        eprintln!("error: `podman info` failed:\n{}", r.stderr.trim());
+        for h in crate::docker::explain_engine_access(&r.stderr, engine) {
+            eprintln!("\n{h}");
+        }
+        return false;
+    }
+    let d = crate::detect::tools::classify_docker_info(&r);
+    use crate::facts::DaemonState as S;
+    match d.state {
+        S::Reachable => true,
+        S::Hung => {
+            eprintln!(
+                "error: the Docker daemon did not answer `docker info` within {} s (killed). \
+                 It may be overloaded or stuck: check `systemctl status docker` and its log \
+                 (`journalctl -u docker`), or restart it (`sudo systemctl restart docker`).",
+                DAEMON_DEADLINE.as_secs()
+            );
+            false
+        }
+        S::NotRunning | S::PermissionDenied => {
+            eprintln!(
+                "error: the Docker daemon is not usable: {}",
+                first_line(&r.stderr)
+            );
+            for h in crate::docker::explain_engine_access(&r.stderr, engine) {
+                eprintln!("\n{h}");
+            }
+            false
+        }
+        _ => {
+            if let Some(e) = &r.spawn_error {
+                eprintln!("error: cannot run docker: {e}");
+                return false;
+            }
+            // Unknown: let the build itself say what is wrong.
+            eprintln!(
+                "warning: {} (after {:.1} s); trying the build anyway",
+                d.note
+                    .unwrap_or_else(|| "`docker info` gave no answer".into()),
+                start.elapsed().as_secs_f64()
+            );
+            true
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("no output")
+}
+
+/// buildx when its plugin answers, else the classic builder with BuildKit.
+fn choose_builder(engine: Engine) -> Builder {
+    if engine == Engine::Podman {
+        return Builder::Podman;
+    }
+    let v = CommandLine::new("docker").args(["buildx", "version"]);
+    if crate::docker::run_quiet(&v, Duration::from_secs(10)).success() {
+        Builder::Buildx
+    } else {
+        Builder::Classic
+    }
+}
+
+/// The services compose.yaml defines.
+fn compose_services(path: &Path) -> Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let v: serde_yaml::Value = serde_yaml::from_str(&text)
+        .with_context(|| format!("{} is not valid YAML", path.display()))?;
+    Ok(v.get("services")
+        .and_then(|s| s.as_mapping())
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
+    let dir = absolute_dir(dir)?;
+    let dockerfile = dir.join(DOCKERFILE);
+    if !dockerfile.is_file() {
+        bail!(
+            "no {DOCKERFILE} in {}: run `mlcontain init` first to generate it",
+            dir.display()
+        );
+    }
+    let text = std::fs::read_to_string(&dockerfile)
+        .with_context(|| format!("cannot read {}", dockerfile.display()))?;
+    let targets =
+        select_targets(&args.target, &dockerfile_stages(&text)).map_err(anyhow::Error::msg)?;
+    let engine = Engine::detect().map_err(anyhow::Error::msg)?;
+    let project = project_of(&dir);
+    let mut extra: Vec<String> = vec![];
+    if let Some(p) = &args.progress {
+        extra.push(format!("--progress={p}"));
+    }
+    if args.no_cache {
+        extra.push("--no-cache".into());
+    }
+    extra.extend(args.extra.iter().cloned());
+
+    let mut plan: Vec<(String, Option<String>, CommandLine)> = vec![];
+    if args.compose {
+        if args.tag.is_some() {
+            bail!("--tag does not apply with --compose: compose names the images `<project>-<service>`");
+        }
+        let compose_file = dir.join(COMPOSE);
+        if !compose_file.is_file() {
+            bail!(
+                "no {COMPOSE} in {}: run `mlcontain init` first to generate it",
+                dir.display()
+            );
+        }
+        let services = compose_services(&compose_file)?;
+        let chosen: Vec<String> = targets
+            .iter()
+            .filter(|t| services.contains(t))
+            .cloned()
+            .collect();
+        if chosen.is_empty() {
+            bail!(
+                "{COMPOSE} has no service for {} (services: {})",
+                targets.join(", "),
+                services.join(", ")
+            );
+        }
+        plan.push((
+            chosen.join(", "),
+            None,
+            compose_build_command(engine, &dir, &compose_file, &chosen, &extra),
+        ));
+    } else {
+        let builder = if args.dry_run {
+            match engine {
+                Engine::Docker => Builder::Buildx,
+                Engine::Podman => Builder::Podman,
+            }
+        } else {
+            if !engine_ready(engine) {
+                return Ok(1);
+            }
+            choose_builder(engine)
+        };
+        let several = targets.len() > 1;
+        for t in &targets {
+            let image = image_name(&project, t, args.tag.as_deref(), several);
+            plan.push((
+                t.clone(),
+                Some(image.clone()),
+                build_command(builder, &dir, &dockerfile, t, &image, &extra),
+            ));
+        }
+    }
+
+    if args.dry_run {
+        for (_, _, c) in &plan {
+            println!("{}", c.display());
+        }
+        return Ok(0);
+    }
+    if args.compose && !engine_ready(engine) {
+        return Ok(1);
+    }
+
+    let mut built = vec![];
+    for (target, image, c) in &plan {
+        match image {
+            Some(img) => eprintln!("==> mlcontain build: target {target} -> image {img}"),
+            None => eprintln!("==> mlcontain build: docker compose build {target}"),
+        }
+        eprintln!("+ {}", c.display());
+        let start = Instant::now();
+        let (status, captured) =
+            run_tee(c).with_context(|| format!("cannot run `{}`", c.program))?;
+        let code = exit_code(status);
+        if code != 0 {
+            eprintln!(
+                "\nerror: the build failed (exit {code}) after {:.0} s: `{}`",
+                start.elapsed().as_secs_f64(),
+                c.display()
+            );
+            let hints = explain_build_failure(&captured, engine);
+            for h in &hints {
+                eprintln!("\n{h}");
+            }
+            if hints.is_empty() {
+                eprintln!("See the engine's output above for the failing step.");
+            }
+            return Ok(code);
+        }
+        eprintln!("==> done in {:.1} s", start.elapsed().as_secs_f64());
+        if let Some(img) = image {
+            built.push(img.clone());
+        }
+    }
+    if !built.is_empty() {
+        eprintln!("built: {}", built.join(", "));
+    }
+    eprintln!("next: `mlcontain verify` runs them and checks the framework (and GPUs) inside");
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> super::BuildArgs {
+        match Cli::try_parse_from(args).unwrap().command {
+            Some(Command::Build(b)) => b,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_and_trailing_docker_args() {
+        let b = parse(&[
+            "mlcontain",
+            "build",
+            "--target",
+            "inference",
+            "--tag",
+            "me/x:1",
+            "--no-cache",
+            "--progress",
+            "plain",
+            "--",
+            "--build-arg",
+            "A=1",
+            "--pull",
+        ]);
+        assert_eq!(b.target, "inference");
+        assert_eq!(b.tag.as_deref(), Some("me/x:1"));
+        assert!(b.no_cache && !b.compose);
+        assert_eq!(b.progress.as_deref(), Some("plain"));
+        assert_eq!(b.extra, vec!["--build-arg", "A=1", "--pull"]);
+        let b = parse(&["mlcontain", "build", "--compose"]);
+        assert_eq!(b.target, "all");
+        assert!(b.compose && b.extra.is_empty());
+    }
 }

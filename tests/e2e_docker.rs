@@ -1,0 +1,570 @@
+//! End-to-end tests against a real Docker engine (issue 5 §4).
+//!
+//! They skip (saying why) when no engine answers, and fail instead under
+//! MLCONTAIN_REQUIRE_DOCKER=1 (CI). Base images are the offline stand-ins
+//! from scripts/make-base-images.sh; pip reaches the package index over the
+//! default bridge.
+//!
+//! The tests hold one lock (a folder in the temp dir) while they use the
+//! engine, so they never run at the same time as each other or as another
+//! test process's: the cold build clears BuildKit's cache mounts.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/// A cross-process lock: a folder holding the owner's pid. A folder left by
+/// a process that no longer exists is taken over.
+struct EngineLock(PathBuf);
+
+impl EngineLock {
+    fn acquire() -> EngineLock {
+        let path = std::env::temp_dir().join("mlcontain-docker-e2e.lock");
+        let start = Instant::now();
+        let mut said = false;
+        loop {
+            match std::fs::create_dir(&path) {
+                Ok(()) => {
+                    std::fs::write(path.join("pid"), std::process::id().to_string()).unwrap();
+                    return EngineLock(path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let owner = std::fs::read_to_string(path.join("pid")).unwrap_or_default();
+                    let owner = owner.trim();
+                    let alive = !owner.is_empty() && Path::new("/proc").join(owner).exists();
+                    // A folder without a pid file yet is being created: wait.
+                    let fresh = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(10))
+                        .unwrap_or(true);
+                    if !alive && !fresh {
+                        let _ = std::fs::remove_dir_all(&path);
+                        continue;
+                    }
+                    if !said {
+                        eprintln!(
+                            "waiting for the Docker e2e lock {} (pid {owner})",
+                            path.display()
+                        );
+                        said = true;
+                    }
+                    assert!(
+                        start.elapsed() < Duration::from_secs(30 * 60),
+                        "the Docker e2e lock {} is still held after 30 min",
+                        path.display()
+                    );
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => panic!("cannot create {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+impl Drop for EngineLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Removes the compose project (containers, volumes) and the images.
+struct Cleanup {
+    dir: PathBuf,
+    project: String,
+    images: Vec<String>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if self.dir.join("compose.yaml").is_file() {
+            let _ = compose(
+                &self.dir,
+                &self.project,
+                &["down", "--volumes", "--remove-orphans", "--timeout", "5"],
+            );
+        }
+        // Containers `mlcontain verify` may have left after a panic.
+        let ps = docker(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("name=mlcontain-verify-{}-", self.project),
+        ]);
+        for id in String::from_utf8_lossy(&ps.stdout).split_whitespace() {
+            let _ = docker(&["rm", "-f", id]);
+        }
+        for image in &self.images {
+            let _ = docker(&["image", "rm", "--force", image]);
+        }
+    }
+}
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run docker")
+}
+
+fn compose(dir: &Path, project: &str, args: &[&str]) -> Output {
+    Command::new("docker")
+        .arg("compose")
+        .args(args)
+        .current_dir(dir)
+        .env("COMPOSE_PROJECT_NAME", project)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run docker compose")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[track_caller]
+fn ok(o: Output, what: &str) -> Output {
+    assert!(o.status.success(), "{what} failed:\n{}", text(&o));
+    o
+}
+
+/// A fresh project folder whose name is the compose project / image prefix.
+fn project_dir(kind: &str) -> (tempfile::TempDir, PathBuf, String) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let project = format!("mlce2e-{kind}-{}-{nanos}", std::process::id());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(&project);
+    std::fs::create_dir_all(&dir).unwrap();
+    (tmp, dir, project)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `mlcontain build` with a timer. (No trailing `-- docker args`:
+/// support::mlcontain appends `--dir DIR` after the arguments.)
+fn build(dir: &Path, args: &[&str]) -> (Output, Duration) {
+    let start = Instant::now();
+    let mut a = vec!["build"];
+    a.extend_from_slice(args);
+    let o = support::mlcontain(dir, &a);
+    (o, start.elapsed())
+}
+
+/// In BuildKit's plain progress, whether the step whose line contains
+/// `needle` was CACHED (`#10 [builder 3/3] RUN ... pip install ...` then `#10 CACHED`).
+fn step_cached(progress: &str, needle: &str) -> Option<bool> {
+    let step = progress.lines().find_map(|l| {
+        let l = l.trim();
+        (l.starts_with('#') && l.contains(needle) && l.contains('['))
+            .then(|| l.split_whitespace().next().unwrap().to_string())
+    })?;
+    Some(
+        progress
+            .lines()
+            .any(|l| l.trim() == format!("{step} CACHED")),
+    )
+}
+
+/// A raw HTTP/1.1 request (no client library needed).
+fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to inference");
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+fn wait_healthy(dir: &Path, project: &str, service: &str, timeout: Duration) -> Duration {
+    let start = Instant::now();
+    let id = ok(compose(dir, project, &["ps", "-q", service]), "compose ps");
+    let id = String::from_utf8_lossy(&id.stdout).trim().to_string();
+    assert!(!id.is_empty(), "no {service} container");
+    loop {
+        let o = docker(&[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.Health.Status}}",
+            &id,
+        ]);
+        let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        if s == "running healthy" {
+            return start.elapsed();
+        }
+        if start.elapsed() > timeout || s.starts_with("exited") || s.ends_with("unhealthy") {
+            let logs = docker(&["logs", &id]);
+            panic!(
+                "{service} is `{s}` after {:?}:\n{}",
+                start.elapsed(),
+                text(&logs)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The image a stage finally derives from, following `FROM <stage>` links.
+fn root_image(dockerfile: &str, stage: &str) -> String {
+    let mut from: Vec<(String, String)> = vec![];
+    for l in dockerfile.lines() {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if w.len() >= 4 && w[0] == "FROM" && w[w.len() - 2] == "AS" {
+            let image = w[1..].iter().find(|x| !x.starts_with("--")).unwrap();
+            from.push((w[w.len() - 1].to_string(), image.to_string()));
+        }
+    }
+    let mut cur = stage.to_string();
+    for _ in 0..20 {
+        match from.iter().find(|(s, _)| *s == cur) {
+            Some((_, image)) => cur = image.clone(),
+            None => return cur,
+        }
+    }
+    panic!("FROM loop at {stage}");
+}
+
+fn assert_runtime_image(image: &str) {
+    let cc = docker(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "sh",
+        image,
+        "-c",
+        "command -v gcc cc",
+    ]);
+    assert!(
+        !cc.status.success(),
+        "{image} has a compiler:\n{}",
+        text(&cc)
+    );
+    let id = ok(
+        docker(&["run", "--rm", "--entrypoint", "sh", image, "-c", "id -u"]),
+        "id -u",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&id.stdout).trim(),
+        "10001",
+        "{image} user"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+/// The scikit-learn sample: init, build every target, train with compose,
+/// serve with compose, predict; no compiler, non-root, no chmod, and a
+/// code-only rebuild that reuses the dependency layer.
+#[test]
+fn cpu_sample_end_to_end() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let Some(()) = support::docker_compose() else {
+        return;
+    };
+    let _lock = EngineLock::acquire();
+    let t0 = Instant::now();
+    let (_tmp, dir, project) = project_dir("cpu");
+    support::copy_dir(&support::repo_root().join("tests/sample-cpu"), &dir);
+    let _cleanup = Cleanup {
+        dir: dir.clone(),
+        project: project.clone(),
+        images: ["training", "inference", "dev"]
+            .iter()
+            .map(|t| format!("{project}-{t}"))
+            .collect(),
+    };
+    let port = free_port().to_string();
+
+    // 1. init
+    let o = ok(
+        support::mlcontain(
+            &dir,
+            &["init", "--yes", "--framework", "sklearn", "--port", &port],
+        ),
+        "mlcontain init",
+    );
+    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    let compose_yaml = std::fs::read_to_string(dir.join("compose.yaml")).unwrap();
+    assert!(dockerfile.contains("scikit-learn"), "{dockerfile}");
+    for (name, f) in [("Dockerfile", &dockerfile), ("compose.yaml", &compose_yaml)] {
+        let code = f.lines().filter(|l| !l.trim_start().starts_with('#'));
+        assert!(
+            code.clone().all(|l| !l.contains("chmod")),
+            "{name} must not need chmod:\n{f}"
+        );
+    }
+
+    // 2. A cold build of the inference target: no layer cache, and the
+    //    cache mounts (pip's downloads) cleared, so pip downloads for real.
+    ok(
+        docker(&[
+            "builder",
+            "prune",
+            "--force",
+            "--filter",
+            "type=exec.cachemount",
+        ]),
+        "docker builder prune (cache mounts)",
+    );
+    let (o, cold) = build(
+        &dir,
+        &["--target", "inference", "--progress", "plain", "--no-cache"],
+    );
+    let o = ok(o, "cold mlcontain build --target inference");
+    let progress = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        progress.contains("buildx build --load") || progress.contains("DOCKER_BUILDKIT=1"),
+        "not a BuildKit build:\n{progress}"
+    );
+    assert_eq!(
+        step_cached(&progress, "pip install"),
+        Some(false),
+        "cold build cached pip:\n{progress}"
+    );
+
+    // 3. Change only application code: the dependency layer is reused.
+    let serve = dir.join("serve.py");
+    let mut code = std::fs::read_to_string(&serve).unwrap();
+    code.push_str("\n# a code-only change\n");
+    std::fs::write(&serve, code).unwrap();
+    let (o, warm) = build(&dir, &["--target", "inference", "--progress", "plain"]);
+    let o = ok(o, "warm mlcontain build --target inference");
+    let progress = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(
+        step_cached(&progress, "pip install"),
+        Some(true),
+        "the pip install step was not CACHED after a code-only change:\n{progress}"
+    );
+    eprintln!(
+        "cold build {:.1} s, warm (code-only) rebuild {:.1} s ({:.0}%)",
+        cold.as_secs_f64(),
+        warm.as_secs_f64(),
+        100.0 * warm.as_secs_f64() / cold.as_secs_f64()
+    );
+    assert!(
+        warm.as_secs_f64() < 0.2 * cold.as_secs_f64(),
+        "code-only rebuild took {warm:?}, not < 20% of the cold build {cold:?}"
+    );
+
+    // 4. Every target, tagged <project>-<target>.
+    let (o, all) = build(&dir, &["--target", "all", "--progress", "plain"]);
+    ok(o, "mlcontain build --target all");
+    eprintln!("build --target all: {:.1} s", all.as_secs_f64());
+    for t in ["training", "inference", "dev"] {
+        ok(
+            docker(&["image", "inspect", &format!("{project}-{t}")]),
+            "image inspect",
+        );
+    }
+    for t in ["training", "inference"] {
+        assert_runtime_image(&format!("{project}-{t}"));
+    }
+
+    // 5. Train with compose (uses the images just built: same names).
+    let o = ok(
+        compose(&dir, &project, &["run", "--rm", "training"]),
+        "docker compose run --rm training",
+    );
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("trained: accuracy="), "{}", text(&o));
+    assert!(
+        out.contains("uid=10001"),
+        "model not written by the app user: {out}"
+    );
+
+    // 6. Serve with compose; healthy; a prediction.
+    let o = ok(
+        compose(
+            &dir,
+            &project,
+            &["up", "--detach", "--no-build", "inference"],
+        ),
+        "docker compose up -d inference",
+    );
+    let healthy = wait_healthy(&dir, &project, "inference", Duration::from_secs(120));
+    eprintln!(
+        "inference healthy after {:.1} s ({})",
+        healthy.as_secs_f64(),
+        String::from_utf8_lossy(&o.stderr).trim()
+    );
+    let port: u16 = port.parse().unwrap();
+    let (status, body) = http(port, "GET", "/health", "");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http(
+        port,
+        "POST",
+        "/predict",
+        r#"{"instances": [[2.0, 2.0, 0.0, 0.0], [-2.0, -2.0, 0.0, 0.0], [3.0, -1.0, 5.0, 5.0]]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["predictions"], serde_json::json!([1, 0, 1]), "{body}");
+
+    // The model came through the read-only volume, owned by the app user, no chmod anywhere.
+    let o = ok(
+        compose(
+            &dir,
+            &project,
+            &[
+                "exec",
+                "-T",
+                "inference",
+                "sh",
+                "-c",
+                "stat -c '%u %a' /app/models/model.pkl && id -u",
+            ],
+        ),
+        "stat the model in inference",
+    );
+    let s = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(s.starts_with("10001 "), "model ownership/mode: {s}");
+    assert!(s.trim_end().ends_with("10001"), "inference user: {s}");
+
+    // 7. mlcontain verify: the framework check in each image, and the
+    //    inference image turning healthy with the trained model.
+    // (The project name is the folder's, so verify finds `<project>_models`.)
+    let o = support::mlcontain(&dir, &["verify"]);
+    let o = ok(o, "mlcontain verify");
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    // The check script's own output comes through on stdout.
+    assert!(
+        out.matches("scikit-learn 1.5.2: fit/predict ok").count() == 3,
+        "{}",
+        text(&o)
+    );
+    assert!(
+        out.contains("inference (health)") && out.contains("healthy after"),
+        "{}",
+        text(&o)
+    );
+
+    // 8. Down, with the volumes.
+    ok(
+        compose(&dir, &project, &["down", "--volumes", "--timeout", "5"]),
+        "docker compose down -v",
+    );
+    eprintln!("cpu end to end: {:.0} s", t0.elapsed().as_secs_f64());
+}
+
+/// A CUDA-flavoured generation (system CUDA from nvidia/cuda images) with a
+/// light dependency set: every target builds, and no final stage derives
+/// from a -devel- image.
+#[test]
+fn cuda_flavoured_build() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let _lock = EngineLock::acquire();
+    let t0 = Instant::now();
+    let (_tmp, dir, project) = project_dir("cuda");
+    std::fs::write(dir.join("requirements.txt"), "idna==3.10\n").unwrap();
+    let _cleanup = Cleanup {
+        dir: dir.clone(),
+        project: project.clone(),
+        images: ["training", "inference", "dev"]
+            .iter()
+            .map(|t| format!("{project}-{t}"))
+            .collect(),
+    };
+    ok(
+        support::mlcontain(
+            &dir,
+            &["init", "--yes", "--framework", "none", "--cuda", "12.4"],
+        ),
+        "mlcontain init --cuda 12.4",
+    );
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("FROM nvidia/cuda:12.4"), "{dockerfile}");
+
+    let (o, secs) = build(&dir, &["--target", "all", "--progress", "plain"]);
+    ok(o, "mlcontain build --target all (CUDA)");
+    eprintln!("CUDA build of all targets: {:.1} s", secs.as_secs_f64());
+
+    for t in ["training", "inference"] {
+        let root = root_image(&dockerfile, t);
+        assert!(
+            root.starts_with("nvidia/cuda:12.4"),
+            "{t} derives from {root}"
+        );
+        assert!(
+            !root.contains("-devel-"),
+            "final stage {t} derives from a devel image: {root}"
+        );
+        assert_runtime_image(&format!("{project}-{t}"));
+    }
+    ok(
+        docker(&["image", "inspect", &format!("{project}-dev")]),
+        "dev image",
+    );
+
+    // Without a GPU here: the images run and the inference one turns healthy.
+    let o = ok(
+        support::mlcontain(&dir, &["verify", "--no-gpus"]),
+        "mlcontain verify --no-gpus",
+    );
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        out.contains("inference (health)") && out.contains("healthy after"),
+        "{}",
+        text(&o)
+    );
+    eprintln!("cuda-flavoured: {:.0} s", t0.elapsed().as_secs_f64());
+}
+
+// ---------------------------------------------------------------------------
+// Helper checks that need no engine
+
+#[test]
+fn plain_progress_cached_detection() {
+    let p = "#9 [builder 2/3] COPY requirements.txt ./\n#9 CACHED\n\n\
+             #10 [builder 3/3] RUN --mount=type=cache,target=/root/.cache/pip     pip install -r requirements.txt\n\
+             #10 CACHED\n";
+    assert_eq!(step_cached(p, "pip install"), Some(true));
+    let p = "#10 [builder 3/3] RUN pip install -r requirements.txt\n#10 0.5 Collecting x\n#10 DONE 3.0s\n";
+    assert_eq!(step_cached(p, "pip install"), Some(false));
+    assert_eq!(step_cached(p, "uv sync"), None);
+    let df = "FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04 AS base\nFROM nvidia/cuda:12.4.1-devel-ubuntu22.04 AS builder\n\
+              FROM base AS runtime\nFROM runtime AS training\nFROM builder AS dev\n";
+    assert_eq!(
+        root_image(df, "training"),
+        "nvidia/cuda:12.4.1-runtime-ubuntu22.04"
+    );
+    assert_eq!(
+        root_image(df, "dev"),
+        "nvidia/cuda:12.4.1-devel-ubuntu22.04"
+    );
+}
