@@ -184,7 +184,7 @@ else
         log "starting dockerd (log: $DOCKERD_LOG)"
         mkdir -p "$(dirname "$DOCKERD_LOG")"
         # shellcheck disable=SC2086
-        nohup dockerd "${dns_args[@]}" ${DOCKERD_EXTRA_ARGS:-} >>"$DOCKERD_LOG" 2>&1 </dev/null &
+        setsid nohup dockerd "${dns_args[@]}" ${DOCKERD_EXTRA_ARGS:-} >>"$DOCKERD_LOG" 2>&1 </dev/null &
         disown || true
     fi
     for _ in $(seq 60); do

@@ -203,6 +203,8 @@ pub struct Choices {
     pub gpus: Option<GpuSelection>,
     /// Emit `# syntax=docker/dockerfile:1` (needs the registry at build time).
     pub syntax: Option<bool>,
+    /// Ship precompiled bytecode (faster start, larger image).
+    pub bytecode: Option<bool>,
     /// Accept combinations the host cannot run (the plan carries warnings instead).
     pub allow_incompatible: bool,
 }
@@ -229,6 +231,8 @@ pub struct SavedConfig {
     pub gpus: Option<GpuSelection>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syntax: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytecode: Option<bool>,
     /// The catalog date the files were generated with.
     pub catalog: String,
 }
@@ -275,6 +279,7 @@ impl SavedConfig {
             uid: self.uid,
             gpus: self.gpus.clone(),
             syntax: self.syntax,
+            bytecode: self.bytecode,
             allow_incompatible: false,
         }
     }
@@ -296,6 +301,7 @@ impl Choices {
             uid: self.uid.or(base.uid),
             gpus: self.gpus.or(base.gpus),
             syntax: self.syntax.or(base.syntax),
+            bytecode: self.bytecode.or(base.bytecode),
             allow_incompatible: self.allow_incompatible || base.allow_incompatible,
         }
     }

@@ -86,6 +86,9 @@ pub struct InitArgs {
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]
     pub syntax: bool,
+    /// Ship precompiled bytecode: faster container start, larger image.
+    #[arg(long)]
+    pub bytecode: bool,
     /// Print the files and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -121,6 +124,7 @@ impl InitArgs {
             uid: self.uid,
             gpus: self.gpus.clone(),
             syntax: self.syntax.then_some(true),
+            bytecode: self.bytecode.then_some(true),
             allow_incompatible: self.allow_incompatible,
         }
     }

@@ -130,6 +130,8 @@ pub struct Plan {
     /// Extra folders for .dockerignore (found in the project).
     pub ignore_dirs: Vec<String>,
     pub syntax: bool,
+    /// Ship precompiled bytecode (pip compiles at install; uv with UV_COMPILE_BYTECODE).
+    pub bytecode: bool,
     pub uv_version: String,
     pub poetry_version: String,
     pub explanations: Vec<Explanation>,
@@ -1419,6 +1421,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         uid: choices.uid,
         gpus: choices.gpus.clone(),
         syntax: choices.syntax,
+        bytecode: choices.bytecode,
         catalog: cat.updated.clone(),
     };
 
@@ -1446,6 +1449,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         scaffold,
         ignore_dirs,
         syntax: choices.syntax.unwrap_or(false),
+        bytecode: choices.bytecode.unwrap_or(false),
         uv_version: cat.tools.uv.clone(),
         poetry_version: cat.tools.poetry.clone(),
         explanations: ex,

@@ -167,7 +167,7 @@ pub fn compose(plan: &Plan) -> Compose {
                 shm_size: plan.shm_size.clone(),
                 healthcheck: Some(Healthcheck {
                     test,
-                    interval: "30s".into(),
+                    interval: "10s".into(),
                     timeout: "5s".into(),
                     retries: 3,
                     start_period: "30s".into(),

@@ -120,8 +120,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         }
         o.line(&format!("WORKDIR {APP_DIR}"));
     }
-    o.line("ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \\");
-    o.line("    PIP_NO_COMPILE=1");
+    o.line("ENV PIP_DISABLE_PIP_VERSION_CHECK=1");
     install_dependencies(&mut o, plan);
     o.blank();
 
@@ -144,20 +143,47 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         o.line("FROM runtime AS inference");
         o.line(&format!("ENV PORT={}", plan.port));
         o.line(&format!("EXPOSE {}", plan.port));
-        o.line("HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\");
+        o.line("HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \\");
         o.line(&format!("    CMD {}", exec_form(&healthcheck_cmd())));
         o.line(&format!("CMD {}", exec_form(&plan.inference_cmd)));
         o.blank();
     }
     if plan.has(Stage::Dev) {
-        o.line("# ---- dev: the builder's tools, dev dependencies and the code ----");
-        o.line("FROM builder AS dev");
-        if !plan.images.builder_from_base {
+        if plan.images.builder_from_base {
+            // The venv belongs to the app user here, so `pip install` works
+            // inside the dev container; one copy, no chown layer.
+            o.line(
+                "# ---- dev: the venv owned by the app user, dev dependencies and the code ----",
+            );
+            o.line("FROM base AS dev");
+            o.line("ENV PIP_DISABLE_PIP_VERSION_CHECK=1");
+            o.line(&format!(
+                "COPY --from=builder --chown={uid}:{uid} {VENV} {VENV}"
+            ));
+            match plan.package_manager {
+                PackageManager::Uv => {
+                    o.line("COPY --from=builder /opt/uv /opt/uv");
+                    uv_env(&mut o, plan);
+                }
+                PackageManager::Poetry => {
+                    o.line("COPY --from=builder /opt/poetry /opt/poetry");
+                    poetry_env(&mut o);
+                }
+                _ => {}
+            }
+            o.line(&format!("USER {uid}:{uid}"));
+            install_dev_dependencies(&mut o, plan, Some(uid));
+            o.line(&format!("COPY --chown={uid}:{uid} . {APP_DIR}"));
+        } else {
+            o.line(
+                "# ---- dev: the builder's tools (compilers), dev dependencies and the code ----",
+            );
+            o.line("FROM builder AS dev");
             user_setup(&mut o, uid);
+            install_dev_dependencies(&mut o, plan, None);
+            o.line(&format!("COPY --chown={uid}:{uid} . {APP_DIR}"));
+            o.line(&format!("USER {uid}:{uid}"));
         }
-        install_dev_dependencies(&mut o, plan);
-        o.line(&format!("COPY --chown={uid}:{uid} . {APP_DIR}"));
-        o.line(&format!("USER {uid}:{uid}"));
         o.line(&format!("CMD {}", exec_form(&["bash".to_string()])));
         o.blank();
     }
@@ -214,6 +240,39 @@ fn user_setup(o: &mut Out, uid: u32) {
     ));
 }
 
+/// ` --no-compile` unless the plan ships precompiled bytecode.
+fn no_compile(plan: &Plan) -> &'static str {
+    if plan.bytecode {
+        ""
+    } else {
+        " --no-compile"
+    }
+}
+
+fn uv_env(o: &mut Out, plan: &Plan) {
+    let mut env = format!(
+        "ENV UV_PROJECT_ENVIRONMENT={VENV} \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=never \\\n    UV_PYTHON=python3 \\\n    UV_NATIVE_TLS=1"
+    );
+    if plan.bytecode {
+        env.push_str(" \\\n    UV_COMPILE_BYTECODE=1");
+    }
+    o.line(&env);
+}
+
+fn poetry_env(o: &mut Out) {
+    o.line("ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_NO_INTERACTION=1");
+}
+
+/// A BuildKit cache mount for `dir` under the home of root, or of the app user.
+fn cache_mount(dir: &str, uid: Option<u32>) -> String {
+    match uid {
+        None => format!("--mount=type=cache,target=/root/.cache/{dir}"),
+        Some(u) => {
+            format!("--mount=type=cache,target=/home/{APP_USER}/.cache/{dir},uid={u},gid={u}")
+        }
+    }
+}
+
 fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
     if let Some(fi) = &plan.framework_install {
         o.line(&format!(
@@ -226,7 +285,8 @@ fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
             .map(|i| format!(" --index-url {}", shell_quote(i)))
             .unwrap_or_default();
         o.line(&format!(
-            "RUN {PIP_CACHE} \\\n    {pip} install{index} {}",
+            "RUN {PIP_CACHE} \\\n    {pip} install{}{index} {}",
+            no_compile(plan),
             shell_quote(&fi.requirement)
         ));
     }
@@ -246,7 +306,10 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
             if plan.manifests.install_project {
                 o.line("# No requirements file: the project installs with its dependencies.");
                 o.line("COPY . ./");
-                o.line(&format!("RUN {PIP_CACHE} \\\n    pip install ."));
+                o.line(&format!(
+                    "RUN {PIP_CACHE} \\\n    pip install{} .",
+                    no_compile(plan)
+                ));
             } else {
                 copy_manifests(o);
                 let reqs: Vec<String> = plan
@@ -256,19 +319,18 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                     .map(|f| format!("-r {}", shell_quote(f)))
                     .collect();
                 o.line(&format!(
-                    "RUN {PIP_CACHE} \\\n    pip install {}",
+                    "RUN {PIP_CACHE} \\\n    pip install{} {}",
+                    no_compile(plan),
                     reqs.join(" ")
                 ));
             }
         }
         PackageManager::Uv => {
             o.line(&format!(
-                "RUN {PIP_CACHE} \\\n    python3 -m venv /opt/uv \\\n && /opt/uv/bin/pip install uv=={}",
+                "RUN {PIP_CACHE} \\\n    python3 -m venv /opt/uv \\\n && /opt/uv/bin/pip install --no-compile uv=={}",
                 plan.uv_version
             ));
-            o.line(&format!(
-                "ENV UV_PROJECT_ENVIRONMENT={VENV} \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=never \\\n    UV_PYTHON=python3 \\\n    UV_NATIVE_TLS=1"
-            ));
+            uv_env(o, plan);
             copy_manifests(o);
             let frozen = if plan.manifests.locked {
                 " --frozen"
@@ -292,11 +354,11 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
         }
         PackageManager::Poetry => {
             o.line(&format!(
-                "RUN {PIP_CACHE} \\\n    python3 -m venv /opt/poetry \\\n && /opt/poetry/bin/pip install poetry=={}",
+                "RUN {PIP_CACHE} \\\n    python3 -m venv /opt/poetry \\\n && /opt/poetry/bin/pip install --no-compile poetry=={}",
                 plan.poetry_version
             ));
             o.line(&format!("RUN python3 -m venv {VENV}"));
-            o.line("ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_NO_INTERACTION=1");
+            poetry_env(o);
             copy_manifests(o);
             o.line("RUN --mount=type=cache,target=/root/.cache/pypoetry \\\n    /opt/poetry/bin/poetry install --no-root --only main");
             framework_layer(o, plan, "pip");
@@ -318,14 +380,18 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
     }
 }
 
-fn install_dev_dependencies(o: &mut Out, plan: &Plan) {
+/// Dev dependencies; with `uid`, installed as the app user into its own venv.
+fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
+    let chown = uid.map(|u| format!("--chown={u}:{u} ")).unwrap_or_default();
     match plan.package_manager {
         PackageManager::Pip if !plan.manifests.dev.is_empty() => {
             let files: Vec<String> = plan.manifests.dev.iter().map(|f| shell_quote(f)).collect();
-            o.line(&format!("COPY {} ./", files.join(" ")));
+            o.line(&format!("COPY {chown}{} ./", files.join(" ")));
             let reqs: Vec<String> = files.iter().map(|f| format!("-r {f}")).collect();
             o.line(&format!(
-                "RUN {PIP_CACHE} \\\n    pip install {}",
+                "RUN {} \\\n    pip install{} {}",
+                cache_mount("pip", uid),
+                no_compile(plan),
                 reqs.join(" ")
             ));
         }
@@ -335,8 +401,11 @@ fn install_dev_dependencies(o: &mut Out, plan: &Plan) {
             } else {
                 ""
             };
+            let files: Vec<String> = plan.manifests.copy.iter().map(|f| shell_quote(f)).collect();
+            o.line(&format!("COPY {chown}{} ./", files.join(" ")));
             o.line(&format!(
-                "RUN --mount=type=cache,target=/root/.cache/uv \\\n    /opt/uv/bin/uv sync{frozen} --no-install-project --inexact"
+                "RUN {} \\\n    /opt/uv/bin/uv sync{frozen} --no-install-project --inexact",
+                cache_mount("uv", uid)
             ));
         }
         _ => {}
