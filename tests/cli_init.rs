@@ -203,7 +203,10 @@ fn malformed_manifests_are_named_and_nothing_is_written() {
     let o = mlcontain(d, &["init", "--yes"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let out = text(&o);
-    assert!(out.contains("requirements.txt:2: cannot parse requirement"), "{out}");
+    assert!(
+        out.contains("requirements.txt:2: cannot parse requirement"),
+        "{out}"
+    );
     assert!(out.contains("pyproject.toml:5: invalid TOML"), "{out}");
     assert!(out.contains("environment.yml:4: invalid YAML"), "{out}");
     assert!(!d.join("Dockerfile").exists());
@@ -211,5 +214,28 @@ fn malformed_manifests_are_named_and_nothing_is_written() {
     // --dry-run still shows what would be written, with the problems as warnings.
     let o = mlcontain(d, &["init", "--dry-run"]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("warning: requirements.txt:2"), "{}", text(&o));
+    assert!(
+        text(&o).contains("warning: requirements.txt:2"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn bytecode_is_off_by_default_and_a_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = mlcontain(d, &["init", "--dry-run", "--framework", "sklearn"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("pip install --no-compile -r requirements.txt"), "{out}");
+    assert!(!out.contains("PIP_NO_COMPILE"), "{out}");
+    let o = mlcontain(d, &["init", "--dry-run", "--framework", "sklearn", "--bytecode"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("pip install -r requirements.txt"), "{out}");
+    assert!(out.contains("bytecode: true"), "saved in mlcontain.yaml: {out}");
+    let o = mlcontain(
+        d,
+        &["init", "--dry-run", "--package-manager", "uv", "--framework", "none", "--bytecode"],
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("UV_COMPILE_BYTECODE=1"));
 }
