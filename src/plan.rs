@@ -495,19 +495,27 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
             .as_deref()
             .and_then(|l| l.parse::<Accel>().ok())
             .or_else(|| {
-                p.extras.iter().find_map(|e| match e.as_str() {
-                    "and-cuda" | "cuda" => None,
-                    e if e.starts_with("cuda") => e[4..].parse::<u64>().ok().and_then(|m| {
-                        fw.releases
-                            .iter()
-                            .flat_map(|r| &r.builds)
-                            .find(|b| b.cuda.major() == m)
-                            .map(|b| Accel::Cuda(b.cuda.clone()))
-                    }),
-                    _ => None,
+                // `tensorflow[and-cuda]==2.17.1`, `jax[cuda12]`: the build
+                // of the pinned release with that tag (else of any release).
+                p.extras.iter().find_map(|e| {
+                    let tag_of = |b: &Build| b.tag == *e;
+                    let pinned = p
+                        .version
+                        .as_ref()
+                        .and_then(|v| fw.releases.iter().find(|r| &r.version == v));
+                    pinned
+                        .and_then(|r| r.builds.iter().find(|b| tag_of(b)))
+                        .or_else(|| {
+                            fw.releases
+                                .iter()
+                                .rev()
+                                .flat_map(|r| &r.builds)
+                                .find(|b| tag_of(b))
+                        })
+                        .map(|b| Accel::Cuda(b.cuda.clone()))
                 })
             })
-            .or_else(|| match p.package.as_str() {
+            .or(match p.package.as_str() {
                 "tensorflow-cpu" | "xgboost-cpu" => Some(Accel::Cpu),
                 _ => None,
             })
@@ -876,16 +884,15 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
             if !fixes.is_empty() {
                 msg.push_str(&format!(". {}", fixes.join("; ")));
             }
-            let whose =
-                if choices.cuda.is_none() && choices.framework_version.is_none() && pin.is_some() {
+            let whose = match pin {
+                Some(p) if choices.cuda.is_none() && choices.framework_version.is_none() => {
                     format!(
                         "the project's pin {} ({}) cannot run here: ",
-                        pin.unwrap().spec,
-                        pin.unwrap().source
+                        p.spec, p.source
                     )
-                } else {
-                    String::new()
-                };
+                }
+                _ => String::new(),
+            };
             refuse(format!("{whose}{msg}"), &mut warnings)?;
         } else if let HostFit::Runs(notes) = host.fit(fw, r, b) {
             if choices.cuda.is_some() || pinned_accel.is_some() {

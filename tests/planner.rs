@@ -376,3 +376,27 @@ fn every_scenario_plans_for_every_framework() {
         }
     }
 }
+
+#[test]
+fn a_cuda_extra_in_a_pin_means_cuda_even_without_a_gpu() {
+    let facts = Facts {
+        project: ProjectScan {
+            requirements: vec!["requirements.txt".into()],
+            pins: vec![Pin {
+                package: "tensorflow".into(),
+                version: Some(v("2.17.1")),
+                local: None,
+                extras: vec!["and-cuda".into()],
+                spec: "tensorflow[and-cuda]==2.17.1".into(),
+                source: "requirements.txt:1".into(),
+            }],
+            ..Default::default()
+        },
+        ..scenarios::no_gpu()
+    };
+    let p = ok(&facts, &choices());
+    assert_eq!(p.framework, "tensorflow");
+    assert_eq!(p.cuda.as_ref().map(|c| c.version.clone()), Some(v("12.3")));
+    // The pin carries the exact build: no second TensorFlow in the image.
+    assert!(p.framework_install.is_none(), "{:?}", p.framework_install);
+}
