@@ -12,6 +12,7 @@ pub mod detect;
 pub mod docker;
 pub mod facts;
 pub mod plan;
+pub mod prompt;
 pub mod render;
 pub mod scenarios;
 pub mod tui;

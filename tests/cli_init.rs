@@ -227,15 +227,32 @@ fn bytecode_is_off_by_default_and_a_choice() {
     let d = dir.path();
     let o = mlcontain(d, &["init", "--dry-run", "--framework", "sklearn"]);
     let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(out.contains("pip install --no-compile -r requirements.txt"), "{out}");
+    assert!(
+        out.contains("pip install --no-compile -r requirements.txt"),
+        "{out}"
+    );
     assert!(!out.contains("PIP_NO_COMPILE"), "{out}");
-    let o = mlcontain(d, &["init", "--dry-run", "--framework", "sklearn", "--bytecode"]);
-    let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(out.contains("pip install -r requirements.txt"), "{out}");
-    assert!(out.contains("bytecode: true"), "saved in mlcontain.yaml: {out}");
     let o = mlcontain(
         d,
-        &["init", "--dry-run", "--package-manager", "uv", "--framework", "none", "--bytecode"],
+        &["init", "--dry-run", "--framework", "sklearn", "--bytecode"],
+    );
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("pip install -r requirements.txt"), "{out}");
+    assert!(
+        out.contains("bytecode: true"),
+        "saved in mlcontain.yaml: {out}"
+    );
+    let o = mlcontain(
+        d,
+        &[
+            "init",
+            "--dry-run",
+            "--package-manager",
+            "uv",
+            "--framework",
+            "none",
+            "--bytecode",
+        ],
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("UV_COMPILE_BYTECODE=1"));
 }

@@ -1,0 +1,318 @@
+//! The line-by-line wizard (inquire): `mlcontain --plain`, or a terminal
+//! that cannot host the full-screen UI (`TERM=dumb`). The same questions in
+//! the same order, with the same options, defaults and validation as the
+//! full-screen wizard (all from [`crate::tui::form`]); Esc goes back one
+//! question, Ctrl-C cancels.
+
+use crate::choices::{Choices, Stage};
+use crate::commands::init::prepare;
+use crate::facts::Facts;
+use crate::plan::plan;
+use crate::render::FileKind;
+use crate::tui::app::Outcome;
+use crate::tui::form::{self, Field, FieldKind, Step, Value};
+use crate::tui::Ended;
+use crate::write::{unified_diff, FileStatus};
+use anyhow::Result;
+use inquire::error::InquireError;
+use inquire::list_option::ListOption;
+use inquire::validator::Validation;
+use inquire::{Confirm, MultiSelect, Select, Text};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+enum Answer<T> {
+    Value(T),
+    Back,
+    Cancel,
+}
+
+fn answer<T>(r: Result<T, InquireError>) -> Result<Answer<T>> {
+    match r {
+        Ok(v) => Ok(Answer::Value(v)),
+        Err(InquireError::OperationCanceled) => Ok(Answer::Back),
+        Err(InquireError::OperationInterrupted) => Ok(Answer::Cancel),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Restore the terminal and exit on SIGTERM/SIGHUP while a prompt waits
+/// (inquire holds the terminal in raw mode while it reads a key).
+fn watch_signals() {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        let _ = signal_hook::flag::register(sig, flag.clone());
+    }
+    let _ = std::thread::Builder::new()
+        .name("mlcontain-signals".into())
+        .spawn(move || loop {
+            if flag.load(Ordering::SeqCst) {
+                let _ = crossterm::terminal::disable_raw_mode();
+                let _ = crossterm::execute!(std::io::stderr(), crossterm::cursor::Show);
+                eprintln!("\nmlcontain: terminated.");
+                std::process::exit(143);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        });
+}
+
+/// Ask the questions; Ended::Done with the outcome, the facts and the answers.
+pub fn run(dir: &Path, choices: Choices, colour: bool) -> Result<Ended> {
+    if !colour {
+        inquire::set_global_render_config(inquire::ui::RenderConfig::empty());
+    }
+    watch_signals();
+    eprintln!("mlcontain: detecting GPUs, tools and the project…");
+    let facts = crate::detect::detect_all(dir, crate::tui::DETECT_DEADLINE);
+    print_host(&facts);
+
+    let fields: Vec<(Step, Field)> = Step::ALL
+        .iter()
+        .filter(|s| !matches!(s, Step::Host | Step::Review))
+        .flat_map(|s| s.fields().iter().map(move |f| (*s, *f)))
+        .collect();
+    let mut c = choices;
+    let mut i = 0;
+    let mut last_step = None;
+    while i < fields.len() {
+        let (step, field) = fields[i];
+        if last_step != Some(step) {
+            eprintln!(
+                "\n── {}/{} {} ──",
+                step.index() + 1,
+                Step::ALL.len(),
+                step.title()
+            );
+            last_step = Some(step);
+        }
+        match ask(field, &facts, &c)? {
+            Answer::Value(next) => {
+                c = next;
+                i += 1;
+            }
+            Answer::Back => {
+                i = i.saturating_sub(1);
+                last_step = None;
+            }
+            Answer::Cancel => return Ok(Ended::Done(Outcome::Cancelled, facts, c)),
+        }
+    }
+    eprintln!("\n── {}/{} Review ──", Step::ALL.len(), Step::ALL.len());
+    let outcome = review(dir, &facts, &c)?;
+    Ok(Ended::Done(outcome, facts, c))
+}
+
+fn print_host(f: &Facts) {
+    if f.gpus.is_empty() {
+        eprintln!(
+            "  GPUs: none{}",
+            f.nvml
+                .error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+    }
+    for g in &f.gpus {
+        eprintln!("  GPU {}: {}", g.index, g.label());
+    }
+    if let Some(d) = &f.driver {
+        eprintln!(
+            "  Driver: {}{}",
+            d.version,
+            d.cuda_max
+                .as_ref()
+                .map(|c| format!(" (CUDA {c})"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// One question; the new choices.
+fn ask(field: Field, facts: &Facts, c: &Choices) -> Result<Answer<Choices>> {
+    let current = plan(facts, c);
+    let p = current.as_ref().ok();
+    if let Err(e) = &current {
+        eprintln!("  ✗ {}", form::plan_error_text(e));
+    }
+    if let Some(p) = p {
+        for e in p
+            .explanations
+            .iter()
+            .filter(|e| field.topics().contains(&e.topic))
+        {
+            eprintln!("  why: {}", e.text);
+        }
+    }
+    match field.kind() {
+        FieldKind::Select => {
+            let opts = form::options(field, facts, c, p);
+            let def = form::default_index(field, &opts, c, p);
+            for o in opts.iter().filter(|o| o.disabled.is_some()) {
+                eprintln!(
+                    "  not offered: {} — {}",
+                    o.label,
+                    o.disabled.as_deref().unwrap_or("")
+                );
+            }
+            let enabled: Vec<(usize, String)> = opts
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| o.disabled.is_none())
+                .map(|(i, o)| {
+                    let label = match &o.warning {
+                        Some(_) => format!("{} (won't run on this host)", o.label),
+                        None => o.label.clone(),
+                    };
+                    (i, label)
+                })
+                .collect();
+            if enabled.is_empty() {
+                return Ok(Answer::Value(c.clone()));
+            }
+            let start = enabled.iter().position(|(i, _)| *i == def).unwrap_or(0);
+            let labels: Vec<String> = enabled.iter().map(|(_, l)| l.clone()).collect();
+            let r = Select::new(field.question(), labels)
+                .with_starting_cursor(start)
+                .with_help_message(field.help())
+                .with_page_size(12)
+                .raw_prompt();
+            Ok(match answer(r)? {
+                Answer::Value(choice) => {
+                    let o = &opts[enabled[choice.index].0];
+                    if let Some(w) = &o.warning {
+                        eprintln!("  warning: {w}");
+                    }
+                    Answer::Value(form::choose(field, c, p, &o.value))
+                }
+                Answer::Back => Answer::Back,
+                Answer::Cancel => Answer::Cancel,
+            })
+        }
+        FieldKind::Multi => {
+            let opts = form::options(field, facts, c, p);
+            let defaults: Vec<usize> = opts
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| form::is_on(c, p, &o.value))
+                .map(|(i, _)| i)
+                .collect();
+            let labels: Vec<String> = opts.iter().map(|o| o.label.clone()).collect();
+            let r = MultiSelect::new(field.question(), labels)
+                .with_default(&defaults)
+                .with_help_message("↑↓ move, Space toggles, Enter accepts, Esc goes back")
+                .with_validator(|sel: &[ListOption<&String>]| {
+                    let stages: Vec<Stage> = sel.iter().map(|o| Stage::ALL[o.index]).collect();
+                    Ok(match form::check_stages(&stages) {
+                        Ok(()) => Validation::Valid,
+                        Err(e) => Validation::Invalid(e.into()),
+                    })
+                })
+                .raw_prompt();
+            Ok(match answer(r)? {
+                Answer::Value(sel) => {
+                    let mut stages: Vec<Stage> = sel
+                        .iter()
+                        .filter_map(|o| match opts[o.index].value {
+                            Value::Stage(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect();
+                    stages.sort();
+                    let planned: Option<Vec<Stage>> = p.map(|p| p.stages.clone());
+                    let mut n = c.clone();
+                    if planned.as_ref() != Some(&stages) {
+                        n.stages = Some(stages);
+                    }
+                    Answer::Value(n)
+                }
+                Answer::Back => Answer::Back,
+                Answer::Cancel => Answer::Cancel,
+            })
+        }
+        FieldKind::Text => {
+            let initial = form::text_of(field, c);
+            let placeholder = form::placeholder(field, p);
+            let validate = |s: &str| {
+                Ok(match form::set_text(field, c, facts, s) {
+                    Ok(_) => Validation::Valid,
+                    Err(e) => Validation::Invalid(e.into()),
+                })
+            };
+            let help = format!("{} Empty: {placeholder}.", field.help());
+            let r = Text::new(field.question())
+                .with_initial_value(&initial)
+                .with_placeholder(&placeholder)
+                .with_help_message(&help)
+                .with_validator(validate)
+                .prompt();
+            Ok(match answer(r)? {
+                Answer::Value(s) => {
+                    Answer::Value(form::set_text(field, c, facts, &s).map_err(anyhow::Error::msg)?)
+                }
+                Answer::Back => Answer::Back,
+                Answer::Cancel => Answer::Cancel,
+            })
+        }
+        FieldKind::Info | FieldKind::Review => Ok(Answer::Value(c.clone())),
+    }
+}
+
+/// List the files; confirm each changed one; write, write and build, or cancel.
+fn review(dir: &Path, facts: &Facts, c: &Choices) -> Result<Outcome> {
+    let rendered = match prepare(dir, facts, c) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("  ✗ {e:#}");
+            return Ok(Outcome::Cancelled);
+        }
+    };
+    for e in &rendered.plan.explanations {
+        eprintln!("  why: {}", e.text);
+    }
+    for w in &rendered.plan.warnings {
+        eprintln!("  warning: {w}");
+    }
+    for (f, st, _) in &rendered.files {
+        let what = match (f.kind, st) {
+            (FileKind::Scaffold, FileStatus::New) => "scaffold",
+            (FileKind::Scaffold, _) => "kept",
+            (_, s) => s.as_str(),
+        };
+        eprintln!("  {what:<10} {}", f.path);
+    }
+    let mut replace = vec![];
+    for (f, st, existing) in &rendered.files {
+        if f.kind != FileKind::Generated || *st != FileStatus::Changed {
+            continue;
+        }
+        eprint!(
+            "{}",
+            unified_diff(&f.path, existing.as_deref().unwrap_or(""), &f.contents)
+        );
+        let r = Confirm::new(&format!(
+            "Replace {}? (the old one is kept as {}.bak)",
+            f.path, f.path
+        ))
+        .with_default(false)
+        .prompt();
+        match answer(r)? {
+            Answer::Value(true) => replace.push(f.path.clone()),
+            Answer::Value(false) | Answer::Back => {}
+            Answer::Cancel => return Ok(Outcome::Cancelled),
+        }
+    }
+    let actions = vec![
+        "Write the files".to_string(),
+        "Write the files and build the images".to_string(),
+        "Cancel (write nothing)".to_string(),
+    ];
+    let r = Select::new("Next:", actions).raw_prompt();
+    Ok(match answer(r)? {
+        Answer::Value(a) if a.index == 0 => Outcome::Write { replace },
+        Answer::Value(a) if a.index == 1 => Outcome::WriteAndBuild { replace },
+        _ => Outcome::Cancelled,
+    })
+}

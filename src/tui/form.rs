@@ -1,0 +1,695 @@
+//! The wizard's questions, shared by the full-screen UI and the prompt mode:
+//! which steps and fields there are, which options each field offers, which
+//! of those the host cannot run (and why: the planner's own message), how a
+//! choice changes the answers, and how typed values are validated.
+//!
+//! Everything here is pure: facts and choices in, options or choices out.
+
+use crate::catalog::Catalog;
+use crate::choices::{Accel, Choices, GpuCount, GpuSelection, Stage};
+use crate::facts::{Facts, PackageManager};
+use crate::plan::{plan, Plan, PlanError, DEFAULT_PORT, DEFAULT_UID};
+use crate::version::Version;
+
+/// The wizard's steps, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    Host,
+    Framework,
+    Cuda,
+    Python,
+    Stages,
+    Runtime,
+    Review,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::Host,
+        Step::Framework,
+        Step::Cuda,
+        Step::Python,
+        Step::Stages,
+        Step::Runtime,
+        Step::Review,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Host => "Host",
+            Step::Framework => "Framework",
+            Step::Cuda => "CUDA",
+            Step::Python => "Python & deps",
+            Step::Stages => "Stages",
+            Step::Runtime => "Runtime",
+            Step::Review => "Review",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Step::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            Step::Host => &[Field::Host],
+            Step::Framework => &[Field::Framework, Field::FrameworkVersion],
+            Step::Cuda => &[Field::Cuda],
+            Step::Python => &[Field::Python, Field::PackageManager],
+            Step::Stages => &[Field::Stages],
+            Step::Runtime => &[
+                Field::Port,
+                Field::Uid,
+                Field::Gpus,
+                Field::BaseImage,
+                Field::Registry,
+                Field::Syntax,
+                Field::AllowIncompatible,
+            ],
+            Step::Review => &[Field::Review],
+        }
+    }
+
+    pub fn next(self) -> Option<Step> {
+        Step::ALL.get(self.index() + 1).copied()
+    }
+
+    pub fn prev(self) -> Option<Step> {
+        self.index().checked_sub(1).map(|i| Step::ALL[i])
+    }
+}
+
+/// One question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    Host,
+    Framework,
+    FrameworkVersion,
+    Cuda,
+    Python,
+    PackageManager,
+    Stages,
+    Port,
+    Uid,
+    Gpus,
+    BaseImage,
+    Registry,
+    Syntax,
+    AllowIncompatible,
+    Review,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Nothing to answer (the host summary): Enter continues.
+    Info,
+    /// Pick one option.
+    Select,
+    /// Toggle several options (stages).
+    Multi,
+    /// Type a value.
+    Text,
+    /// The review of the files.
+    Review,
+}
+
+impl Field {
+    pub fn kind(self) -> FieldKind {
+        match self {
+            Field::Host => FieldKind::Info,
+            Field::Framework
+            | Field::FrameworkVersion
+            | Field::Cuda
+            | Field::Python
+            | Field::PackageManager
+            | Field::Syntax
+            | Field::AllowIncompatible => FieldKind::Select,
+            Field::Stages => FieldKind::Multi,
+            Field::Port | Field::Uid | Field::Gpus | Field::BaseImage | Field::Registry => {
+                FieldKind::Text
+            }
+            Field::Review => FieldKind::Review,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Host => "Host",
+            Field::Framework => "Framework",
+            Field::FrameworkVersion => "Version",
+            Field::Cuda => "CUDA",
+            Field::Python => "Python",
+            Field::PackageManager => "Package manager",
+            Field::Stages => "Stages",
+            Field::Port => "Inference port",
+            Field::Uid => "User UID/GID",
+            Field::Gpus => "GPUs (compose)",
+            Field::BaseImage => "Base image",
+            Field::Registry => "Registry mirror",
+            Field::Syntax => "Syntax line",
+            Field::AllowIncompatible => "Allow incompatible",
+            Field::Review => "Review",
+        }
+    }
+
+    /// The question, as the prompt mode asks it.
+    pub fn question(self) -> &'static str {
+        match self {
+            Field::Host => "Host",
+            Field::Framework => "Framework:",
+            Field::FrameworkVersion => "Framework version:",
+            Field::Cuda => "CUDA (or CPU):",
+            Field::Python => "Python version:",
+            Field::PackageManager => "Package manager:",
+            Field::Stages => "Stages (image targets):",
+            Field::Port => "Inference port:",
+            Field::Uid => "UID/GID of the non-root user:",
+            Field::Gpus => "GPUs the compose services reserve (all, a count, or ids 0,1):",
+            Field::BaseImage => "Runtime base image (empty: the planner's):",
+            Field::Registry => "Registry/mirror prefix for every image (empty: none):",
+            Field::Syntax => "Emit `# syntax=docker/dockerfile:1`?",
+            Field::AllowIncompatible => {
+                "Generate choices this host cannot run (for another machine)?"
+            }
+            Field::Review => "Review",
+        }
+    }
+
+    /// One line of help under the field.
+    pub fn help(self) -> &'static str {
+        match self {
+            Field::Host => "What mlcontain found. Enter to continue; the choices adapt as detection finishes.",
+            Field::Framework => "The ML framework the images install.",
+            Field::FrameworkVersion => "The framework release (newest first).",
+            Field::Cuda => "The CUDA build of the framework, or CPU.",
+            Field::Python => "The Python in the images.",
+            Field::PackageManager => "How dependencies are installed.",
+            Field::Stages => "Space toggles; Enter continues. Each stage is a Dockerfile target and a compose service.",
+            Field::Port => "The port the inference service listens on (1-65535).",
+            Field::Uid => "The containers run as a non-root user with this UID/GID.",
+            Field::Gpus => "`all`, a count such as 1, or device ids such as 0,1.",
+            Field::BaseImage => "Replace the runtime base image (a private registry or mirror). Empty: the planner's.",
+            Field::Registry => "Prefix every image with this registry/mirror, e.g. registry.example.com/hub.",
+            Field::Syntax => "Pins the Dockerfile frontend; the build then fetches docker/dockerfile:1.",
+            Field::AllowIncompatible => "Offer choices this host cannot run, with warnings (to deploy elsewhere).",
+            Field::Review => "Space toggles replacing a changed file; w writes; b writes and builds.",
+        }
+    }
+
+    /// The planner explanation topics shown as "why" for this field.
+    pub fn topics(self) -> &'static [&'static str] {
+        match self {
+            Field::Host => &["cuda", "framework"],
+            Field::Framework => &["framework"],
+            Field::FrameworkVersion => &["framework-version"],
+            Field::Cuda => &["cuda"],
+            Field::Python => &["python"],
+            Field::PackageManager => &["package-manager", "scaffold"],
+            Field::Stages => &["scaffold"],
+            Field::BaseImage | Field::Registry => &["base-image"],
+            _ => &[],
+        }
+    }
+}
+
+/// A value an option sets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Framework(String),
+    Version(Version),
+    Accel(Accel),
+    Python(Version),
+    Pm(PackageManager),
+    Stage(Stage),
+    Bool(bool),
+}
+
+/// One option of a Select/Multi field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opt {
+    pub label: String,
+    pub value: Value,
+    /// Why the option cannot be chosen (the planner's reason).
+    pub disabled: Option<String>,
+    /// Chosen anyway (allow-incompatible): why it will not run on this host.
+    pub warning: Option<String>,
+    /// `disabled` because of the host (GPU, driver), not the other answers.
+    pub host: bool,
+}
+
+/// Error text of a plan failure, without the CLI's `--allow-incompatible` hint.
+pub fn plan_error_text(e: &PlanError) -> String {
+    match e {
+        PlanError::Incompatible(m) => format!("this host cannot run it: {m}"),
+        other => other.to_string(),
+    }
+}
+
+/// The value the plan has for a field (what the wizard highlights).
+pub fn planned(field: Field, p: &Plan) -> Option<Value> {
+    Some(match field {
+        Field::Framework => Value::Framework(p.framework.clone()),
+        Field::FrameworkVersion => Value::Version(p.framework_version.clone()?),
+        Field::Cuda => Value::Accel(match &p.cuda {
+            Some(c) => Accel::Cuda(c.version.clone()),
+            None => Accel::Cpu,
+        }),
+        Field::Python => Value::Python(p.python.clone()),
+        Field::PackageManager => Value::Pm(p.package_manager),
+        Field::Syntax => Value::Bool(p.syntax),
+        _ => return None,
+    })
+}
+
+/// Apply a chosen value; choices that depend on it return to the planner's
+/// defaults (a new framework resets its version and CUDA; a new version resets CUDA).
+pub fn apply(field: Field, choices: &Choices, value: &Value) -> Choices {
+    let mut c = choices.clone();
+    match (field, value) {
+        (Field::Framework, Value::Framework(f)) => {
+            if c.framework.as_deref() != Some(f.as_str()) {
+                c.framework_version = None;
+                c.cuda = None;
+            }
+            c.framework = Some(f.clone());
+        }
+        (Field::FrameworkVersion, Value::Version(v)) => {
+            if c.framework_version.as_ref() != Some(v) {
+                c.cuda = None;
+            }
+            c.framework_version = Some(v.clone());
+        }
+        (Field::Cuda, Value::Accel(a)) => c.cuda = Some(a.clone()),
+        (Field::Python, Value::Python(v)) => c.python = Some(v.clone()),
+        (Field::PackageManager, Value::Pm(p)) => c.package_manager = Some(*p),
+        (Field::Syntax, Value::Bool(b)) => c.syntax = Some(*b),
+        (Field::AllowIncompatible, Value::Bool(b)) => c.allow_incompatible = *b,
+        (Field::Stages, Value::Stage(s)) => {
+            let mut st = c.stages.clone().unwrap_or_else(|| Stage::ALL.to_vec());
+            if let Some(i) = st.iter().position(|x| x == s) {
+                st.remove(i);
+            } else {
+                st.push(*s);
+                st.sort();
+            }
+            c.stages = Some(st);
+        }
+        _ => {}
+    }
+    c
+}
+
+/// Choose `value` for `field`: nothing changes when it is what the plan
+/// already has (a default stays a default), otherwise [`apply`].
+pub fn choose(field: Field, choices: &Choices, current: Option<&Plan>, value: &Value) -> Choices {
+    if field.kind() == FieldKind::Select {
+        if let Some(p) = current {
+            if planned(field, p).as_ref() == Some(value) {
+                return choices.clone();
+            }
+        }
+    }
+    apply(field, choices, value)
+}
+
+/// Whether the host (and the other answers) allow `value`: None when it plans,
+/// else the reason. With allow-incompatible, host problems are warnings.
+fn check(
+    facts: &Facts,
+    choices: &Choices,
+    field: Field,
+    value: &Value,
+) -> (Option<String>, Option<String>, bool) {
+    let mut c = apply(field, choices, value);
+    let allow = c.allow_incompatible;
+    c.allow_incompatible = false;
+    match plan(facts, &c) {
+        Ok(_) => (None, None, false),
+        Err(PlanError::Incompatible(m)) if allow => (None, Some(m), false),
+        Err(e @ PlanError::Incompatible(_)) => (Some(plan_error_text(&e)), None, true),
+        Err(e) => (Some(plan_error_text(&e)), None, false),
+    }
+}
+
+fn opt(facts: &Facts, choices: &Choices, field: Field, label: String, value: Value) -> Opt {
+    let (disabled, warning, host) = check(facts, choices, field, &value);
+    Opt {
+        label,
+        value,
+        disabled,
+        warning,
+        host,
+    }
+}
+
+/// The options of a Select or Multi field, each checked against the host.
+pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&Plan>) -> Vec<Opt> {
+    let cat = Catalog::embedded();
+    let fw_id = current
+        .map(|p| p.framework.clone())
+        .or_else(|| choices.framework.clone())
+        .unwrap_or_else(|| "pytorch".into());
+    let fw = cat.framework(&fw_id);
+    match field {
+        Field::Framework => cat
+            .frameworks
+            .iter()
+            .map(|f| {
+                opt(
+                    facts,
+                    choices,
+                    field,
+                    f.name.clone(),
+                    Value::Framework(f.id.clone()),
+                )
+            })
+            .collect(),
+        Field::FrameworkVersion => fw
+            .map(|f| {
+                f.releases
+                    .iter()
+                    .rev()
+                    .map(|r| {
+                        opt(
+                            facts,
+                            choices,
+                            field,
+                            format!("{} {}", f.name, r.version),
+                            Value::Version(r.version.clone()),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Field::Cuda => {
+            let mut versions: Vec<Version> = match fw {
+                Some(f) if f.is_none() => cat.cuda.iter().map(|t| t.version.clone()).collect(),
+                Some(f) => {
+                    let rel = choices
+                        .framework_version
+                        .as_ref()
+                        .and_then(|v| f.release(v));
+                    f.releases
+                        .iter()
+                        .filter(|r| rel.map(|x| x.version == r.version).unwrap_or(true))
+                        .flat_map(|r| r.builds.iter().map(|b| b.cuda.clone()))
+                        .collect()
+                }
+                None => vec![],
+            };
+            versions.sort();
+            versions.dedup();
+            let mut out: Vec<Opt> = versions
+                .into_iter()
+                .rev()
+                .map(|v| {
+                    opt(
+                        facts,
+                        choices,
+                        field,
+                        format!("CUDA {v}"),
+                        Value::Accel(Accel::Cuda(v)),
+                    )
+                })
+                .collect();
+            out.push(opt(
+                facts,
+                choices,
+                field,
+                "CPU only".into(),
+                Value::Accel(Accel::Cpu),
+            ));
+            out
+        }
+        Field::Python => cat
+            .python_versions
+            .iter()
+            .rev()
+            .map(|v| {
+                opt(
+                    facts,
+                    choices,
+                    field,
+                    format!("Python {v}"),
+                    Value::Python(v.clone()),
+                )
+            })
+            .collect(),
+        Field::PackageManager => PackageManager::ALL
+            .iter()
+            .map(|p| {
+                let label = match p {
+                    PackageManager::Pip => "pip (requirements.txt)",
+                    PackageManager::Uv => "uv (pyproject.toml + uv.lock)",
+                    PackageManager::Poetry => "poetry (pyproject.toml + poetry.lock)",
+                    PackageManager::Conda => "conda (environment.yml)",
+                };
+                opt(facts, choices, field, label.into(), Value::Pm(*p))
+            })
+            .collect(),
+        Field::Stages => Stage::ALL
+            .iter()
+            .map(|s| {
+                let label = match s {
+                    Stage::Training => "training — runs the training script",
+                    Stage::Inference => "inference — serves the model on a port",
+                    Stage::Dev => "dev — an interactive shell with dev tools",
+                };
+                Opt {
+                    label: label.into(),
+                    value: Value::Stage(*s),
+                    disabled: None,
+                    warning: None,
+                    host: false,
+                }
+            })
+            .collect(),
+        Field::Syntax => vec![
+            opt(facts, choices, field, "no".into(), Value::Bool(false)),
+            opt(
+                facts,
+                choices,
+                field,
+                "yes: # syntax=docker/dockerfile:1".into(),
+                Value::Bool(true),
+            ),
+        ],
+        Field::AllowIncompatible => vec![
+            Opt {
+                label: "no: only what this host runs".into(),
+                value: Value::Bool(false),
+                disabled: None,
+                warning: None,
+                host: false,
+            },
+            Opt {
+                label: "yes: allow, with warnings".into(),
+                value: Value::Bool(true),
+                disabled: None,
+                warning: None,
+                host: false,
+            },
+        ],
+        _ => vec![],
+    }
+}
+
+/// The index of the option to highlight: the plan's value (or the first enabled).
+pub fn default_index(
+    field: Field,
+    opts: &[Opt],
+    choices: &Choices,
+    current: Option<&Plan>,
+) -> usize {
+    let want = match field {
+        Field::AllowIncompatible => Some(Value::Bool(choices.allow_incompatible)),
+        _ => current.and_then(|p| planned(field, p)),
+    };
+    want.and_then(|w| opts.iter().position(|o| o.value == w))
+        .or_else(|| opts.iter().position(|o| o.disabled.is_none()))
+        .unwrap_or(0)
+}
+
+/// Whether a Multi option is on.
+pub fn is_on(choices: &Choices, current: Option<&Plan>, value: &Value) -> bool {
+    match value {
+        Value::Stage(s) => match &choices.stages {
+            Some(st) => st.contains(s),
+            None => current.map(|p| p.has(*s)).unwrap_or(true),
+        },
+        _ => false,
+    }
+}
+
+/// The current text of a Text field (empty when the planner's default applies).
+pub fn text_of(field: Field, choices: &Choices) -> String {
+    match field {
+        Field::Port => choices.port.map(|p| p.to_string()).unwrap_or_default(),
+        Field::Uid => choices.uid.map(|p| p.to_string()).unwrap_or_default(),
+        Field::Gpus => choices.gpus.as_ref().map(gpus_text).unwrap_or_default(),
+        Field::BaseImage => choices.base_image.clone().unwrap_or_default(),
+        Field::Registry => choices.registry.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// What an empty Text field means (shown greyed out as a placeholder).
+pub fn placeholder(field: Field, current: Option<&Plan>) -> String {
+    match field {
+        Field::Port => current.map(|p| p.port).unwrap_or(DEFAULT_PORT).to_string(),
+        Field::Uid => current.map(|p| p.uid).unwrap_or(DEFAULT_UID).to_string(),
+        Field::Gpus => match current {
+            Some(p) if p.cuda.is_none() => "none (CPU)".into(),
+            Some(p) => p
+                .gpus
+                .as_ref()
+                .map(gpus_text)
+                .unwrap_or_else(|| "all".into()),
+            None => "all".into(),
+        },
+        Field::BaseImage => current
+            .map(|p| p.images.runtime.clone())
+            .unwrap_or_default(),
+        Field::Registry => "none".into(),
+        _ => String::new(),
+    }
+}
+
+pub fn gpus_text(g: &GpuSelection) -> String {
+    match g {
+        GpuSelection::Count(GpuCount::All) => "all".into(),
+        GpuSelection::Count(GpuCount::N(n)) => n.to_string(),
+        GpuSelection::Ids(ids) => ids.join(","),
+    }
+}
+
+/// Validate typed text for a field and return the new choices. Empty text
+/// returns the field to the planner's default. Errors read as sentences.
+pub fn set_text(
+    field: Field,
+    choices: &Choices,
+    facts: &Facts,
+    text: &str,
+) -> Result<Choices, String> {
+    let t = text.trim();
+    let mut c = choices.clone();
+    match field {
+        Field::Port => {
+            c.port = if t.is_empty() {
+                None
+            } else {
+                match t.parse::<u16>() {
+                    Ok(0) | Err(_) => return Err(format!("`{t}` is not a port: use 1-65535")),
+                    Ok(p) => Some(p),
+                }
+            }
+        }
+        Field::Uid => {
+            c.uid = if t.is_empty() {
+                None
+            } else {
+                match t.parse::<u32>() {
+                    Ok(0) => {
+                        return Err("UID 0 is root: choose a non-root UID such as 10001".into())
+                    }
+                    Ok(u) => Some(u),
+                    Err(_) => {
+                        return Err(format!("`{t}` is not a UID: use a number such as 10001"))
+                    }
+                }
+            }
+        }
+        Field::Gpus => {
+            c.gpus = if t.is_empty() {
+                None
+            } else {
+                Some(t.parse::<GpuSelection>()?)
+            }
+        }
+        Field::BaseImage => {
+            if t.chars().any(char::is_whitespace) {
+                return Err("an image reference has no spaces".into());
+            }
+            c.base_image = (!t.is_empty()).then(|| t.to_string());
+        }
+        Field::Registry => {
+            if t.chars().any(char::is_whitespace) {
+                return Err("a registry prefix has no spaces".into());
+            }
+            c.registry = (!t.is_empty()).then(|| t.to_string());
+        }
+        _ => return Ok(c),
+    }
+    // The planner validates image references and the rest.
+    match plan(facts, &c) {
+        Ok(_) => Ok(c),
+        Err(e @ PlanError::Invalid { .. }) => Err(plan_error_text(&e)),
+        Err(_) => Ok(c),
+    }
+}
+
+/// Validation of a stage selection.
+pub fn check_stages(stages: &[Stage]) -> Result<(), String> {
+    if stages.is_empty() {
+        Err("choose at least one stage".into())
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenarios;
+
+    #[test]
+    fn cuda_options_explain_what_the_host_cannot_run() {
+        let facts = scenarios::gtx1080_470();
+        let c = Choices {
+            framework: Some("pytorch".into()),
+            ..Default::default()
+        };
+        let p = plan(&facts, &c).unwrap();
+        let opts = options(Field::Cuda, &facts, &c, Some(&p));
+        let cu128 = opts
+            .iter()
+            .find(|o| o.value == Value::Accel(Accel::Cuda("12.8".parse().unwrap())))
+            .unwrap();
+        let why = cu128.disabled.as_deref().unwrap();
+        assert!(why.contains("driver"), "{why}");
+        assert!(opts.iter().any(|o| o.disabled.is_none()));
+        assert_eq!(opts.last().unwrap().value, Value::Accel(Accel::Cpu));
+    }
+
+    #[test]
+    fn choosing_the_planned_value_keeps_the_default() {
+        let facts = scenarios::h100_535();
+        let c = Choices::default();
+        let p = plan(&facts, &c).unwrap();
+        let v = planned(Field::Cuda, &p).unwrap();
+        assert_eq!(choose(Field::Cuda, &c, Some(&p), &v), c);
+        let c2 = choose(
+            Field::Framework,
+            &c,
+            Some(&p),
+            &Value::Framework("jax".into()),
+        );
+        assert_eq!(c2.framework.as_deref(), Some("jax"));
+    }
+
+    #[test]
+    fn text_validation() {
+        let f = scenarios::no_gpu();
+        let c = Choices::default();
+        assert!(set_text(Field::Port, &c, &f, "0").is_err());
+        assert!(set_text(Field::Port, &c, &f, "http").is_err());
+        assert_eq!(
+            set_text(Field::Port, &c, &f, "9000").unwrap().port,
+            Some(9000)
+        );
+        assert_eq!(set_text(Field::Port, &c, &f, "").unwrap().port, None);
+        assert!(set_text(Field::Uid, &c, &f, "0").is_err());
+        assert!(set_text(Field::Gpus, &c, &f, "0").is_err());
+        assert!(set_text(Field::BaseImage, &c, &f, "a b").is_err());
+    }
+}

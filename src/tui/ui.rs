@@ -1,0 +1,894 @@
+//! Drawing: `impl Widget for &App`. Layout (at least 60×16):
+//!
+//! ```text
+//! header: title, step n/7, detection state
+//! steps (a column when wide, a bar when narrow) | form | preview (tabs)
+//! why: the planner's explanations for the current question, messages
+//! footer: the keys for the focused pane
+//! ```
+
+use super::app::{App, MsgKind, Pane, ReviewRow, MIN_HEIGHT, MIN_WIDTH, PREVIEW_FILES};
+use super::form::{self, Field, FieldKind, Step};
+use super::highlight::{self, Theme};
+use crate::render::FileKind;
+use crate::write::FileStatus;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The regions of the screen.
+pub struct Areas {
+    pub header: Rect,
+    pub steps: Rect,
+    /// The host summary under the steps (wide layout only).
+    pub host: Option<Rect>,
+    pub form: Rect,
+    pub preview: Rect,
+    pub why: Rect,
+    pub footer: Rect,
+    pub wide: bool,
+}
+
+pub fn layout(area: Rect) -> Areas {
+    let why_h = if area.height >= 36 { 7 } else { 4 };
+    let wide = area.width >= 110;
+    let [header, body, why, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(why_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if wide {
+        let [left, form, preview] = Layout::horizontal([
+            Constraint::Length(26),
+            Constraint::Percentage(36),
+            Constraint::Min(20),
+        ])
+        .areas(body);
+        let [steps, host] = Layout::vertical([
+            Constraint::Length(Step::ALL.len() as u16 + 2),
+            Constraint::Min(0),
+        ])
+        .areas(left);
+        Areas {
+            header,
+            steps,
+            host: (host.height >= 4).then_some(host),
+            form,
+            preview,
+            why,
+            footer,
+            wide,
+        }
+    } else {
+        let [steps, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+        let [form, preview] =
+            Layout::horizontal([Constraint::Percentage(46), Constraint::Min(20)]).areas(rest);
+        Areas {
+            header,
+            steps,
+            host: None,
+            form,
+            preview,
+            why,
+            footer,
+            wide,
+        }
+    }
+}
+
+/// Lines of text the preview shows at this terminal size.
+pub fn preview_height(width: u16, height: u16) -> u16 {
+    let a = layout(Rect::new(0, 0, width, height));
+    a.preview.height.saturating_sub(3)
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = Theme { color: self.color };
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            too_small(area, buf, &t);
+            return;
+        }
+        let a = layout(area);
+        self.header(a.header, buf, &t);
+        if a.wide {
+            self.steps_column(a.steps, buf, &t);
+        } else {
+            self.steps_bar(a.steps, buf, &t);
+        }
+        if let Some(h) = a.host {
+            self.host_panel(h, buf, &t);
+        }
+        self.form(a.form, buf, &t);
+        self.preview(a.preview, buf, &t);
+        self.why_box(a.why, buf, &t);
+        self.footer(a.footer, buf, &t);
+        if self.help {
+            help_overlay(area, buf, &t);
+        }
+        if self.confirm_quit {
+            confirm_overlay(area, buf, &t);
+        }
+    }
+}
+
+fn too_small(area: Rect, buf: &mut Buffer, t: &Theme) {
+    let text = vec![
+        Line::styled("Terminal too small", t.error()),
+        Line::raw(format!(
+            "{}×{}; the wizard needs {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::raw("Enlarge the window, or quit (q)"),
+        Line::raw("and run `mlcontain --plain`."),
+    ];
+    let h = (text.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(h) / 2;
+    Paragraph::new(text)
+        .centered()
+        .wrap(Wrap { trim: true })
+        .render(Rect::new(area.x, y, area.width, h), buf);
+}
+
+fn block<'a>(title: impl Into<Line<'a>>, focused: bool, t: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(t.border(focused))
+        .title(title)
+}
+
+impl App {
+    fn spinner(&self) -> &'static str {
+        SPINNER[(self.tick as usize) % SPINNER.len()]
+    }
+
+    fn header(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        let mut spans = vec![
+            Span::styled(" mlcontain ", t.accent()),
+            Span::styled(
+                format!(
+                    " step {}/{}: {}",
+                    self.step.index() + 1,
+                    Step::ALL.len(),
+                    self.step.title()
+                ),
+                t.bold(),
+            ),
+        ];
+        if self.pending.any() {
+            spans.push(Span::styled(
+                format!("   {} detecting…", self.spinner()),
+                t.warn(),
+            ));
+        }
+        if self.dirty() {
+            spans.push(Span::styled("   (unsaved choices)", t.dim()));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
+        let hint = Line::styled("? help ", t.dim());
+        let w = hint.width() as u16;
+        if area.width > w + 40 {
+            hint.render(Rect::new(area.right() - w, area.y, w, 1), buf);
+        }
+    }
+
+    fn step_mark(&self, s: Step) -> &'static str {
+        if s == self.step {
+            "▸"
+        } else if s < self.step {
+            "✓"
+        } else {
+            "·"
+        }
+    }
+
+    fn steps_column(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        let focused = self.focus == Pane::Steps;
+        let lines: Vec<Line> = Step::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut style = if *s == self.step {
+                    t.accent()
+                } else {
+                    t.plain()
+                };
+                if focused && i == self.step_cursor {
+                    style = t.selected();
+                }
+                Line::styled(
+                    format!(" {} {}. {}", self.step_mark(*s), i + 1, s.title()),
+                    style,
+                )
+            })
+            .collect();
+        Paragraph::new(lines)
+            .block(block(" Steps ", focused, t))
+            .render(area, buf);
+    }
+
+    fn steps_bar(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        let focused = self.focus == Pane::Steps;
+        let mut spans = vec![];
+        for (i, s) in Step::ALL.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" › ", t.dim()));
+            }
+            let mut style = if *s == self.step {
+                t.accent()
+            } else if *s < self.step {
+                t.plain()
+            } else {
+                t.dim()
+            };
+            if focused && i == self.step_cursor {
+                style = t.selected();
+            }
+            let title = if area.width < 100 {
+                s.title().split(' ').next().unwrap_or("")
+            } else {
+                s.title()
+            };
+            spans.push(Span::styled(
+                format!("{} {}", self.step_mark(*s), title),
+                style,
+            ));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+
+    /// Host facts as lines, with spinners for what is still being detected.
+    fn host_lines(&self, t: &Theme, long: bool) -> Vec<Line<'static>> {
+        let f = &self.facts;
+        let mut out = vec![];
+        let sp = self.spinner();
+        if self.pending.gpus {
+            out.push(Line::styled(format!("{sp} GPUs: detecting…"), t.warn()));
+        } else if f.gpus.is_empty() {
+            out.push(Line::from(vec![
+                Span::styled("GPUs: ", t.bold()),
+                Span::raw("none"),
+            ]));
+            if long {
+                if let Some(e) = &f.nvml.error {
+                    out.push(Line::styled(format!("  {e}"), t.dim()));
+                }
+            }
+        } else {
+            out.push(Line::styled("GPUs:", t.bold()));
+            for g in &f.gpus {
+                let mem = g
+                    .memory_mib
+                    .filter(|_| long)
+                    .map(|m| format!(", {} GiB", (m + 512) / 1024))
+                    .unwrap_or_default();
+                out.push(Line::raw(format!("  {}. {}{mem}", g.index, g.label())));
+            }
+            if let Some(d) = &f.driver {
+                out.push(Line::from(vec![
+                    Span::styled("Driver: ", t.bold()),
+                    Span::raw(format!(
+                        "{}{}",
+                        d.version,
+                        d.cuda_max
+                            .as_ref()
+                            .map(|c| format!(" (CUDA {c})"))
+                            .unwrap_or_default()
+                    )),
+                ]));
+            }
+        }
+        if self.pending.tools {
+            out.push(Line::styled(format!("{sp} Docker: detecting…"), t.warn()));
+        } else {
+            out.push(Line::from(vec![
+                Span::styled("Docker: ", t.bold()),
+                Span::raw(self.docker_text()),
+            ]));
+            if long {
+                match f.tools.nvidia_runtime {
+                    Some(true) => out.push(Line::raw("  NVIDIA runtime registered")),
+                    Some(false) => out.push(Line::styled(
+                        "  NVIDIA runtime not registered (see `mlcontain doctor`)",
+                        t.warn(),
+                    )),
+                    None => {}
+                }
+            }
+        }
+        if self.pending.project {
+            out.push(Line::styled(format!("{sp} Project: scanning…"), t.warn()));
+        } else {
+            let p = &f.project;
+            let mut what: Vec<String> = vec![];
+            what.extend(p.requirements.iter().cloned());
+            if let Some(py) = &p.pyproject {
+                what.push(py.path.clone());
+            }
+            if let Some(e) = &p.environment_yml {
+                what.push(e.clone());
+            }
+            if what.is_empty() {
+                what.push("no manifest (fresh repository)".into());
+            }
+            out.push(Line::from(vec![
+                Span::styled("Project: ", t.bold()),
+                Span::raw(what.join(", ")),
+            ]));
+            if long {
+                for pin in &p.pins {
+                    out.push(Line::raw(format!("  pins {} ({})", pin.spec, pin.source)));
+                }
+                if let Some(h) = &p.python_hint {
+                    out.push(Line::raw(format!("  Python {h} requested")));
+                }
+                if let Some(tr) = &p.entry_points.training {
+                    out.push(Line::raw(format!("  training: {tr}")));
+                }
+                if let Some(inf) = &p.entry_points.inference {
+                    out.push(Line::raw(format!("  inference: {inf}")));
+                }
+                if p.existing.mlcontain_yaml {
+                    out.push(Line::raw("  mlcontain.yaml: answers loaded"));
+                }
+                for w in &p.warnings {
+                    out.push(Line::styled(format!("  warning: {w}"), t.warn()));
+                }
+            }
+        }
+        out
+    }
+
+    fn host_panel(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        Paragraph::new(self.host_lines(t, false))
+            .wrap(Wrap { trim: false })
+            .block(block(" Host ", false, t))
+            .render(area, buf);
+    }
+
+    /// The summary value of a field (from the plan).
+    fn field_value(&self, field: Field) -> String {
+        let p = self.plan_ok();
+        match field.kind() {
+            FieldKind::Text => {
+                let v = form::text_of(field, &self.choices);
+                if v.is_empty() {
+                    form::placeholder(field, p)
+                } else {
+                    v
+                }
+            }
+            _ => match (field, p) {
+                (Field::Framework, Some(p)) => p.framework_name.clone(),
+                (Field::FrameworkVersion, Some(p)) => p
+                    .framework_version
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                (Field::Cuda, Some(p)) => p
+                    .cuda
+                    .as_ref()
+                    .map(|c| format!("CUDA {}", c.version))
+                    .unwrap_or_else(|| "CPU".into()),
+                (Field::Python, Some(p)) => format!("Python {}", p.python),
+                (Field::PackageManager, Some(p)) => p.package_manager.to_string(),
+                (Field::Stages, Some(p)) => p
+                    .stages
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                (Field::Syntax, Some(p)) => if p.syntax { "yes" } else { "no" }.into(),
+                (Field::AllowIncompatible, _) => if self.choices.allow_incompatible {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .into(),
+                _ => "—".into(),
+            },
+        }
+    }
+
+    fn form(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        let focused = self.focus == Pane::Form;
+        let title = format!(" {}. {} ", self.step.index() + 1, self.step.title());
+        let b = block(title, focused, t);
+        let inner = b.inner(area);
+        b.render(area, buf);
+        let cur = self.current_field();
+        let mut lines: Vec<Line> = vec![];
+        let mut list_at: Option<usize> = None;
+        let fields = self.step.fields();
+        for f in fields {
+            if *f == cur {
+                if fields.len() > 1 {
+                    lines.push(Line::styled(format!("{}:", f.label()), t.accent()));
+                }
+                lines.push(Line::styled(f.help().to_string(), t.dim()));
+                list_at = Some(lines.len());
+                if f.kind() == FieldKind::Text {
+                    self.text_input(&mut lines, t, focused);
+                }
+                if f.kind() == FieldKind::Info {
+                    lines.extend(self.host_lines(t, true));
+                    lines.push(Line::raw(""));
+                    lines.push(Line::styled(
+                        "Press Enter to choose the framework.",
+                        t.accent(),
+                    ));
+                }
+            } else if fields.len() > 1 {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{}: ", f.label()), t.bold()),
+                    Span::raw(self.field_value(*f)),
+                ]));
+            }
+        }
+        // The option list of the current field goes where it belongs, scrolled
+        // to keep the highlight visible.
+        let list = match cur.kind() {
+            FieldKind::Select | FieldKind::Multi => self.option_lines(t, focused),
+            FieldKind::Review => self.review_lines(t, focused),
+            _ => (vec![], 0),
+        };
+        let (opts, sel) = list;
+        // The reason a highlighted option is unavailable, under the list.
+        let mut reason: Vec<Line> = vec![];
+        if let Some(o) = self.opts.get(self.cursor) {
+            if matches!(cur.kind(), FieldKind::Select) {
+                if let Some(why) = &o.disabled {
+                    reason.push(Line::styled(format!("✗ {why}"), t.error()));
+                } else if let Some(w) = &o.warning {
+                    reason.push(Line::styled(format!("! will not run here: {w}"), t.warn()));
+                }
+            }
+        }
+        // Rows a line takes once wrapped (word wrapping may need one more).
+        let w = inner.width.max(1) as usize;
+        let rows = |ls: &[Line]| -> usize {
+            ls.iter()
+                .map(|l| {
+                    let n = l.width();
+                    if n <= w {
+                        1
+                    } else {
+                        n.div_ceil(w) + 1
+                    }
+                })
+                .sum()
+        };
+        if let Some(at) = list_at {
+            let tail: Vec<Line> = lines.split_off(at);
+            let fixed = rows(&lines) + rows(&tail) + rows(&reason);
+            let room = (inner.height as usize).saturating_sub(fixed).max(3);
+            let start = if opts.len() <= room {
+                0
+            } else {
+                // Keep the highlight visible, away from the "more" markers.
+                sel.saturating_sub(room / 2).min(opts.len() - room)
+            };
+            let end = (start + room).min(opts.len());
+            if start > 0 {
+                lines.push(Line::styled(format!("  ↑ {} more", start + 1), t.dim()));
+                lines.extend(opts[start + 1..end].iter().cloned());
+            } else {
+                lines.extend(opts[start..end].iter().cloned());
+            }
+            if end < opts.len() {
+                lines.pop();
+                lines.push(Line::styled(
+                    format!("  ↓ {} more", opts.len() - end + 1),
+                    t.dim(),
+                ));
+            }
+            lines.extend(reason);
+            lines.extend(tail);
+        }
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+    }
+
+    fn text_input(&self, lines: &mut Vec<Line<'static>>, t: &Theme, focused: bool) {
+        let cur = self.current_field();
+        let mut spans = vec![Span::styled(format!("{}: ", cur.label()), t.bold())];
+        if self.input.is_empty() {
+            spans.push(Span::styled(
+                format!("{} (default)", form::placeholder(cur, self.plan_ok())),
+                t.dim(),
+            ));
+        } else {
+            spans.push(Span::styled(self.input.clone(), t.accent()));
+        }
+        if focused {
+            spans.push(Span::styled("▏", t.accent()));
+        }
+        lines.push(Line::from(spans));
+        match &self.input_error {
+            Some(e) => lines.push(Line::styled(format!("✗ {e}"), t.error())),
+            None => lines.push(Line::styled("Enter accepts; empty = default", t.dim())),
+        }
+    }
+
+    fn option_lines(&self, t: &Theme, focused: bool) -> (Vec<Line<'static>>, usize) {
+        let cur = self.current_field();
+        let p = self.plan_ok();
+        let planned = p.and_then(|p| form::planned(cur, p));
+        let lines = self
+            .opts
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let mark = if cur.kind() == FieldKind::Multi {
+                    if form::is_on(&self.choices, p, &o.value) {
+                        "[x]"
+                    } else {
+                        "[ ]"
+                    }
+                } else if o.disabled.is_some() {
+                    " ✗ "
+                } else if Some(&o.value) == planned.as_ref()
+                    || (cur == Field::AllowIncompatible
+                        && o.value == form::Value::Bool(self.choices.allow_incompatible))
+                {
+                    " ● "
+                } else if o.warning.is_some() {
+                    " ! "
+                } else {
+                    " ○ "
+                };
+                let suffix = if o.disabled.is_some() && o.host {
+                    " (can't run here)"
+                } else if o.disabled.is_some() {
+                    " (unavailable)"
+                } else if o.warning.is_some() {
+                    " (won't run here)"
+                } else {
+                    ""
+                };
+                let mut style = if o.disabled.is_some() {
+                    t.dim()
+                } else if o.warning.is_some() {
+                    t.warn()
+                } else {
+                    t.plain()
+                };
+                if i == self.cursor && focused {
+                    style = style.patch(t.selected());
+                } else if i == self.cursor {
+                    style = style.patch(t.bold());
+                }
+                let pointer = if i == self.cursor { "›" } else { " " };
+                Line::styled(format!("{pointer}{mark} {}{suffix}", o.label), style)
+            })
+            .collect();
+        (lines, self.cursor)
+    }
+
+    fn review_lines(&self, t: &Theme, focused: bool) -> (Vec<Line<'static>>, usize) {
+        let rows = self.review_rows();
+        let mut out = vec![];
+        for (i, r) in rows.iter().enumerate() {
+            let sel = i == self.cursor;
+            let pointer = if sel { "›" } else { " " };
+            let line = match r {
+                ReviewRow::File(fi) => {
+                    let f = &self.files[*fi];
+                    let on = self.replace.get(&f.file.path).copied().unwrap_or(false);
+                    let (status, st_style) = match (f.file.kind, f.status) {
+                        (FileKind::Scaffold, FileStatus::New) => ("scaffold (new)", t.ok()),
+                        (FileKind::Scaffold, _) => ("exists, kept", t.dim()),
+                        (_, FileStatus::New) => ("new", t.ok()),
+                        (_, FileStatus::Changed) if on => ("changed: REPLACE", t.error()),
+                        (_, FileStatus::Changed) => ("changed: keep", t.warn()),
+                        (_, FileStatus::Unchanged) => ("unchanged", t.dim()),
+                    };
+                    Line::from(vec![
+                        Span::raw(format!("{pointer} ")),
+                        Span::styled(format!("{status:<16}"), st_style),
+                        Span::raw(format!(" {}", f.file.path)),
+                    ])
+                }
+                ReviewRow::Write => {
+                    Line::styled(format!("{pointer} ▶ Write the files (w)"), t.accent())
+                }
+                ReviewRow::WriteBuild => Line::styled(
+                    format!("{pointer} ▶ Write and build the images (b)"),
+                    t.accent(),
+                ),
+            };
+            let line = if sel && focused {
+                line.patch_style(t.selected())
+            } else {
+                line
+            };
+            out.push(line);
+        }
+        let kept = self
+            .files
+            .iter()
+            .filter(|f| f.status == FileStatus::Changed && f.file.kind == FileKind::Generated)
+            .filter(|f| !self.replace.get(&f.file.path).copied().unwrap_or(false))
+            .count();
+        if kept > 0 {
+            out.push(Line::styled(
+                format!("{kept} changed file(s) kept; Space on one to replace it."),
+                t.warn(),
+            ));
+        }
+        (out, self.cursor)
+    }
+
+    fn preview(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        let focused = self.focus == Pane::Preview;
+        let path = PREVIEW_FILES[self.tab];
+        let status = self
+            .files
+            .iter()
+            .find(|f| f.file.path == path)
+            .map(|f| f.status.as_str())
+            .unwrap_or("");
+        let title = Line::from(vec![
+            Span::raw(if self.diff { " Diff: " } else { " Preview: " }),
+            Span::styled(path, t.bold()),
+            Span::raw(format!(" ({status}) ")),
+        ]);
+        let b = block(title, focused, t);
+        let inner = b.inner(area);
+        b.render(area, buf);
+        if inner.height < 2 {
+            return;
+        }
+        // Tabs.
+        let short = inner.width < 70;
+        let mut spans = vec![];
+        for (i, p) in PREVIEW_FILES.iter().enumerate() {
+            let st = self
+                .files
+                .iter()
+                .find(|f| f.file.path == *p)
+                .map(|f| f.status);
+            let mark = match st {
+                Some(FileStatus::New) => "+",
+                Some(FileStatus::Changed) => "~",
+                _ => "",
+            };
+            let name = if short {
+                match i {
+                    0 => "Dockerfile",
+                    1 => "compose",
+                    2 => "ignore",
+                    3 => "README",
+                    _ => "config",
+                }
+            } else {
+                p
+            };
+            let style = if i == self.tab {
+                t.selected().patch(t.bold())
+            } else {
+                t.dim()
+            };
+            spans.push(Span::styled(format!(" {name}{mark} "), style));
+        }
+        let [tabs, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+        Paragraph::new(Line::from(spans)).render(tabs, buf);
+        let body = Rect {
+            y: body.y + 1,
+            height: body.height.saturating_sub(1),
+            ..body
+        };
+        match &self.plan {
+            Err(e) => {
+                Paragraph::new(vec![
+                    Line::styled(
+                        "No files: the current choices cannot be planned.",
+                        t.error(),
+                    ),
+                    Line::raw(""),
+                    Line::raw(e.clone()),
+                ])
+                .wrap(Wrap { trim: false })
+                .render(body, buf);
+            }
+            Ok(_) => {
+                let text = self.preview_text();
+                let lang = highlight::lang_for(path, self.diff);
+                let skip = self.scroll[self.tab] as usize;
+                let lines: Vec<Line> = text
+                    .lines()
+                    .skip(skip)
+                    .take(body.height as usize)
+                    .map(|l| highlight::line(lang, l, t))
+                    .collect();
+                Paragraph::new(Text::from(lines)).render(body, buf);
+                let total = text.lines().count();
+                if total > body.height as usize {
+                    let info = format!(
+                        " {}-{}/{} ",
+                        skip + 1,
+                        (skip + body.height as usize).min(total),
+                        total
+                    );
+                    let w = info.len() as u16;
+                    if area.width > w + 4 {
+                        Span::styled(info, t.dim()).render(
+                            Rect::new(area.right() - w - 2, area.bottom() - 1, w, 1),
+                            buf,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn why_box(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        let mut lines: Vec<Line> = vec![];
+        if let Some((m, kind)) = &self.message {
+            lines.push(Line::styled(
+                m.clone(),
+                if *kind == MsgKind::Error {
+                    t.error()
+                } else {
+                    t.ok()
+                },
+            ));
+        }
+        if let Err(e) = &self.plan {
+            lines.push(Line::styled(e.clone(), t.error()));
+        }
+        for w in self.why() {
+            let style = if w.starts_with("warning:") {
+                t.warn()
+            } else {
+                t.plain()
+            };
+            lines.push(Line::styled(w, style));
+        }
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(" Why ", false, t))
+            .render(area, buf);
+    }
+
+    fn footer(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        let keys: &[(&str, &str)] = match self.focus {
+            Pane::Steps => &[
+                ("↑↓", "step"),
+                ("Enter", "go"),
+                ("Tab", "pane"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Pane::Preview => &[
+                ("↑↓", "scroll"),
+                ("←→", "file"),
+                ("d", "diff"),
+                ("Tab", "pane"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Pane::Form => match self.current_field().kind() {
+                FieldKind::Text => &[
+                    ("type", "value"),
+                    ("Enter", "accept"),
+                    ("Esc", "undo/back"),
+                    ("Tab", "pane"),
+                ],
+                FieldKind::Multi => &[
+                    ("↑↓", "move"),
+                    ("Space", "toggle"),
+                    ("Enter", "next"),
+                    ("Esc", "back"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
+                FieldKind::Review => &[
+                    ("Space", "replace"),
+                    ("w", "write"),
+                    ("b", "build"),
+                    ("Esc", "back"),
+                    ("d", "diff"),
+                    ("q", "quit"),
+                ],
+                _ => &[
+                    ("↑↓", "move"),
+                    ("Enter", "choose"),
+                    ("Esc", "back"),
+                    ("Tab", "pane"),
+                    ("d", "diff"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
+            },
+        };
+        let mut spans = vec![];
+        for (k, what) in keys {
+            spans.push(Span::styled(format!(" {k}"), t.accent()));
+            spans.push(Span::raw(format!(" {what} ")));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Every key, grouped.
+pub const HELP: &[(&str, &str)] = &[
+    ("↑ ↓  k j", "move in a list / scroll the preview"),
+    ("Enter", "choose, accept and go on"),
+    ("Esc", "back to the previous question"),
+    ("Space", "toggle (stages, replace a changed file)"),
+    (
+        "Tab  Shift-Tab",
+        "next / previous pane (steps, form, preview)",
+    ),
+    ("← →  h l", "in the preview: previous / next file"),
+    ("[  ]", "previous / next file in the preview"),
+    ("d", "diff against the file on disk / file view"),
+    ("PgUp PgDn, wheel", "scroll the preview"),
+    ("w  b", "in Review: write / write and build"),
+    ("?", "this help (any key closes it)"),
+    ("q  Ctrl-C", "quit (asks first when choices changed)"),
+];
+
+fn help_overlay(area: Rect, buf: &mut Buffer, t: &Theme) {
+    let r = centered(area, 66, HELP.len() as u16 + 4);
+    Clear.render(r, buf);
+    let mut lines = vec![];
+    for (k, what) in HELP {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<18}"), t.accent()),
+            Span::raw(*what),
+        ]));
+    }
+    lines.push(Line::styled(
+        "While typing in a field, letters go to the field.",
+        t.dim(),
+    ));
+    Paragraph::new(lines)
+        .block(block(" Keys ", true, t))
+        .style(Style::new())
+        .render(r, buf);
+}
+
+fn confirm_overlay(area: Rect, buf: &mut Buffer, t: &Theme) {
+    let r = centered(area, 46, 5);
+    Clear.render(r, buf);
+    Paragraph::new(vec![
+        Line::raw("You changed some choices."),
+        Line::from(vec![
+            Span::raw("Quit without writing? "),
+            Span::styled("y", t.accent()),
+            Span::raw("es / "),
+            Span::styled("n", t.accent()),
+            Span::raw("o"),
+        ]),
+    ])
+    .centered()
+    .block(block(" Quit? ", true, t))
+    .render(r, buf);
+}

@@ -1,0 +1,298 @@
+//! The wizard's state machine: events in, state and outcome out.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use mlcontain::choices::Accel;
+use mlcontain::detect::nvml::GpuFacts;
+use mlcontain::detect::DetectEvent;
+use mlcontain::facts::Facts;
+use mlcontain::scenarios;
+use mlcontain::tui::app::{App, Event, Outcome, Pane, Pending, ReviewRow};
+use mlcontain::tui::form::{Field, Step};
+use std::collections::BTreeMap;
+
+fn key(app: &mut App, code: KeyCode) -> Option<Outcome> {
+    app.handle(Event::Key(KeyEvent::from(code)))
+}
+
+fn keys(app: &mut App, s: &str) -> Option<Outcome> {
+    let mut out = None;
+    for c in s.chars() {
+        out = key(app, KeyCode::Char(c));
+    }
+    out
+}
+
+fn ctrl_c(app: &mut App) -> Option<Outcome> {
+    app.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn app_on(facts: Facts) -> App {
+    App::new(
+        facts,
+        Pending::default(),
+        Default::default(),
+        BTreeMap::new(),
+    )
+}
+
+#[test]
+fn enter_goes_forward_and_esc_back() {
+    let mut a = app_on(scenarios::h100_535());
+    assert_eq!(a.step, Step::Host);
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(
+        (a.step, a.current_field()),
+        (Step::Framework, Field::Framework)
+    );
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.current_field(), Field::FrameworkVersion);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.current_field(), Field::Framework);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.step, Step::Host);
+    // Accepting every default changes no choice.
+    for _ in 0..20 {
+        key(&mut a, KeyCode::Enter);
+        if a.step == Step::Review {
+            break;
+        }
+    }
+    assert_eq!(a.step, Step::Review);
+    assert!(!a.dirty());
+}
+
+#[test]
+fn quit_without_changes_cancels_at_once() {
+    let mut a = app_on(scenarios::no_gpu());
+    assert_eq!(keys(&mut a, "q"), Some(Outcome::Cancelled));
+    let mut a = app_on(scenarios::no_gpu());
+    assert_eq!(ctrl_c(&mut a), Some(Outcome::Cancelled));
+}
+
+#[test]
+fn quit_with_changes_asks_first() {
+    let mut a = app_on(scenarios::h100_535());
+    key(&mut a, KeyCode::Enter);
+    // Pick the next framework in the list.
+    let before = a.choices.clone();
+    key(&mut a, KeyCode::Char('j'));
+    key(&mut a, KeyCode::Enter);
+    assert_ne!(a.choices, before);
+    assert!(a.dirty());
+    assert_eq!(keys(&mut a, "q"), None);
+    assert!(a.confirm_quit);
+    assert_eq!(keys(&mut a, "n"), None);
+    assert!(!a.confirm_quit);
+    assert_eq!(ctrl_c(&mut a), None);
+    assert!(a.confirm_quit);
+    assert_eq!(ctrl_c(&mut a), Some(Outcome::Cancelled));
+}
+
+#[test]
+fn disabled_options_cannot_be_chosen() {
+    let mut a = app_on(scenarios::gtx1080_470());
+    a.goto_step(Step::Cuda);
+    let i = a
+        .opts
+        .iter()
+        .position(|o| o.disabled.is_some())
+        .expect("a disabled CUDA");
+    a.cursor = i;
+    let before = a.choices.clone();
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.choices, before);
+    assert_eq!(a.step, Step::Cuda);
+    let (msg, _) = a.message.clone().unwrap();
+    assert!(msg.contains("not available"), "{msg}");
+}
+
+#[test]
+fn choosing_cpu_changes_the_plan() {
+    let mut a = app_on(scenarios::h100_535());
+    a.goto_step(Step::Cuda);
+    assert!(a.plan_ok().unwrap().cuda.is_some());
+    key(&mut a, KeyCode::End);
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.choices.cuda, Some(Accel::Cpu));
+    assert!(a.plan_ok().unwrap().cuda.is_none());
+    assert_eq!(a.step, Step::Python);
+    let dockerfile = &a.files[0].file.contents;
+    assert!(!dockerfile.contains("cu12"), "{dockerfile}");
+}
+
+#[test]
+fn text_fields_validate() {
+    let mut a = app_on(scenarios::no_gpu());
+    a.goto_step(Step::Runtime);
+    assert_eq!(a.current_field(), Field::Port);
+    keys(&mut a, "abc");
+    assert!(a.input_error.is_some());
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.current_field(), Field::Port, "invalid input stays");
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    keys(&mut a, "9000");
+    assert!(a.input_error.is_none());
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.choices.port, Some(9000));
+    assert_eq!(a.current_field(), Field::Uid);
+    // `q` is a letter while typing.
+    assert_eq!(keys(&mut a, "q"), None);
+    assert_eq!(a.input, "q");
+    key(&mut a, KeyCode::Esc); // undo the typing
+    assert_eq!(a.input, "");
+    key(&mut a, KeyCode::Esc); // back to the port
+    assert_eq!(a.current_field(), Field::Port);
+}
+
+#[test]
+fn stages_keep_at_least_one() {
+    let mut a = app_on(scenarios::no_gpu());
+    a.goto_step(Step::Stages);
+    key(&mut a, KeyCode::Char(' ')); // training off
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Char(' ')); // inference off
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Char(' ')); // dev: refused, the last one
+    assert_eq!(
+        a.choices.stages.as_deref(),
+        Some(&[mlcontain::choices::Stage::Dev][..])
+    );
+    assert!(a.message.is_some());
+}
+
+#[test]
+fn review_confirms_changed_files() {
+    let mut disk = BTreeMap::new();
+    disk.insert("compose.yaml".to_string(), Some("old\n".to_string()));
+    let mut a = App::new(
+        scenarios::no_gpu(),
+        Pending::default(),
+        Default::default(),
+        disk,
+    );
+    a.goto_step(Step::Review);
+    // Without confirmation the changed file is kept.
+    let rows = a.review_rows();
+    let compose = rows
+        .iter()
+        .position(|r| matches!(r, ReviewRow::File(i) if a.files[*i].file.path == "compose.yaml"))
+        .unwrap();
+    assert!(a.diff, "the review opens on the changed file's diff");
+    a.cursor = compose;
+    key(&mut a, KeyCode::Char(' '));
+    assert_eq!(
+        keys(&mut a, "b"),
+        Some(Outcome::WriteAndBuild {
+            replace: vec!["compose.yaml".into()]
+        })
+    );
+    let mut a2 = App::new(
+        scenarios::no_gpu(),
+        Pending::default(),
+        Default::default(),
+        {
+            let mut d = BTreeMap::new();
+            d.insert("compose.yaml".to_string(), Some("old\n".to_string()));
+            d
+        },
+    );
+    a2.goto_step(Step::Review);
+    assert_eq!(keys(&mut a2, "w"), Some(Outcome::Write { replace: vec![] }));
+}
+
+#[test]
+fn resize_and_tiny_terminal() {
+    let mut a = app_on(scenarios::no_gpu());
+    a.handle(Event::Resize(40, 10));
+    assert!(a.too_small());
+    a.handle(Event::Resize(80, 24));
+    assert!(!a.too_small());
+    // Keys still work after resizes.
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.step, Step::Framework);
+}
+
+#[test]
+fn detection_results_update_the_plan() {
+    let mut a = App::new(
+        Facts::default(),
+        Pending::all(),
+        Default::default(),
+        BTreeMap::new(),
+    );
+    assert!(a.plan_ok().unwrap().cuda.is_none());
+    // Usable before detection ends.
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.step, Step::Framework);
+    let h = scenarios::h100_535();
+    a.handle(Event::Detect(DetectEvent::Gpus(GpuFacts {
+        gpus: h.gpus,
+        driver: h.driver,
+        nvml: h.nvml,
+    })));
+    assert!(!a.pending.gpus);
+    assert!(a.pending.project);
+    assert!(
+        a.plan_ok().unwrap().cuda.is_some(),
+        "an H100 gets a CUDA build"
+    );
+}
+
+#[test]
+fn panes_help_and_scrolling() {
+    let mut a = app_on(scenarios::h100_535());
+    assert_eq!(a.focus, Pane::Form);
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.focus, Pane::Preview);
+    key(&mut a, KeyCode::Char('j'));
+    assert_eq!(a.scroll[0], 1);
+    a.handle(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 0,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(a.scroll[0], 4);
+    key(&mut a, KeyCode::Right);
+    assert_eq!(a.tab, 1);
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.focus, Pane::Steps);
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Enter);
+    assert_eq!((a.step, a.focus), (Step::Cuda, Pane::Form));
+    keys(&mut a, "?");
+    assert!(a.help);
+    keys(&mut a, "x");
+    assert!(!a.help);
+    keys(&mut a, "d");
+    assert!(a.diff);
+}
+
+#[test]
+fn a_saved_config_opens_with_its_answers() {
+    let saved = mlcontain::choices::SavedConfig::parse(
+        "framework: jax\ncuda: cpu\npython: \"3.11\"\npackage_manager: uv\nstages: [training]\nport: 9100\ncatalog: \"2026-11-27\"\n",
+        "mlcontain.yaml",
+    )
+    .unwrap();
+    let choices = mlcontain::commands::init::merge_choices(&Default::default(), Some(&saved));
+    let a = App::new(
+        scenarios::h100_535(),
+        Pending::default(),
+        choices,
+        BTreeMap::new(),
+    );
+    let p = a.plan_ok().unwrap();
+    assert_eq!(p.framework, "jax");
+    assert!(p.cuda.is_none());
+    assert_eq!(p.python.to_string(), "3.11");
+    assert_eq!(p.stages, vec![mlcontain::choices::Stage::Training]);
+    assert_eq!(p.port, 9100);
+    assert!(!a.dirty());
+}

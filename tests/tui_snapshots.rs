@@ -1,0 +1,169 @@
+//! TestBackend snapshots of every wizard step at 80×24 and 120×40, with a
+//! scenario host and a fixture project (no real detection, frozen spinner).
+
+use mlcontain::detect::project::scan;
+use mlcontain::facts::Facts;
+use mlcontain::scenarios;
+use mlcontain::tui::app::{App, Event, Pending};
+use mlcontain::tui::form::Step;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// pip-torch on an H100 host; compose.yaml on disk differs (for the review).
+fn app() -> App {
+    let facts = Facts {
+        project: scan(&fixture("pip-torch")).unwrap(),
+        ..scenarios::h100_535()
+    };
+    let mut disk = BTreeMap::new();
+    disk.insert(
+        "compose.yaml".to_string(),
+        Some("services:\n  app:\n    build: .\n".to_string()),
+    );
+    let mut app = App::new(facts, Pending::default(), Default::default(), disk);
+    app.color = false;
+    app
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> String {
+    app.handle(Event::Resize(w, h));
+    app.preview_height = mlcontain::tui::ui::preview_height(w, h);
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| f.render_widget(&*app, f.area())).unwrap();
+    terminal.backend().to_string()
+}
+
+macro_rules! step_snapshots {
+    ($($name:ident => $step:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                for (w, h) in [(80, 24), (120, 40)] {
+                    let mut a = app();
+                    a.goto_step($step);
+                    let screen = draw(&mut a, w, h);
+                    insta::assert_snapshot!(format!("{}_{}x{}", stringify!($name), w, h), screen);
+                }
+            }
+        )*
+    };
+}
+
+step_snapshots! {
+    step1_host => Step::Host,
+    step2_framework => Step::Framework,
+    step3_cuda => Step::Cuda,
+    step4_python => Step::Python,
+    step5_stages => Step::Stages,
+    step6_runtime => Step::Runtime,
+    step7_review => Step::Review,
+}
+
+#[test]
+fn incompatible_options_show_the_reason() {
+    // A GTX 1080 on driver 470: CUDA 12.x builds cannot run; the highlighted
+    // one says why.
+    let facts = Facts {
+        project: scan(&fixture("empty")).unwrap(),
+        ..scenarios::gtx1080_470()
+    };
+    let mut a = App::new(
+        facts,
+        Pending::default(),
+        Default::default(),
+        BTreeMap::new(),
+    );
+    a.color = false;
+    a.goto_step(Step::Cuda);
+    a.cursor = 0;
+    let screen = draw(&mut a, 120, 40);
+    assert!(screen.contains("can't run here"), "{screen}");
+    assert!(screen.contains("driver"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn detection_pending_shows_spinners() {
+    let mut a = App::new(
+        Facts::default(),
+        Pending::all(),
+        Default::default(),
+        BTreeMap::new(),
+    );
+    a.color = false;
+    let screen = draw(&mut a, 120, 40);
+    assert!(screen.contains("GPUs: detecting"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn help_overlay_and_tiny_terminal() {
+    let mut a = app();
+    a.handle(Event::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('?'),
+    )));
+    insta::assert_snapshot!("help_80x24", draw(&mut a, 80, 24));
+    let tiny = draw(&mut a, 40, 10);
+    assert!(tiny.contains("too small"), "{tiny}");
+    insta::assert_snapshot!("tiny_40x10", tiny);
+}
+
+#[test]
+fn diff_view_of_a_changed_file() {
+    let mut a = app();
+    a.goto_step(Step::Review);
+    let screen = draw(&mut a, 120, 40);
+    assert!(screen.contains("Diff: compose.yaml"), "{screen}");
+    assert!(screen.contains("+++ b/compose.yaml"), "{screen}");
+}
+
+#[test]
+fn no_color_means_no_colours() {
+    use ratatui::style::Color;
+    for colour in [false, true] {
+        let mut a = app();
+        a.color = colour;
+        a.goto_step(Step::Cuda);
+        a.handle(Event::Resize(120, 40));
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|f| f.render_widget(&a, f.area())).unwrap();
+        let buf = terminal.backend().buffer();
+        let coloured = buf
+            .content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .count();
+        assert_eq!(
+            coloured == 0,
+            !colour,
+            "colour={colour}: {coloured} coloured cells"
+        );
+    }
+}
+
+#[test]
+fn long_option_lists_scroll() {
+    let mut a = app();
+    a.goto_step(Step::Framework);
+    a.handle(Event::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Enter,
+    )));
+    // The version list (newest first): move to the oldest release.
+    for _ in 0..20 {
+        a.handle(Event::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Down,
+        )));
+    }
+    let screen = draw(&mut a, 80, 18);
+    assert!(screen.contains("more"), "{screen}");
+    assert!(screen.contains("PyTorch 2.1.2"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
