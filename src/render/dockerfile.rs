@@ -8,7 +8,10 @@
 use super::{exec_form, shell_quote};
 use crate::choices::Stage;
 use crate::facts::PackageManager;
-use crate::plan::{CudaStrategy, Plan, PythonSource, APP_DIR, APP_USER, DATA_DIR, MODEL_DIR, VENV};
+use crate::plan::{
+    CudaStrategy, FrameworkInstall, Plan, PythonSource, APP_DIR, APP_USER, DATA_DIR, MODEL_DIR,
+    VENV,
+};
 
 const PIP_CACHE: &str = "--mount=type=cache,target=/root/.cache/pip";
 const APT_CACHE: &str = "--mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked";
@@ -273,17 +276,21 @@ fn cache_mount(dir: &str, uid: Option<u32>) -> String {
     }
 }
 
+/// ` --index-url URL` for a framework build served from its own index.
+fn index_arg(fi: &FrameworkInstall) -> String {
+    fi.index
+        .as_ref()
+        .map(|i| format!(" --index-url {}", shell_quote(i)))
+        .unwrap_or_default()
+}
+
 fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
     if let Some(fi) = &plan.framework_install {
         o.line(&format!(
             "# {} in its own layer: the largest download, cached apart from the other dependencies.",
             plan.framework_name
         ));
-        let index = fi
-            .index
-            .as_ref()
-            .map(|i| format!(" --index-url {}", shell_quote(i)))
-            .unwrap_or_default();
+        let index = index_arg(fi);
         o.line(&format!(
             "RUN {PIP_CACHE} \\\n    {pip} install{}{index} {}",
             no_compile(plan),
@@ -341,11 +348,7 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 "RUN --mount=type=cache,target=/root/.cache/uv \\\n    /opt/uv/bin/uv sync{frozen} --no-install-project --no-dev"
             ));
             if let Some(fi) = &plan.framework_install {
-                let index = fi
-                    .index
-                    .as_ref()
-                    .map(|i| format!(" --index-url {}", shell_quote(i)))
-                    .unwrap_or_default();
+                let index = index_arg(fi);
                 o.line(&format!(
                     "RUN --mount=type=cache,target=/root/.cache/uv \\\n    /opt/uv/bin/uv pip install --python {VENV}/bin/python{index} {}",
                     shell_quote(&fi.requirement)

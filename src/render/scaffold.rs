@@ -49,6 +49,15 @@ fn split_req(req: &str) -> (String, String) {
     }
 }
 
+/// A name for the framework's wheel index (`pytorch-cu124`).
+fn index_name(plan: &Plan, url: &str) -> String {
+    format!(
+        "{}-{}",
+        plan.framework,
+        url.rsplit('/').next().unwrap_or("index")
+    )
+}
+
 fn requires_python(plan: &Plan) -> String {
     format!(
         ">={}.{},<{}.{}",
@@ -70,11 +79,7 @@ fn pyproject_uv(plan: &Plan) -> String {
             let base_version = version.split('+').next().unwrap_or("").to_string();
             match index {
                 Some(i) => {
-                    let index_name = format!(
-                        "{}-{}",
-                        plan.framework,
-                        i.rsplit('/').next().unwrap_or("index")
-                    );
+                    let index_name = index_name(plan, &i);
                     s.push_str(&format!("dependencies = [\"{name}=={base_version}\"]\n\n[[tool.uv.index]]\nname = \"{index_name}\"\nurl = \"{i}\"\nexplicit = true\n\n[tool.uv.sources]\n{name} = [{{ index = \"{index_name}\" }}]\n"));
                 }
                 None => s.push_str(&format!("dependencies = [\"{req}\"]\n")),
@@ -102,11 +107,7 @@ fn pyproject_poetry(plan: &Plan) -> String {
             .unwrap_or_default();
         match index {
             Some(i) => {
-                let index_name = format!(
-                    "{}-{}",
-                    plan.framework,
-                    i.rsplit('/').next().unwrap_or("index")
-                );
+                let index_name = index_name(plan, &i);
                 s.push_str(&format!(
                     "{name} = {{ version = \"{version}\", source = \"{index_name}\"{extras} }}\n"
                 ));
