@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Time `mlcontain detect --json` (release build), 20 runs per setting:
 #   plain  - this machine as it is
+#   nodaemon - a docker client whose daemon is not running (no GPU either)
 #   hang   - every external tool on PATH hangs (`sleep 30`): detection must
 #            still return at its deadline
 # Uses hyperfine when installed, else a bash loop with date +%s%N.
@@ -62,4 +63,16 @@ for t in json.load(open(sys.argv[1]))["results"][0]["times"]:
 
 echo "mlcontain detect --json, $runs runs each ($([ -n "$hyperfine_bin" ] && echo hyperfine || echo bash loop))"
 bench plain "$PATH"
+# No docker daemon: a docker client whose daemon is not running (this is what
+# `docker` prints then), the rest of the machine's tools as they are.
+mkdir -p "$work/nodaemon"
+cat >"$work/nodaemon/docker" <<'STUB'
+#!/bin/sh
+case "$1" in
+    --version) echo "Docker version 28.2.2, build e6534b4" ;;
+    *) echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1 ;;
+esac
+STUB
+chmod +x "$work/nodaemon/docker"
+bench nodaemon "$work/nodaemon:$PATH"
 bench hang "$work/hang:/usr/bin:/bin"
