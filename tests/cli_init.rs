@@ -51,7 +51,7 @@ fn fresh_repo_gets_files_and_a_scaffold_then_regenerates_identically() {
     }
     let out = text(&o);
     assert!(out.contains("scaffolded requirements.txt"), "{out}");
-    assert!(read(d, "requirements.txt").contains("torch==2.9.1+cpu"));
+    assert!(read(d, "requirements.txt").contains("torch==2.14.1+cpu"));
     assert!(read(d, "mlcontain.yaml").contains("framework: pytorch"));
 
     // A second run changes nothing; --check agrees.

@@ -10,6 +10,19 @@ fn v(s: &str) -> Version {
     s.parse().unwrap()
 }
 
+/// The newest PyTorch release in the catalog whose builds satisfy `keep`
+/// (computed here independently of the planner).
+fn newest_torch(keep: impl Fn(&mlcontain::catalog::Build) -> bool) -> Version {
+    let cat = mlcontain::catalog::Catalog::embedded();
+    let fw = cat.framework("pytorch").unwrap();
+    fw.releases
+        .iter()
+        .rev()
+        .find(|r| r.builds.iter().any(&keep))
+        .map(|r| r.version.clone())
+        .expect("a release")
+}
+
 fn choices() -> Choices {
     Choices::default()
 }
@@ -45,10 +58,11 @@ fn no_gpu_defaults_to_cpu_and_says_why() {
     let why = explained(&p, "cuda");
     assert!(why.contains("no NVIDIA GPU detected"), "{why}");
     assert!(why.contains("CUDA stays selectable"), "{why}");
-    assert_eq!(p.framework_version, Some(v("2.9.1")));
+    let newest = newest_torch(|_| true);
+    assert_eq!(p.framework_version.as_ref(), Some(&newest));
     assert_eq!(
         p.framework_requirement.as_ref().unwrap().requirement,
-        "torch==2.9.1+cpu"
+        format!("torch=={newest}+cpu")
     );
     // CUDA stays selectable without a GPU (deploying elsewhere).
     let c = Choices {
@@ -59,7 +73,11 @@ fn no_gpu_defaults_to_cpu_and_says_why() {
     let cuda = p.cuda.unwrap();
     assert_eq!(cuda.tag.as_deref(), Some("cu128"));
     assert_eq!(cuda.strategy, CudaStrategy::Wheels);
-    assert_eq!(p.framework_version, Some(v("2.9.1")));
+    assert_eq!(
+        p.framework_version,
+        Some(newest_torch(|b| b.tag == "cu128")),
+        "the newest release with a cu128 build"
+    );
 }
 
 #[test]
@@ -67,8 +85,14 @@ fn h100_on_535_uses_a_cuda12_build_through_minor_version_compatibility() {
     let p = ok(&scenarios::h100_535(), &pytorch());
     let cuda = p.cuda.clone().unwrap();
     assert_eq!(cuda.version.major(), 12, "CUDA 13 needs driver ≥ 580");
-    assert_eq!(p.framework_version, Some(v("2.9.1")));
-    // 2.9.1 has no build ≤ 12.2, so the closest newer minor is taken and said.
+    let sm90 = "9.0".parse().unwrap();
+    assert_eq!(
+        p.framework_version,
+        Some(newest_torch(
+            |b| b.cuda.major() == 12 && b.sass.contains(&sm90)
+        ))
+    );
+    // No such build is ≤ 12.2, so the closest newer minor is taken and said.
     assert_eq!(cuda.tag.as_deref(), Some("cu126"));
     let why = explained(&p, "cuda");
     assert!(why.contains("H100 80GB HBM3 (sm_90)"), "{why}");
@@ -129,7 +153,15 @@ fn rtx5090_gets_a_blackwell_build_and_old_ones_are_refused_with_the_fix() {
     let p = ok(&scenarios::rtx5090_570(), &pytorch());
     let cuda = p.cuda.clone().unwrap();
     assert_eq!(cuda.tag.as_deref(), Some("cu128"));
-    assert_eq!(p.framework_version, Some(v("2.9.1")));
+    let sm120 = "12.0".parse().unwrap();
+    // Driver 570 runs CUDA 12.x only; the newest 12.x build with sm_120.
+    assert_eq!(
+        p.framework_version,
+        Some(newest_torch(
+            |b| b.cuda.major() == 12 && b.sass.contains(&sm120)
+        ))
+    );
+    assert!(p.framework_version.as_ref().unwrap() >= &v("2.7"));
     assert!(!explained(&p, "cuda").contains("minor-version"));
 
     let c = Choices {
