@@ -1376,6 +1376,14 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
             .clone()
             .unwrap_or(GpuSelection::Count(GpuCount::All))
     });
+    if let (Some(GpuSelection::Count(GpuCount::N(n))), false) = (&gpus, facts.gpus.is_empty()) {
+        if *n as usize > facts.gpus.len() {
+            warnings.push(format!(
+                "the services reserve {n} GPUs; this host has {}",
+                facts.gpus.len()
+            ));
+        }
+    }
     if let Some(GpuSelection::Ids(ids)) = &gpus {
         for id in ids {
             let known = facts.gpus.is_empty()

@@ -300,12 +300,7 @@ fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
 }
 
 fn install_dependencies(o: &mut Out, plan: &Plan) {
-    let copy_manifests = |o: &mut Out| {
-        if !plan.manifests.copy.is_empty() {
-            let files: Vec<String> = plan.manifests.copy.iter().map(|f| shell_quote(f)).collect();
-            o.line(&format!("COPY {} ./", files.join(" ")));
-        }
-    };
+    let copy_manifests = |o: &mut Out| copy_files(o, &plan.manifests.copy, "");
     match plan.package_manager {
         PackageManager::Pip => {
             o.line(&format!("RUN python3 -m venv {VENV}"));
@@ -383,14 +378,49 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
     }
 }
 
+/// COPY manifests to the same relative paths under the WORKDIR (one COPY
+/// per folder, so `requirements/base.txt` stays where `-r` lines expect it);
+/// the JSON form when a name holds characters the plain form would split.
+fn copy_files(o: &mut Out, files: &[String], chown: &str) {
+    let mut by_dir: Vec<(String, Vec<&String>)> = vec![];
+    for f in files {
+        let dir = match f.rsplit_once('/') {
+            Some((d, _)) => format!("{d}/"),
+            None => "./".to_string(),
+        };
+        match by_dir.iter_mut().find(|(d, _)| *d == dir) {
+            Some((_, v)) => v.push(f),
+            None => by_dir.push((dir, vec![f])),
+        }
+    }
+    for (dir, names) in by_dir {
+        let plain = names.iter().chain(std::iter::once(&&dir)).all(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/+@".contains(c))
+        });
+        if plain {
+            let list: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+            o.line(&format!("COPY {chown}{} {dir}", list.join(" ")));
+        } else {
+            let mut args: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            args.push(dir);
+            o.line(&format!("COPY {chown}{}", exec_form(&args)));
+        }
+    }
+}
+
 /// Dev dependencies; with `uid`, installed as the app user into its own venv.
 fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
     let chown = uid.map(|u| format!("--chown={u}:{u} ")).unwrap_or_default();
     match plan.package_manager {
         PackageManager::Pip if !plan.manifests.dev.is_empty() => {
-            let files: Vec<String> = plan.manifests.dev.iter().map(|f| shell_quote(f)).collect();
-            o.line(&format!("COPY {chown}{} ./", files.join(" ")));
-            let reqs: Vec<String> = files.iter().map(|f| format!("-r {f}")).collect();
+            copy_files(o, &plan.manifests.dev, &chown);
+            let reqs: Vec<String> = plan
+                .manifests
+                .dev
+                .iter()
+                .map(|f| format!("-r {}", shell_quote(f)))
+                .collect();
             o.line(&format!(
                 "RUN {} \\\n    pip install{} {}",
                 cache_mount("pip", uid),
@@ -404,13 +434,37 @@ fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
             } else {
                 ""
             };
-            let files: Vec<String> = plan.manifests.copy.iter().map(|f| shell_quote(f)).collect();
-            o.line(&format!("COPY {chown}{} ./", files.join(" ")));
+            copy_files(o, &plan.manifests.copy, &chown);
             o.line(&format!(
                 "RUN {} \\\n    /opt/uv/bin/uv sync{frozen} --no-install-project --inexact",
                 cache_mount("uv", uid)
             ));
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests_keep_their_folders_and_odd_names_use_the_json_form() {
+        let mut o = Out(String::new());
+        copy_files(
+            &mut o,
+            &[
+                "requirements.txt".into(),
+                "requirements/base.txt".into(),
+                "requirements/gpu.txt".into(),
+                "my reqs.txt".into(),
+            ],
+            "--chown=1:1 ",
+        );
+        assert_eq!(
+            o.0,
+            "COPY --chown=1:1 [\"requirements.txt\", \"my reqs.txt\", \"./\"]\n\
+             COPY --chown=1:1 requirements/base.txt requirements/gpu.txt requirements/\n"
+        );
     }
 }
