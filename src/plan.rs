@@ -71,6 +71,9 @@ pub struct Images {
 pub struct Manifests {
     /// Files copied into the builder before the dependency install.
     pub copy: Vec<String>,
+    /// The requirements files pip installs (`requirements.txt` when there is
+    /// one: the others are copied so its `-r` includes resolve).
+    pub install: Vec<String>,
     /// Dev-only manifests installed in the dev target (requirements-dev.txt).
     pub dev: Vec<String>,
     /// uv.lock / poetry.lock present: installs are `--frozen`/locked.
@@ -1159,6 +1162,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     let mut scaffold = vec![];
     let mut manifests = Manifests {
         copy: vec![],
+        install: vec![],
         dev: vec![],
         locked: false,
         install_project: false,
@@ -1186,6 +1190,11 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
             } else {
                 manifests.copy = runtime_reqs;
             }
+            manifests.install = if manifests.copy.iter().any(|r| r == "requirements.txt") {
+                vec!["requirements.txt".to_string()]
+            } else {
+                manifests.copy.clone()
+            };
             manifests.dev = scan
                 .requirements
                 .iter()

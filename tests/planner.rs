@@ -432,3 +432,46 @@ fn a_cuda_extra_in_a_pin_means_cuda_even_without_a_gpu() {
     // The pin carries the exact build: no second TensorFlow in the image.
     assert!(p.framework_install.is_none(), "{:?}", p.framework_install);
 }
+
+#[test]
+fn requirements_includes_are_copied_but_only_requirements_txt_is_installed() {
+    let facts = Facts {
+        project: ProjectScan {
+            requirements: vec![
+                "requirements.txt".into(),
+                "requirements-dev.txt".into(),
+                "requirements-gpu.txt".into(),
+                "requirements/base.txt".into(),
+            ],
+            ..Default::default()
+        },
+        ..scenarios::no_gpu()
+    };
+    let p = ok(
+        &facts,
+        &Choices {
+            framework: Some("sklearn".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.manifests.install, vec!["requirements.txt".to_string()]);
+    assert_eq!(p.manifests.dev, vec!["requirements-dev.txt".to_string()]);
+    assert_eq!(p.manifests.copy.len(), 3, "{:?}", p.manifests.copy);
+    let df = mlcontain::render::render_dockerfile(&p);
+    assert!(
+        df.contains("COPY requirements.txt requirements-gpu.txt ./"),
+        "{df}"
+    );
+    assert!(
+        df.contains("COPY requirements/base.txt requirements/"),
+        "{df}"
+    );
+    assert!(
+        df.contains("pip install --no-compile -r requirements.txt\n"),
+        "{df}"
+    );
+    assert!(
+        df.contains("-r requirements-dev.txt"),
+        "dev target installs dev deps: {df}"
+    );
+}

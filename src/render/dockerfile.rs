@@ -316,7 +316,7 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 copy_manifests(o);
                 let reqs: Vec<String> = plan
                     .manifests
-                    .copy
+                    .install
                     .iter()
                     .map(|f| format!("-r {}", shell_quote(f)))
                     .collect();
