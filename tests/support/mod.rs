@@ -34,38 +34,44 @@ pub fn hadolint() -> Option<PathBuf> {
     None
 }
 
-/// `docker compose` (v2), or None (skip, saying why) unless MLCONTAIN_REQUIRE_DOCKER=1.
-pub fn docker_compose() -> Option<()> {
-    let ok = Command::new("docker")
-        .args(["compose", "version"])
+/// Whether `docker ARGS` succeeds.
+fn docker_answers(args: &[&str]) -> bool {
+    Command::new("docker")
+        .args(args)
         .output()
         .map(|o| o.status.success())
-        .unwrap_or(false);
+        .unwrap_or(false)
+}
+
+/// Some(()) when `ok`; else a skip that says why, or a failure when
+/// MLCONTAIN_REQUIRE_DOCKER=1 (CI).
+fn docker_or_skip(ok: bool, missing: &str, hint: &str) -> Option<()> {
     if ok {
         return Some(());
     }
     if required("MLCONTAIN_REQUIRE_DOCKER") {
-        panic!("docker compose v2 is required (MLCONTAIN_REQUIRE_DOCKER=1) but `docker compose version` failed");
+        panic!("{missing} is required (MLCONTAIN_REQUIRE_DOCKER=1) but not available; {hint}");
     }
-    eprintln!("SKIP: `docker compose` (v2) not available");
+    eprintln!("SKIP: {missing} not available ({hint})");
     None
+}
+
+/// `docker compose` (v2), or None (skip, saying why) unless MLCONTAIN_REQUIRE_DOCKER=1.
+pub fn docker_compose() -> Option<()> {
+    docker_or_skip(
+        docker_answers(&["compose", "version"]),
+        "docker compose v2",
+        "`docker compose version` failed",
+    )
 }
 
 /// A reachable Docker engine, or None (skip) unless MLCONTAIN_REQUIRE_DOCKER=1.
 pub fn docker_engine() -> Option<()> {
-    let ok = Command::new("docker")
-        .args(["info", "--format", "{{.ServerVersion}}"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if ok {
-        return Some(());
-    }
-    if required("MLCONTAIN_REQUIRE_DOCKER") {
-        panic!("a Docker engine is required (MLCONTAIN_REQUIRE_DOCKER=1) but `docker info` failed; run scripts/docker-env.sh");
-    }
-    eprintln!("SKIP: no Docker engine answers `docker info` (scripts/docker-env.sh starts one)");
-    None
+    docker_or_skip(
+        docker_answers(&["info", "--format", "{{.ServerVersion}}"]),
+        "a Docker engine",
+        "`docker info` failed; scripts/docker-env.sh starts one",
+    )
 }
 
 /// Copy a fixture project into a fresh temporary directory.
