@@ -244,5 +244,22 @@ pub fn write_files(dir: &Path, r: &Rendered, force: bool, backup: bool) -> Resul
         }
     }
     print_explanations(&r.plan);
+    print_next_steps(&r.plan);
     Ok(0)
+}
+
+fn print_next_steps(plan: &Plan) {
+    use crate::choices::Stage;
+    println!("Next:");
+    println!("  mlcontain build                      # BuildKit build of every target");
+    if plan.has(Stage::Training) {
+        println!("  docker compose run --rm training");
+    }
+    if plan.has(Stage::Inference) {
+        println!(
+            "  docker compose up -d inference       # then: curl http://127.0.0.1:{}/health",
+            plan.port
+        );
+    }
+    println!("  mlcontain verify                     # does the framework see the GPUs?");
 }
