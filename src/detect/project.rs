@@ -273,14 +273,16 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
     Ok(s)
 }
 
-/// Whether a scan warning says a manifest could not be parsed (as opposed
-/// to, say, a model folder too large to walk).
+/// Whether a scan warning says a file could not be read or a manifest could
+/// not be parsed (as opposed to, say, a model folder too large to walk):
+/// generating from it would give a Dockerfile that cannot build.
 fn is_parse_error(warning: &str) -> bool {
     [
         ": invalid TOML",
         ": invalid YAML",
         ": cannot parse requirement",
         ": empty environment file",
+        ": cannot read",
     ]
     .iter()
     .any(|k| warning.contains(k))
