@@ -23,6 +23,19 @@ pub fn load_saved(dir: &Path) -> Result<Option<SavedConfig>> {
     }
 }
 
+/// Refuses to write files generated from manifests that could not be read
+/// or parsed (the Dockerfile would not build); names each file and line.
+pub fn ensure_readable_manifests(facts: &Facts) -> Result<()> {
+    let malformed = &facts.project.malformed;
+    if !malformed.is_empty() {
+        bail!(
+            "cannot generate container files from a broken manifest (nothing was written):\n  {}\nFix the file(s), or see what mlcontain would write with --dry-run.",
+            malformed.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
 /// Facts for planning: the project scan and the GPUs (tools are not needed).
 pub fn gather_facts(dir: &Path) -> Result<Facts> {
     let project = crate::detect::project::scan(dir)
@@ -133,13 +146,7 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
     if args.check {
         return Ok(check(&rendered));
     }
-    let malformed = &facts.project.malformed;
-    if !malformed.is_empty() {
-        bail!(
-            "cannot generate container files from a broken manifest (nothing was written):\n  {}\nFix the file(s), or see what mlcontain would write with --dry-run.",
-            malformed.join("\n  ")
-        );
-    }
+    ensure_readable_manifests(&facts)?;
     write_files(dir, &rendered, args.force, !args.no_backup)
 }
 

@@ -113,6 +113,7 @@ pub fn finish(dir: &Path, facts: &Facts, choices: &Choices, outcome: &Outcome) -
         Outcome::Write { replace } => (replace, false),
         Outcome::WriteAndBuild { replace } => (replace, true),
     };
+    crate::commands::init::ensure_readable_manifests(facts)?;
     let mut rendered = prepare(dir, facts, choices)?;
     rendered.files.retain(|(f, st, _)| {
         let keep = !(f.kind == FileKind::Generated
