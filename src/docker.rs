@@ -982,15 +982,7 @@ mod tests {
 
     #[test]
     fn scripts_compile_shape() {
-        for fw in [
-            "pytorch",
-            "tensorflow",
-            "jax",
-            "sklearn",
-            "xgboost",
-            "lightgbm",
-            "none",
-        ] {
+        for fw in crate::catalog::Catalog::embedded().framework_ids() {
             for cuda in [false, true] {
                 let s = check_script(fw, "x", cuda, 2);
                 assert!(s.ends_with("print('OK', flush=True)\n"), "{fw}");

@@ -881,29 +881,32 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
 
     // ---- Host checks of explicit or pinned CUDA choices -------------------
     if let (Some(r), Some(b)) = (release, build) {
-        if let HostFit::No(problems) = host.fit(fw, r, b) {
-            let mut msg = problems.join("; ");
-            let fixes = host.fix_for(fw, Some(b));
-            if !fixes.is_empty() {
-                msg.push_str(&format!(". {}", fixes.join("; ")));
-            }
-            let whose = match pin {
-                Some(p) if choices.cuda.is_none() && choices.framework_version.is_none() => {
-                    format!(
-                        "the project's pin {} ({}) cannot run here: ",
-                        p.spec, p.source
-                    )
+        match host.fit(fw, r, b) {
+            HostFit::No(problems) => {
+                let mut msg = problems.join("; ");
+                let fixes = host.fix_for(fw, Some(b));
+                if !fixes.is_empty() {
+                    msg.push_str(&format!(". {}", fixes.join("; ")));
                 }
-                _ => String::new(),
-            };
-            refuse(format!("{whose}{msg}"), &mut warnings)?;
-        } else if let HostFit::Runs(notes) = host.fit(fw, r, b) {
-            if choices.cuda.is_some() || pinned_accel.is_some() {
-                for n in notes {
-                    ex.push(Explanation {
-                        topic: "cuda",
-                        text: n,
-                    });
+                let whose = match pin {
+                    Some(p) if choices.cuda.is_none() && choices.framework_version.is_none() => {
+                        format!(
+                            "the project's pin {} ({}) cannot run here: ",
+                            p.spec, p.source
+                        )
+                    }
+                    _ => String::new(),
+                };
+                refuse(format!("{whose}{msg}"), &mut warnings)?;
+            }
+            HostFit::Runs(notes) => {
+                if choices.cuda.is_some() || pinned_accel.is_some() {
+                    for n in notes {
+                        ex.push(Explanation {
+                            topic: "cuda",
+                            text: n,
+                        });
+                    }
                 }
             }
         }
@@ -1258,7 +1261,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         if p.version.as_ref() != Some(&r.version) {
             return false;
         }
-        let (_, extras, local) = split_requirement(&req.requirement);
+        let SplitRequirement { extras, local, .. } = split_requirement(&req.requirement);
         let pin_local = p.local.clone().or_else(|| match build {
             Some(_) => r.pypi.clone(),
             None => None,
@@ -1503,8 +1506,19 @@ fn is_dev_requirements(path: &str) -> bool {
         .any(|k| name.contains(k))
 }
 
-/// `tensorflow[and-cuda]==2.17.1` -> (name, extras, local tag of the version).
-fn split_requirement(req: &str) -> (String, Vec<String>, Option<String>) {
+/// The parts of a pinned requirement such as `tensorflow[and-cuda]==2.17.1`
+/// or `torch==2.5.1+cu124`, as the catalog writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SplitRequirement {
+    pub name: String,
+    pub extras: Vec<String>,
+    /// The whole version, local tag included (`2.5.1+cu124`); empty when unpinned.
+    pub version: String,
+    /// The local version tag (`cu124`).
+    pub local: Option<String>,
+}
+
+pub(crate) fn split_requirement(req: &str) -> SplitRequirement {
     let (name_part, version) = req.split_once("==").unwrap_or((req, ""));
     let (name, extras) = match name_part.split_once('[') {
         Some((n, e)) => (
@@ -1517,7 +1531,12 @@ fn split_requirement(req: &str) -> (String, Vec<String>, Option<String>) {
         None => (name_part.to_string(), vec![]),
     };
     let local = version.split_once('+').map(|(_, l)| l.to_string());
-    (name, extras, local)
+    SplitRequirement {
+        name,
+        extras,
+        version: version.to_string(),
+        local,
+    }
 }
 
 /// `src/app.py` -> `src.app`

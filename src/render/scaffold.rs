@@ -3,7 +3,7 @@
 //! when the file is missing.
 
 use crate::facts::PackageManager;
-use crate::plan::{Plan, Scaffold, ScaffoldKind};
+use crate::plan::{split_requirement, Plan, Scaffold, ScaffoldKind};
 
 pub fn render_scaffold(plan: &Plan, s: &Scaffold) -> String {
     match s.kind {
@@ -41,14 +41,6 @@ fn requirements(plan: &Plan) -> String {
     s
 }
 
-fn split_req(req: &str) -> (String, String) {
-    // `torch==2.5.1+cu124` -> ("torch", "2.5.1+cu124"); extras stay on the name.
-    match req.split_once("==") {
-        Some((n, v)) => (n.to_string(), v.to_string()),
-        None => (req.to_string(), String::new()),
-    }
-}
-
 /// A name for the framework's wheel index (`pytorch-cu124`).
 fn index_name(plan: &Plan, url: &str) -> String {
     format!(
@@ -75,8 +67,12 @@ fn pyproject_uv(plan: &Plan) -> String {
     );
     match framework_req(plan) {
         Some((req, index)) => {
-            let (name, version) = split_req(&req);
-            let base_version = version.split('+').next().unwrap_or("").to_string();
+            let r = split_requirement(&req);
+            let name = match r.extras.is_empty() {
+                true => r.name.clone(),
+                false => format!("{}[{}]", r.name, r.extras.join(",")),
+            };
+            let base_version = r.version.split('+').next().unwrap_or("");
             match index {
                 Some(i) => {
                     let index_name = index_name(plan, &i);
@@ -97,14 +93,12 @@ fn pyproject_poetry(plan: &Plan) -> String {
     );
     let mut source = String::new();
     if let Some((req, index)) = framework_req(plan) {
-        let (name, version) = split_req(&req);
-        let (name, extras) = match name.split_once('[') {
-            Some((n, e)) => (n.to_string(), Some(e.trim_end_matches(']').to_string())),
-            None => (name, None),
+        let r = split_requirement(&req);
+        let (name, version) = (&r.name, &r.version);
+        let extras = match r.extras.is_empty() {
+            true => String::new(),
+            false => format!(", extras = [\"{}\"]", r.extras.join("\", \"")),
         };
-        let extras = extras
-            .map(|e| format!(", extras = [\"{e}\"]"))
-            .unwrap_or_default();
         match index {
             Some(i) => {
                 let index_name = index_name(plan, &i);
