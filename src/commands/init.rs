@@ -36,6 +36,35 @@ pub fn ensure_readable_manifests(facts: &Facts) -> Result<()> {
     Ok(())
 }
 
+/// The project files the Dockerfile would have to name but whose names
+/// cannot be encoded safely (a newline, a control character, `$`, quotes,
+/// globs), each with the reason, escaped for the terminal.
+pub fn unsafe_names(plan: &Plan) -> Vec<String> {
+    let m = &plan.manifests;
+    let mut bad: Vec<String> = vec![];
+    for p in m.copy.iter().chain(&m.install).chain(&m.dev) {
+        if let Some(why) = crate::render::encode::unsafe_path(p) {
+            let line = format!("{}: {why}", crate::render::encode::printable(p));
+            if !bad.contains(&line) {
+                bad.push(line);
+            }
+        }
+    }
+    bad
+}
+
+/// Refuses to write when [`unsafe_names`] finds any.
+pub fn ensure_safe_names(plan: &Plan) -> Result<()> {
+    let bad = unsafe_names(plan);
+    if !bad.is_empty() {
+        bail!(
+            "cannot name these files in a Dockerfile safely (nothing was written):\n  {}\nRename them (letters, digits, spaces and ._-+@,%= are safe).",
+            bad.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
 /// Facts for planning: the project scan and the GPUs (tools are not needed).
 pub fn gather_facts(dir: &Path) -> Result<Facts> {
     let project = crate::detect::project::scan(dir)
@@ -141,6 +170,19 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
             println!();
         }
         print_explanations(&rendered.plan);
+        let problems: Vec<String> = facts
+            .project
+            .malformed
+            .iter()
+            .cloned()
+            .chain(unsafe_names(&rendered.plan))
+            .collect();
+        if !problems.is_empty() {
+            println!("Problems (init refuses to write until they are fixed):");
+            for p in problems {
+                println!("  {p}");
+            }
+        }
         return Ok(0);
     }
     if args.check {
@@ -195,6 +237,7 @@ pub fn print_explanations(plan: &Plan) {
 /// Scaffolds are written only when missing. Nothing is written when a
 /// conflict stops the run.
 pub fn write_files(dir: &Path, r: &Rendered, force: bool, backup: bool) -> Result<u8> {
+    ensure_safe_names(&r.plan)?;
     let conflicts: Vec<&(GeneratedFile, FileStatus, Option<String>)> = r
         .files
         .iter()

@@ -5,6 +5,7 @@
 //! BuildKit cache mounts, manifests before code), `runtime` (the venv and the
 //! code, no compilers), and the targets `training`, `inference` and `dev`.
 
+use super::encode::{is_plain_word, run_args};
 use super::{exec_form, shell_quote};
 use crate::choices::Stage;
 use crate::facts::PackageManager;
@@ -276,12 +277,21 @@ fn cache_mount(dir: &str, uid: Option<u32>) -> String {
     }
 }
 
-/// ` --index-url URL` for a framework build served from its own index.
-fn index_arg(fi: &FrameworkInstall) -> String {
-    fi.index
-        .as_ref()
-        .map(|i| format!(" --index-url {}", shell_quote(i)))
-        .unwrap_or_default()
+/// `--index-url URL` for a framework build served from its own index.
+fn index_args(fi: &FrameworkInstall) -> Vec<String> {
+    match &fi.index {
+        Some(i) => vec!["--index-url".into(), i.clone()],
+        None => vec![],
+    }
+}
+
+/// `pip install [--no-compile]` as words.
+fn pip_install(pip: &str, plan: &Plan) -> Vec<String> {
+    let mut v = vec![pip.to_string(), "install".to_string()];
+    if !plan.bytecode {
+        v.push("--no-compile".into());
+    }
+    v
 }
 
 fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
@@ -290,12 +300,10 @@ fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
             "# {} in its own layer: the largest download, cached apart from the other dependencies.",
             plan.framework_name
         ));
-        let index = index_arg(fi);
-        o.line(&format!(
-            "RUN {PIP_CACHE} \\\n    {pip} install{}{index} {}",
-            no_compile(plan),
-            shell_quote(&fi.requirement)
-        ));
+        let mut args = pip_install(pip, plan);
+        args.extend(index_args(fi));
+        args.push(fi.requirement.clone());
+        o.line(&run_args(&[PIP_CACHE], &args));
     }
 }
 
@@ -314,17 +322,12 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 ));
             } else {
                 copy_manifests(o);
-                let reqs: Vec<String> = plan
-                    .manifests
-                    .install
-                    .iter()
-                    .map(|f| format!("-r {}", shell_quote(f)))
-                    .collect();
-                o.line(&format!(
-                    "RUN {PIP_CACHE} \\\n    pip install{} {}",
-                    no_compile(plan),
-                    reqs.join(" ")
-                ));
+                let mut args = pip_install("pip", plan);
+                for f in &plan.manifests.install {
+                    args.push("-r".into());
+                    args.push(f.clone());
+                }
+                o.line(&run_args(&[PIP_CACHE], &args));
             }
         }
         PackageManager::Uv => {
@@ -343,10 +346,18 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 "RUN --mount=type=cache,target=/root/.cache/uv \\\n    /opt/uv/bin/uv sync{frozen} --no-install-project --no-dev"
             ));
             if let Some(fi) = &plan.framework_install {
-                let index = index_arg(fi);
-                o.line(&format!(
-                    "RUN --mount=type=cache,target=/root/.cache/uv \\\n    /opt/uv/bin/uv pip install --python {VENV}/bin/python{index} {}",
-                    shell_quote(&fi.requirement)
+                let mut args: Vec<String> = vec![
+                    "/opt/uv/bin/uv".into(),
+                    "pip".into(),
+                    "install".into(),
+                    "--python".into(),
+                    format!("{VENV}/bin/python"),
+                ];
+                args.extend(index_args(fi));
+                args.push(fi.requirement.clone());
+                o.line(&run_args(
+                    &["--mount=type=cache,target=/root/.cache/uv"],
+                    &args,
                 ));
             }
         }
@@ -369,9 +380,17 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "environment.yml".into());
-            o.line(&format!(
-                "RUN --mount=type=cache,target=/opt/conda/pkgs \\\n    mamba env create --prefix {VENV} --file {}",
-                shell_quote(&env_file)
+            o.line(&run_args(
+                &["--mount=type=cache,target=/opt/conda/pkgs"],
+                &[
+                    "mamba".to_string(),
+                    "env".into(),
+                    "create".into(),
+                    "--prefix".into(),
+                    VENV.into(),
+                    "--file".into(),
+                    env_file,
+                ],
             ));
             framework_layer(o, plan, &format!("{VENV}/bin/pip"));
         }
@@ -394,10 +413,10 @@ fn copy_files(o: &mut Out, files: &[String], chown: &str) {
         }
     }
     for (dir, names) in by_dir {
-        let plain = names.iter().chain(std::iter::once(&&dir)).all(|n| {
-            n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-/+@".contains(c))
-        });
+        let plain = names
+            .iter()
+            .chain(std::iter::once(&&dir))
+            .all(|n| is_plain_word(n));
         if plain {
             let list: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
             o.line(&format!("COPY {chown}{} {dir}", list.join(" ")));
@@ -415,18 +434,12 @@ fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
     match plan.package_manager {
         PackageManager::Pip if !plan.manifests.dev.is_empty() => {
             copy_files(o, &plan.manifests.dev, &chown);
-            let reqs: Vec<String> = plan
-                .manifests
-                .dev
-                .iter()
-                .map(|f| format!("-r {}", shell_quote(f)))
-                .collect();
-            o.line(&format!(
-                "RUN {} \\\n    pip install{} {}",
-                cache_mount("pip", uid),
-                no_compile(plan),
-                reqs.join(" ")
-            ));
+            let mut args = pip_install("pip", plan);
+            for f in &plan.manifests.dev {
+                args.push("-r".into());
+                args.push(f.clone());
+            }
+            o.line(&run_args(&[cache_mount("pip", uid).as_str()], &args));
         }
         PackageManager::Uv => {
             let frozen = if plan.manifests.locked {

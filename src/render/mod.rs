@@ -4,6 +4,7 @@
 mod compose;
 mod dockerfile;
 mod dockerignore;
+pub mod encode;
 mod readme;
 mod scaffold;
 
@@ -61,33 +62,12 @@ pub fn render(plan: &Plan) -> Vec<GeneratedFile> {
     files
 }
 
-/// Quote a value for a Dockerfile ENV/ARG or a shell word in RUN: double
-/// quotes when it holds anything beyond safe characters.
+/// Quote a value for a Dockerfile ENV/ARG (see [`encode::env_value`]).
 pub(crate) fn shell_quote(value: &str) -> String {
-    let safe = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-/:=+@,".contains(c));
-    if safe {
-        value.to_string()
-    } else {
-        let mut out = String::from("\"");
-        for c in value.chars() {
-            if matches!(c, '"' | '\\' | '$' | '`') {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out.push('"');
-        out
-    }
+    encode::env_value(value)
 }
 
 /// A JSON array for exec-form CMD/ENTRYPOINT/HEALTHCHECK.
 pub(crate) fn exec_form(args: &[String]) -> String {
-    let items: Vec<String> = args
-        .iter()
-        .map(|a| serde_json::to_string(a).expect("strings serialise"))
-        .collect();
-    format!("[{}]", items.join(", "))
+    encode::json_args(args)
 }

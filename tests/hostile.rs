@@ -1,0 +1,310 @@
+//! Hostile input (issue 9): each finding of the adversarial pass, reproduced
+//! against the real binary (and, where it is about images, the real Docker
+//! engine with `--network none`). The property tests live in
+//! tests/hostile_fuzz.rs.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+use support::mlcontain;
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn write(dir: &Path, rel: &str, contents: &str) {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(p, contents).unwrap();
+}
+
+const GENERATED: [&str; 5] = [
+    "Dockerfile",
+    "compose.yaml",
+    ".dockerignore",
+    "README.Docker.md",
+    "mlcontain.yaml",
+];
+
+fn assert_nothing_written(dir: &Path) {
+    for f in GENERATED {
+        assert!(!dir.join(f).exists(), "{f} was written");
+    }
+}
+
+/// The file `--dry-run` prints under `==> NAME (...) <==`.
+fn dry_run_file(out: &str, name: &str) -> String {
+    let start = out
+        .find(&format!("==> {name} ("))
+        .unwrap_or_else(|| panic!("{name} not in the dry run:\n{out}"));
+    let body = &out[start..];
+    let body = &body[body.find("<==\n").unwrap() + 4..];
+    let end = body.find("\n==> ").unwrap_or(body.len());
+    body[..end].trim_end_matches('\n').to_string() + "\n"
+}
+
+const INJECTED: &str = "requirements-x\nFROM base AS builder\nRUN touch pwned\n#.txt";
+
+// ---------------------------------------------------------------------------
+// 1. Dockerfile injection through a file name
+
+#[test]
+fn a_file_name_with_a_newline_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "requirements.txt", "");
+    write(d, INJECTED, "");
+    write(d, "train.py", "print('hi')\n");
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("requirements-x\\nFROM base AS builder\\nRUN touch pwned\\n#.txt"),
+        "the file is named, escaped: {out}"
+    );
+    assert!(out.contains("newline"), "{out}");
+    assert!(out.contains("nothing was written"), "{out}");
+    assert_nothing_written(d);
+}
+
+#[test]
+fn names_a_copy_would_read_as_syntax_are_refused() {
+    for name in [
+        "requirements-$HOME.txt",
+        "requirements-*.txt",
+        "requirements-a\\b.txt",
+        "requirements-'q.txt",
+        "requirements-\u{1b}]0;owned\u{7}.txt",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(d, name, "");
+        let o = mlcontain(d, &["init", "--yes", "--framework", "none"]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{name:?}: {out}");
+        assert!(
+            !out.contains('\u{1b}'),
+            "a raw escape reached the terminal: {out:?}"
+        );
+        assert_nothing_written(d);
+    }
+}
+
+#[test]
+fn dry_run_previews_and_lists_the_unsafe_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, INJECTED, "");
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none", "--dry-run"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("Problems (init refuses to write"), "{out}");
+    assert!(out.contains("requirements-x\\nFROM"), "{out}");
+    let df = dry_run_file(&String::from_utf8_lossy(&o.stdout), "Dockerfile");
+    // The name is JSON-encoded: no line of the Dockerfile starts with the
+    // injected instruction.
+    assert!(!df.lines().any(|l| l.starts_with("RUN touch")), "{df}");
+    assert_nothing_written(d);
+}
+
+fn image_gone(tag: &str) {
+    let _ = Command::new("docker")
+        .args(["image", "rm", "--force", tag])
+        .output();
+}
+
+struct Image(String);
+impl Drop for Image {
+    fn drop(&mut self) {
+        image_gone(&self.0);
+    }
+}
+
+fn docker_build(dir: &Path, dockerfile: &Path, target: &str, tag: &str) -> Output {
+    Command::new("docker")
+        .args(["build", "--network", "none", "--progress", "plain"])
+        .args(["--target", target, "-t", tag, "-f"])
+        .arg(dockerfile)
+        .arg(dir)
+        .env("DOCKER_BUILDKIT", "1")
+        .output()
+        .expect("docker build")
+}
+
+fn docker_run(tag: &str, script: &str) -> String {
+    let o = Command::new("docker")
+        .args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--entrypoint",
+            "sh",
+            tag,
+            "-c",
+        ])
+        .arg(script)
+        .output()
+        .expect("docker run");
+    assert!(o.status.success(), "docker run: {}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A project whose manifests are named to break out of a COPY or RUN: the
+/// dry run's Dockerfile builds with no network and runs none of them.
+#[test]
+fn hostile_names_build_without_network_and_run_nothing() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let names = [
+        "requirements-a;touch pwned1;#.txt",
+        "requirements-&& touch pwned2 .txt",
+        "requirements-|touch pwned3|.txt",
+        "requirements-(x){y}~!%=,é.txt",
+        "requirements- --from=builder.txt",
+        INJECTED,
+    ];
+    for n in names {
+        write(d, n, "");
+    }
+    write(d, "train.py", "print('hi')\n");
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none", "--dry-run"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let df = dry_run_file(&String::from_utf8_lossy(&o.stdout), "Dockerfile");
+    let df_path = d.join("Dockerfile.hostile");
+    fs::write(&df_path, &df).unwrap();
+    let tag = format!("i9-hostile-names-{}", std::process::id());
+    let _img = Image(tag.clone());
+    let b = docker_build(d, &df_path, "runtime", &tag);
+    assert!(b.status.success(), "build failed:\n{}\n{df}", text(&b));
+    let found = docker_run(
+        &tag,
+        "find / -xdev -name 'pwned*' -type f 2>/dev/null; ls -1 /app",
+    );
+    assert!(
+        !found.contains("/pwned"),
+        "an injected command ran: {found}"
+    );
+    for n in names.iter().filter(|n| !n.contains('\n')) {
+        assert!(found.lines().any(|l| l == *n), "{n} not in /app: {found}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 2. Secrets copied into the image
+
+/// Every secret family of the finding, at the top and nested.
+const SECRETS: &[&str] = &[
+    ".env",
+    "src/pkg/.env",
+    "src/pkg/.env.production",
+    "credentials.json",
+    "src/credentials.json",
+    ".ssh/id_ed25519",
+    "deploy/.ssh/id_rsa",
+    "src/id_ecdsa",
+    ".docker/config.json",
+    "ops/.docker/config.json",
+    ".kube/config",
+    "ops/.kube/config",
+    ".git-credentials",
+    "src/.git-credentials",
+    ".npmrc",
+    "web/.npmrc",
+    ".huggingface/token",
+    "src/.huggingface/token",
+    ".cache/huggingface/token",
+    "kaggle.json",
+    "src/kaggle.json",
+    ".kaggle/kaggle.json",
+    "service-account.json",
+    "ops/service-account-prod.json",
+    "client_secret.json",
+    "ops/client_secret_123.apps.json",
+    ".vault-token",
+    "ops/.vault-token",
+    ".envrc",
+    "src/.envrc",
+    "terraform.tfstate",
+    "infra/terraform.tfstate",
+    "infra/terraform.tfstate.backup",
+    "certs/client.p12",
+    "src/cert.pfx",
+    "tls/server.pem",
+    "tls/server.key",
+    ".aws/credentials",
+    "ops/.aws/credentials",
+    ".netrc",
+    ".pypirc",
+    "secrets/token.txt",
+    "src/secrets/token.txt",
+    "src/wandb/run-1/files/config.yaml",
+    "experiments/mlruns/0/meta.yaml",
+    "web/node_modules/left-pad/index.js",
+    "models-local/llama.gguf",
+    "src/model.keras",
+    ".Dockerfile.mlcontain-123-0.tmp",
+    "src/.x.mlcontain-9-1.tmp",
+    "vendor/lib/.git/config",
+];
+
+/// The code that must still be in /app.
+const CODE: &[&str] = &[
+    "train.py",
+    "src/pkg/__init__.py",
+    "src/pkg/model.py",
+    "requirements.txt",
+];
+
+#[test]
+fn no_secret_family_reaches_the_image() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for s in SECRETS {
+        write(d, s, "SECRET-VALUE\n");
+    }
+    write(d, "requirements.txt", "");
+    write(d, "train.py", "print('hi')\n");
+    write(d, "src/pkg/__init__.py", "");
+    write(d, "src/pkg/model.py", "X = 1\n");
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let tag = format!("i9-secrets-{}", std::process::id());
+    let _img = Image(tag.clone());
+    let b = docker_build(d, &d.join("Dockerfile"), "runtime", &tag);
+    assert!(b.status.success(), "build failed:\n{}", text(&b));
+    let listing = docker_run(&tag, "cd /app && find . -type f | sed 's|^./||' | sort; grep -rl SECRET-VALUE /app /opt /home /root /tmp 2>/dev/null || true");
+    let files: Vec<&str> = listing.lines().collect();
+    let leaked: Vec<&&str> = SECRETS
+        .iter()
+        .filter(|s| {
+            let in_app = format!("/app/{s}");
+            files.iter().any(|f| f == *s || *f == in_app)
+        })
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "secrets in the image: {leaked:?}\n{listing}"
+    );
+    assert!(
+        !listing.contains("/app/"),
+        "a file holding the secret: {listing}"
+    );
+    for c in CODE {
+        assert!(files.contains(c), "{c} missing from /app: {listing}");
+    }
+}
