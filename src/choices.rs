@@ -185,6 +185,64 @@ impl FromStr for GpuSelection {
     }
 }
 
+/// Where the generated setup runs. Compose is always written (local builds
+/// and runs use it); the others add files without changing the images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeployTarget {
+    Compose,
+    Kubernetes,
+    Slurm,
+}
+
+impl DeployTarget {
+    pub const ALL: [DeployTarget; 3] = [
+        DeployTarget::Compose,
+        DeployTarget::Kubernetes,
+        DeployTarget::Slurm,
+    ];
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeployTarget::Compose => "compose",
+            DeployTarget::Kubernetes => "kubernetes",
+            DeployTarget::Slurm => "slurm",
+        }
+    }
+}
+
+impl FromStr for DeployTarget {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "compose" | "docker-compose" => Ok(DeployTarget::Compose),
+            "kubernetes" | "k8s" | "kube" => Ok(DeployTarget::Kubernetes),
+            "slurm" => Ok(DeployTarget::Slurm),
+            other => Err(format!(
+                "unknown deploy target `{other}` (valid: compose, kubernetes, slurm)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for DeployTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Training nodes (`--nodes N`): a positive count.
+pub fn parse_nodes(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_NODES).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "nodes: `{s}` is not a node count (use 1 to {MAX_NODES})"
+        )),
+    }
+}
+
+/// More nodes than any generated rendezvous is sized for.
+pub const MAX_NODES: u32 = 4096;
+
 /// The answers. `None` means "use the planner's default".
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Choices {
@@ -201,6 +259,10 @@ pub struct Choices {
     pub port: Option<u16>,
     pub uid: Option<u32>,
     pub gpus: Option<GpuSelection>,
+    /// Deployment targets (compose is always among them).
+    pub deploy: Option<Vec<DeployTarget>>,
+    /// Training nodes for the cluster targets (default 1).
+    pub nodes: Option<u32>,
     /// Emit `# syntax=docker/dockerfile:1` (needs the registry at build time).
     pub syntax: Option<bool>,
     /// Ship precompiled bytecode (faster start, larger image).
@@ -230,11 +292,32 @@ pub struct SavedConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpus: Option<GpuSelection>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<Vec<DeployTarget>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de_nodes"
+    )]
+    pub nodes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syntax: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytecode: Option<bool>,
     /// The catalog date the files were generated with.
     pub catalog: String,
+}
+
+fn de_nodes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let v = serde_yaml::Value::deserialize(d)?;
+    match v {
+        serde_yaml::Value::Null => Ok(None),
+        serde_yaml::Value::Number(n) => parse_nodes(&n.to_string())
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        other => Err(serde::de::Error::custom(format!(
+            "nodes: expected a node count, found {other:?}"
+        ))),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -278,6 +361,8 @@ impl SavedConfig {
             port: self.port,
             uid: self.uid,
             gpus: self.gpus.clone(),
+            deploy: self.deploy.clone(),
+            nodes: self.nodes,
             syntax: self.syntax,
             bytecode: self.bytecode,
             allow_incompatible: false,
@@ -300,6 +385,8 @@ impl Choices {
             port: self.port.or(base.port),
             uid: self.uid.or(base.uid),
             gpus: self.gpus.or(base.gpus),
+            deploy: self.deploy.or(base.deploy),
+            nodes: self.nodes.or(base.nodes),
             syntax: self.syntax.or(base.syntax),
             bytecode: self.bytecode.or(base.bytecode),
             allow_incompatible: self.allow_incompatible || base.allow_incompatible,
@@ -340,5 +427,26 @@ mod tests {
         let err =
             SavedConfig::parse("framework: pytorch\nbogus: 1\n", "mlcontain.yaml").unwrap_err();
         assert!(err.to_string().contains("bogus"), "{err}");
+    }
+
+    #[test]
+    fn deploy_and_nodes_round_trip_and_refuse_nonsense() {
+        let base = "framework: pytorch\ncuda: cpu\npython: '3.11'\npackage_manager: pip\nstages: [training]\ncatalog: x\n";
+        let c = SavedConfig::parse(
+            &format!("{base}deploy: [compose, kubernetes, slurm]\nnodes: 2\n"),
+            "mlcontain.yaml",
+        )
+        .unwrap();
+        assert_eq!(c.deploy.as_ref().map(|d| d.len()), Some(3));
+        assert_eq!(c.nodes, Some(2));
+        let again = SavedConfig::parse(&c.to_yaml(), "mlcontain.yaml").unwrap();
+        assert_eq!(again, c);
+        for bad in ["nodes: 0", "nodes: -1", "nodes: two", "deploy: [nomad]"] {
+            let err = SavedConfig::parse(&format!("{base}{bad}\n"), "mlcontain.yaml").unwrap_err();
+            assert!(err.to_string().contains("line "), "{bad}: {err}");
+        }
+        assert_eq!("k8s".parse::<DeployTarget>(), Ok(DeployTarget::Kubernetes));
+        assert!(parse_nodes("0").is_err());
+        assert_eq!(parse_nodes("8"), Ok(8));
     }
 }

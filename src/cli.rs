@@ -1,6 +1,6 @@
 //! Command-line interface (clap). `main.rs` calls [`main`].
 
-use crate::choices::{Accel, Choices, GpuSelection, Stage};
+use crate::choices::{parse_nodes, Accel, Choices, DeployTarget, GpuSelection, Stage};
 use crate::facts::PackageManager;
 use crate::version::Version;
 use clap::{Args, Parser, Subcommand};
@@ -27,6 +27,8 @@ pub struct Cli {
     pub dir: Option<PathBuf>,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate the container files (non-interactively with --yes).
@@ -83,6 +85,12 @@ pub struct InitArgs {
     /// GPUs the compose services reserve: all, a count, or device ids (0,1 or UUIDs).
     #[arg(long, value_name = "all|N|IDS")]
     pub gpus: Option<GpuSelection>,
+    /// Where it runs, comma-separated: compose (always), kubernetes, slurm.
+    #[arg(long, value_delimiter = ',', value_name = "TARGETS")]
+    pub deploy: Option<Vec<DeployTarget>>,
+    /// Training nodes for kubernetes/slurm (default 1); --gpus is per node.
+    #[arg(long, value_name = "N", value_parser = parse_nodes)]
+    pub nodes: Option<u32>,
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]
     pub syntax: bool,
@@ -123,6 +131,8 @@ impl InitArgs {
             port: self.port,
             uid: self.uid,
             gpus: self.gpus.clone(),
+            deploy: self.deploy.clone(),
+            nodes: self.nodes,
             syntax: self.syntax.then_some(true),
             bytecode: self.bytecode.then_some(true),
             allow_incompatible: self.allow_incompatible,

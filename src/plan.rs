@@ -9,6 +9,9 @@ use crate::facts::{Facts, Gpu, PackageManager, WebApp};
 use crate::version::Version;
 use serde::Serialize;
 
+mod deploy;
+pub use deploy::DeployPlan;
+
 pub const DEFAULT_PORT: u16 = 8000;
 pub const DEFAULT_UID: u32 = 10001;
 pub const APP_USER: &str = "app";
@@ -127,6 +130,8 @@ pub struct Plan {
     pub port: u16,
     pub uid: u32,
     pub gpus: Option<GpuSelection>,
+    /// Deployment targets and the cluster shape.
+    pub deploy: DeployPlan,
     pub shm_size: Option<String>,
     pub runtime_apt: Vec<String>,
     pub scaffold: Vec<Scaffold>,
@@ -1435,6 +1440,8 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         warnings.push("MIG is enabled: reserve MIG devices by UUID (`--gpus` with the MIG UUIDs from `nvidia-smi -L`)".into());
     }
 
+    let deploy = deploy::plan_deploy(choices, &mut ex, &mut warnings);
+
     let saved = SavedConfig {
         framework: fw.id.clone(),
         framework_version: release.map(|r| r.version.clone()),
@@ -1447,6 +1454,8 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         port: choices.port,
         uid: choices.uid,
         gpus: choices.gpus.clone(),
+        deploy: choices.deploy.clone(),
+        nodes: choices.nodes,
         syntax: choices.syntax,
         bytecode: choices.bytecode,
         catalog: cat.updated.clone(),
@@ -1471,6 +1480,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         port,
         uid,
         gpus,
+        deploy,
         shm_size,
         runtime_apt,
         scaffold,

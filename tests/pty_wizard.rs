@@ -237,7 +237,7 @@ fn full_screen_wizard_writes_the_files() {
     p.expect("step 6/7: Runtime", T);
     p.send("9000\r"); // port
     p.expect("User UID/GID:", T);
-    p.send("\r\r\r\r\r\r"); // uid, gpus, base image, registry, syntax, allow
+    p.send("\r\r\r\r\r\r\r\r"); // uid, gpus, deploy, nodes, base image, registry, syntax, allow
     p.expect("step 7/7: Review", T);
     p.expect("changed: keep", T);
     p.send("?");
@@ -318,7 +318,11 @@ fn plain_prompts_write_the_files() {
     p.send("\x7f8080\r");
     p.expect("UID/GID", T);
     p.send("\r");
-    p.expect("GPUs the compose", T);
+    p.expect("GPUs the services reserve", T);
+    p.send("\r");
+    p.expect("Where it runs", T);
+    p.send("\r");
+    p.expect("Training nodes", T);
     p.send("\r");
     p.expect("Runtime base image", T);
     p.send("\r");

@@ -6,7 +6,7 @@
 //! Everything here is pure: facts and choices in, options or choices out.
 
 use crate::catalog::Catalog;
-use crate::choices::{Accel, Choices, GpuCount, GpuSelection, Stage};
+use crate::choices::{parse_nodes, Accel, Choices, DeployTarget, GpuCount, GpuSelection, Stage};
 use crate::facts::{Facts, PackageManager};
 use crate::plan::{plan, Plan, PlanError, DEFAULT_PORT, DEFAULT_UID};
 use crate::version::Version;
@@ -61,6 +61,8 @@ impl Step {
                 Field::Port,
                 Field::Uid,
                 Field::Gpus,
+                Field::Deploy,
+                Field::Nodes,
                 Field::BaseImage,
                 Field::Registry,
                 Field::Syntax,
@@ -92,6 +94,8 @@ pub enum Field {
     Port,
     Uid,
     Gpus,
+    Deploy,
+    Nodes,
     BaseImage,
     Registry,
     Syntax,
@@ -123,11 +127,15 @@ impl Field {
             | Field::Python
             | Field::PackageManager
             | Field::Syntax
+            | Field::Deploy
             | Field::AllowIncompatible => FieldKind::Select,
             Field::Stages => FieldKind::Multi,
-            Field::Port | Field::Uid | Field::Gpus | Field::BaseImage | Field::Registry => {
-                FieldKind::Text
-            }
+            Field::Port
+            | Field::Uid
+            | Field::Gpus
+            | Field::Nodes
+            | Field::BaseImage
+            | Field::Registry => FieldKind::Text,
             Field::Review => FieldKind::Review,
         }
     }
@@ -143,7 +151,9 @@ impl Field {
             Field::Stages => "Stages",
             Field::Port => "Inference port",
             Field::Uid => "User UID/GID",
-            Field::Gpus => "GPUs (compose)",
+            Field::Gpus => "GPUs (per node)",
+            Field::Deploy => "Deploy to",
+            Field::Nodes => "Training nodes",
             Field::BaseImage => "Base image",
             Field::Registry => "Registry mirror",
             Field::Syntax => "Syntax line",
@@ -164,7 +174,9 @@ impl Field {
             Field::Stages => "Stages (image targets):",
             Field::Port => "Inference port:",
             Field::Uid => "UID/GID of the non-root user:",
-            Field::Gpus => "GPUs the compose services reserve (all, a count, or ids 0,1):",
+            Field::Gpus => "GPUs the services reserve per node (all, a count, or ids 0,1):",
+            Field::Deploy => "Where it runs (compose is always written):",
+            Field::Nodes => "Training nodes (kubernetes/slurm):",
             Field::BaseImage => "Runtime base image (empty: the planner's):",
             Field::Registry => "Registry/mirror prefix for every image (empty: none):",
             Field::Syntax => "Emit `# syntax=docker/dockerfile:1`?",
@@ -188,6 +200,8 @@ impl Field {
             Field::Port => "The port the inference service listens on (1-65535).",
             Field::Uid => "The containers run as a non-root user with this UID/GID.",
             Field::Gpus => "`all`, a count such as 1, or device ids such as 0,1.",
+            Field::Deploy => "Cluster targets add files (deploy/...) and use the same images.",
+            Field::Nodes => "Nodes the training job spans; GPUs are per node. 1 on compose.",
             Field::BaseImage => "Replace the runtime base image (a private registry or mirror). Empty: the planner's.",
             Field::Registry => "Prefix every image with this registry/mirror, e.g. registry.example.com/hub.",
             Field::Syntax => "Pins the Dockerfile frontend; the build then fetches docker/dockerfile:1.",
@@ -207,6 +221,7 @@ impl Field {
             Field::PackageManager => &["package-manager", "scaffold"],
             Field::Stages => &["scaffold"],
             Field::BaseImage | Field::Registry => &["base-image"],
+            Field::Deploy | Field::Nodes => &["deploy"],
             _ => &[],
         }
     }
@@ -222,6 +237,7 @@ pub enum Value {
     Pm(PackageManager),
     Stage(Stage),
     Bool(bool),
+    Deploy(Vec<DeployTarget>),
 }
 
 /// One option of a Select/Multi field.
@@ -257,6 +273,7 @@ pub fn planned(field: Field, p: &Plan) -> Option<Value> {
         Field::Python => Value::Python(p.python.clone()),
         Field::PackageManager => Value::Pm(p.package_manager),
         Field::Syntax => Value::Bool(p.syntax),
+        Field::Deploy => Value::Deploy(p.deploy.targets.clone()),
         _ => return None,
     })
 }
@@ -283,6 +300,7 @@ pub fn apply(field: Field, choices: &Choices, value: &Value) -> Choices {
         (Field::Python, Value::Python(v)) => c.python = Some(v.clone()),
         (Field::PackageManager, Value::Pm(p)) => c.package_manager = Some(*p),
         (Field::Syntax, Value::Bool(b)) => c.syntax = Some(*b),
+        (Field::Deploy, Value::Deploy(d)) => c.deploy = Some(d.clone()),
         (Field::AllowIncompatible, Value::Bool(b)) => c.allow_incompatible = *b,
         (Field::Stages, Value::Stage(s)) => {
             let mut st = c.stages.clone().unwrap_or_else(|| Stage::ALL.to_vec());
@@ -474,6 +492,16 @@ pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&
                 Value::Bool(true),
             ),
         ],
+        Field::Deploy => deploy_options()
+            .into_iter()
+            .map(|(label, d)| Opt {
+                label: label.into(),
+                value: Value::Deploy(d),
+                disabled: None,
+                warning: None,
+                host: false,
+            })
+            .collect(),
         Field::AllowIncompatible => vec![
             Opt {
                 label: "no: only what this host runs".into(),
@@ -492,6 +520,23 @@ pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&
         ],
         _ => vec![],
     }
+}
+
+/// The deploy combinations the wizard offers (compose is in each).
+pub fn deploy_options() -> Vec<(&'static str, Vec<DeployTarget>)> {
+    use DeployTarget::*;
+    vec![
+        ("compose — this host", vec![Compose]),
+        (
+            "compose + kubernetes — deploy/k8s",
+            vec![Compose, Kubernetes],
+        ),
+        ("compose + slurm", vec![Compose, Slurm]),
+        (
+            "compose + kubernetes + slurm",
+            vec![Compose, Kubernetes, Slurm],
+        ),
+    ]
 }
 
 /// The index of the option to highlight: the plan's value (or the first enabled).
@@ -527,6 +572,7 @@ pub fn text_of(field: Field, choices: &Choices) -> String {
         Field::Port => choices.port.map(|p| p.to_string()).unwrap_or_default(),
         Field::Uid => choices.uid.map(|p| p.to_string()).unwrap_or_default(),
         Field::Gpus => choices.gpus.as_ref().map(gpus_text).unwrap_or_default(),
+        Field::Nodes => choices.nodes.map(|n| n.to_string()).unwrap_or_default(),
         Field::BaseImage => choices.base_image.clone().unwrap_or_default(),
         Field::Registry => choices.registry.clone().unwrap_or_default(),
         _ => String::new(),
@@ -551,6 +597,7 @@ pub fn placeholder(field: Field, current: Option<&Plan>) -> String {
             .map(|p| p.images.runtime.clone())
             .unwrap_or_default(),
         Field::Registry => "none".into(),
+        Field::Nodes => current.map(|p| p.deploy.nodes).unwrap_or(1).to_string(),
         _ => String::new(),
     }
 }
@@ -604,6 +651,13 @@ pub fn set_text(
                 None
             } else {
                 Some(t.parse::<GpuSelection>()?)
+            }
+        }
+        Field::Nodes => {
+            c.nodes = if t.is_empty() {
+                None
+            } else {
+                Some(parse_nodes(t)?)
             }
         }
         Field::BaseImage => {
@@ -691,5 +745,26 @@ mod tests {
         assert!(set_text(Field::Uid, &c, &f, "0").is_err());
         assert!(set_text(Field::Gpus, &c, &f, "0").is_err());
         assert!(set_text(Field::BaseImage, &c, &f, "a b").is_err());
+        assert!(set_text(Field::Nodes, &c, &f, "0").is_err());
+        assert_eq!(set_text(Field::Nodes, &c, &f, "2").unwrap().nodes, Some(2));
+    }
+
+    #[test]
+    fn deploy_options_all_keep_compose_and_plan() {
+        let facts = scenarios::no_gpu();
+        let c = Choices::default();
+        let p = plan(&facts, &c).unwrap();
+        let opts = options(Field::Deploy, &facts, &c, Some(&p));
+        assert_eq!(opts.len(), deploy_options().len());
+        assert_eq!(default_index(Field::Deploy, &opts, &c, Some(&p)), 0);
+        for o in &opts {
+            let Value::Deploy(d) = &o.value else {
+                panic!("{o:?}")
+            };
+            assert!(d.contains(&DeployTarget::Compose), "{o:?}");
+            let c2 = choose(Field::Deploy, &c, Some(&p), &o.value);
+            let p2 = plan(&facts, &c2).unwrap();
+            assert_eq!(&p2.deploy.targets, d);
+        }
     }
 }

@@ -391,6 +391,13 @@ impl App {
                     .collect::<Vec<_>>()
                     .join(", "),
                 (Field::Syntax, Some(p)) => if p.syntax { "yes" } else { "no" }.into(),
+                (Field::Deploy, Some(p)) => p
+                    .deploy
+                    .targets
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 (Field::AllowIncompatible, _) => if self.choices.allow_incompatible {
                     "yes"
                 } else {
