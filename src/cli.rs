@@ -141,6 +141,7 @@ impl InitArgs {
 }
 
 pub fn main() -> ExitCode {
+    crate::term::default_sigpipe();
     let cli = Cli::parse();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let result = match cli.command {
@@ -154,7 +155,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            crate::term::say(&format!("error: {e:#}"));
             ExitCode::from(2)
         }
     }

@@ -15,6 +15,7 @@ pub mod plan;
 pub mod prompt;
 pub mod render;
 pub mod scenarios;
+pub mod term;
 pub mod tui;
 pub mod version;
 pub mod write;

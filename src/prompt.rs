@@ -19,8 +19,6 @@ use inquire::list_option::ListOption;
 use inquire::validator::Validation;
 use inquire::{Confirm, MultiSelect, Select, Text};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 enum Answer<T> {
@@ -38,32 +36,21 @@ fn answer<T>(r: Result<T, InquireError>) -> Result<Answer<T>> {
     }
 }
 
-/// Restore the terminal and exit on SIGTERM/SIGHUP while a prompt waits
-/// (inquire holds the terminal in raw mode while it reads a key).
-fn watch_signals() {
-    let flag = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        let _ = signal_hook::flag::register(sig, flag.clone());
-    }
-    let _ = std::thread::Builder::new()
-        .name("mlcontain-signals".into())
-        .spawn(move || loop {
-            if flag.load(Ordering::SeqCst) {
-                let _ = crossterm::terminal::disable_raw_mode();
-                let _ = crossterm::execute!(std::io::stderr(), crossterm::cursor::Show);
-                eprintln!("\nmlcontain: terminated.");
-                std::process::exit(143);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        });
-}
-
 /// Ask the questions; Ended::Done with the outcome, the facts and the answers.
 pub fn run(dir: &Path, choices: Choices, colour: bool) -> Result<Ended> {
     if !colour {
         inquire::set_global_render_config(inquire::ui::RenderConfig::empty());
     }
-    watch_signals();
+    // SIGHUP/SIGINT/SIGTERM or a vanished terminal: inquire's read cannot
+    // be interrupted, so the watch restores the terminal and exits at once.
+    let _watch = crate::term::Watch::start(
+        crate::term::WatchOptions {
+            grace: Duration::ZERO,
+            suspend: false,
+            restore: crate::term::restore_prompt,
+        },
+        |_| {},
+    )?;
     eprintln!("mlcontain: detecting GPUs, tools and the project…");
     let facts = crate::detect::detect_all(dir, crate::tui::DETECT_DEADLINE);
     print_host(&facts);

@@ -1,204 +1,15 @@
-//! End-to-end: the real binary in a pseudo-terminal (openpty + a vt100
-//! screen), answering the wizard with keystrokes in a temporary repository,
+//! End-to-end: the real binary in a pseudo-terminal (tests/common/pty.rs),
+//! answering the wizard with keystrokes in a temporary repository,
 //! then checking the files it wrote. Full-screen and `--plain`. Every wait
 //! is bounded; the child is killed when a test fails.
 
 #![cfg(unix)]
 
-use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, RawFd};
-use std::os::unix::process::CommandExt;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod common;
 
-const ROWS: u16 = 30;
-const COLS: u16 = 110;
-
-/// A child process on a pseudo-terminal, with the screen it drew.
-pub struct Pty {
-    master: File,
-    child: Child,
-    rx: mpsc::Receiver<Vec<u8>>,
-    pub parser: vt100::Parser,
-    pub raw: Vec<u8>,
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Pty {
-    pub fn spawn(args: &[&str], dir: &Path, env: &[(&str, String)]) -> Pty {
-        let mut master: RawFd = -1;
-        let mut slave: RawFd = -1;
-        let ws = libc::winsize {
-            ws_row: ROWS,
-            ws_col: COLS,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                &ws,
-            )
-        };
-        assert_eq!(rc, 0, "openpty failed");
-        let stdio = |fd: RawFd| unsafe { Stdio::from_raw_fd(libc::dup(fd)) };
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mlcontain"));
-        cmd.args(args)
-            .current_dir(dir)
-            .env_clear()
-            .stdin(stdio(slave))
-            .stdout(stdio(slave))
-            .stderr(stdio(slave));
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                if libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn mlcontain");
-        unsafe { libc::close(slave) };
-        let master = unsafe { File::from_raw_fd(master) };
-        let mut reader = master.try_clone().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if tx.send(buf[..n].to_vec()).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-        Pty {
-            master,
-            child,
-            rx,
-            parser: vt100::Parser::new(
-                std::num::NonZeroU16::new(ROWS).unwrap(),
-                std::num::NonZeroU16::new(COLS).unwrap(),
-                0,
-            ),
-            raw: vec![],
-        }
-    }
-
-    /// Feed the output that arrived; answer cursor-position queries.
-    fn pump(&mut self, wait: Duration) -> bool {
-        match self.rx.recv_timeout(wait) {
-            Ok(bytes) => {
-                self.parser.process(&bytes);
-                self.raw.extend_from_slice(&bytes);
-                if bytes.windows(4).any(|w| w == b"\x1b[6n") {
-                    let (r, c) = self.parser.screen().cursor_position();
-                    let _ = write!(self.master, "\x1b[{};{}R", r + 1, c + 1);
-                }
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    pub fn screen(&self) -> String {
-        self.parser.screen().contents()
-    }
-
-    /// Wait until the screen shows `text` (panics with the screen after `timeout`).
-    pub fn expect(&mut self, text: &str, timeout: Duration) {
-        let end = Instant::now() + timeout;
-        while !self.screen().contains(text) {
-            if Instant::now() > end {
-                panic!(
-                    "timed out waiting for {text:?}; screen:\n{}\n--- raw tail:\n{}",
-                    self.screen(),
-                    String::from_utf8_lossy(&self.raw[self.raw.len().saturating_sub(2000)..])
-                );
-            }
-            self.pump(Duration::from_millis(50));
-        }
-    }
-
-    /// Wait until `text` appears anywhere in the output stream (after the
-    /// screen was cleared by the program, e.g. the written-files listing).
-    pub fn expect_raw(&mut self, text: &str, timeout: Duration) {
-        let end = Instant::now() + timeout;
-        while !String::from_utf8_lossy(&self.raw).contains(text) {
-            if Instant::now() > end {
-                panic!(
-                    "timed out waiting for {text:?} in the output:\n{}",
-                    String::from_utf8_lossy(&self.raw)
-                );
-            }
-            self.pump(Duration::from_millis(50));
-        }
-    }
-
-    pub fn send(&mut self, s: &str) {
-        self.master.write_all(s.as_bytes()).unwrap();
-        self.master.flush().unwrap();
-        // Let the program read it as its own key.
-        std::thread::sleep(Duration::from_millis(30));
-        while self.pump(Duration::from_millis(1)) {}
-    }
-
-    /// Wait for the exit status (bounded).
-    pub fn wait(&mut self, timeout: Duration) -> i32 {
-        let end = Instant::now() + timeout;
-        loop {
-            while self.pump(Duration::from_millis(10)) {}
-            if let Some(st) = self.child.try_wait().unwrap() {
-                while self.pump(Duration::from_millis(20)) {}
-                return st.code().unwrap_or(-1);
-            }
-            if Instant::now() > end {
-                panic!(
-                    "mlcontain did not exit; screen:\n{}\nraw:\n{}",
-                    self.screen(),
-                    String::from_utf8_lossy(&self.raw)
-                );
-            }
-        }
-    }
-}
-
-/// An environment without GPUs or docker: deterministic and fast.
-fn env(tmp: &Path) -> Vec<(&'static str, String)> {
-    let bin = tmp.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    vec![
-        ("PATH", bin.display().to_string()),
-        ("HOME", tmp.display().to_string()),
-        ("TERM", "xterm-256color".into()),
-        ("LANG", "C.UTF-8".into()),
-        (
-            "MLCONTAIN_NVML_LIB",
-            "/nonexistent/libnvidia-ml.so.1".into(),
-        ),
-    ]
-}
+use common::pty::{env, Pty};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 const T: Duration = Duration::from_secs(20);
 
@@ -288,7 +99,7 @@ fn sigterm_restores_the_terminal() {
     let (home, repo) = repo();
     let mut p = Pty::spawn(&[], repo.path(), &env(home.path()));
     p.expect("step 1/7: Host", T);
-    unsafe { libc::kill(p.child.id() as i32, libc::SIGTERM) };
+    p.signal(libc::SIGTERM);
     assert_eq!(p.wait(T), 143);
     let raw = String::from_utf8_lossy(&p.raw).to_string();
     assert!(raw.contains("\x1b[?1049l"), "left the alternate screen");

@@ -18,6 +18,7 @@ use crate::cli::InitArgs;
 use crate::commands::init::{load_saved, merge_choices, prepare, write_files};
 use crate::facts::Facts;
 use crate::render::{FileKind, CONFIG};
+use crate::term::{Notice, Stop, Watch, WatchOptions};
 use crate::write::{read_existing, FileStatus};
 use anyhow::{bail, Result};
 use app::{App, Event, Outcome, Pending};
@@ -31,9 +32,6 @@ use std::time::Duration;
 
 /// How long the wizard's background probes may take.
 pub const DETECT_DEADLINE: Duration = crate::detect::DEFAULT_DEADLINE;
-
-/// The exit status after SIGTERM/SIGINT/SIGHUP (128 + SIGTERM).
-const TERMINATED: u8 = 143;
 
 /// Run the interactive wizard: full-screen, or line-by-line prompts when
 /// `plain` is set or the terminal cannot host the full-screen UI.
@@ -65,12 +63,12 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
         crate::prompt::run(dir, choices, colour)?
     };
     match ended {
-        Ended::Terminated => {
-            eprintln!("mlcontain: terminated; nothing was written.");
-            Ok(TERMINATED)
+        Ended::Stopped(s) => {
+            crate::term::say(s.message());
+            Ok(s.code())
         }
         Ended::Done(Outcome::Cancelled, ..) => {
-            eprintln!("Cancelled; nothing was written.");
+            crate::term::say("Cancelled; nothing was written.");
             Ok(1)
         }
         Ended::Done(outcome, facts, choices) => finish(dir, &facts, &choices, &outcome),
@@ -81,8 +79,8 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
 #[allow(clippy::large_enum_variant)] // made once per run
 pub enum Ended {
     Done(Outcome, Facts, Choices),
-    /// A signal asked mlcontain to stop.
-    Terminated,
+    /// A signal, or the terminal went away: nothing is written.
+    Stopped(Stop),
 }
 
 /// NO_COLOR (any non-empty value) turns all colour off.
@@ -155,6 +153,42 @@ enum TuiError {
     Other(anyhow::Error),
 }
 
+/// What the wizard's loop receives: the app's events, and the watch's notices.
+#[allow(clippy::large_enum_variant)] // one per event; boxing buys nothing here
+enum Msg {
+    App(Event),
+    Term(Notice),
+}
+
+/// Undo the full-screen terminal modes (best-effort; also from the watch).
+/// Each step on its own and silent: on a terminal that is gone every one
+/// fails, and printing that would fail too (ratatui's own restore prints).
+fn restore_full_screen() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// ratatui's `try_init` without its panic hook (which prints when the
+/// terminal is gone, and so panics inside the panic).
+fn init_full_screen() -> std::io::Result<ratatui::DefaultTerminal> {
+    crossterm::terminal::enable_raw_mode()?;
+    if let Err(e) = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        EnableMouseCapture
+    ) {
+        restore_full_screen();
+        return Err(e);
+    }
+    install_restore_panic_hook();
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+}
+
 fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError> {
     // Detection starts first: the first frame does not wait for it.
     let detect_rx = crate::detect::spawn_detection(dir.to_path_buf(), DETECT_DEADLINE);
@@ -162,28 +196,26 @@ fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError
     let mut app = App::new(Facts::default(), Pending::all(), choices, disk);
     app.color = colour;
 
-    // Signals: a flag the loop checks; after the wizard, the default action again.
-    let stop_signal = Arc::new(AtomicBool::new(false));
-    let after = Arc::new(AtomicBool::new(false));
-    let mut sig_ids = vec![];
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGHUP,
-    ] {
-        if let Ok(id) = signal_hook::flag::register_conditional_default(sig, after.clone()) {
-            sig_ids.push(id);
-        }
-        if let Ok(id) = signal_hook::flag::register(sig, stop_signal.clone()) {
-            sig_ids.push(id);
-        }
-    }
+    let (tx, rx) = mpsc::channel::<Msg>();
+    // Signals and a vanished terminal end the loop; if it cannot end within
+    // the grace period (a terminal that takes no output), the watch exits.
+    let watch = {
+        let tx = tx.clone();
+        Watch::start(
+            WatchOptions {
+                grace: Duration::from_millis(1500),
+                suspend: true,
+                restore: restore_full_screen,
+            },
+            move |n| {
+                let _ = tx.send(Msg::Term(n));
+            },
+        )
+        .map_err(|e| TuiError::Other(e.into()))?
+    };
 
-    let mut terminal = ratatui::try_init().map_err(TuiError::Init)?;
-    let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    install_mouse_panic_hook();
+    let mut terminal = init_full_screen().map_err(TuiError::Init)?;
 
-    let (tx, rx) = mpsc::channel::<Event>();
     let stop_input = Arc::new(AtomicBool::new(false));
     let input = {
         let tx = tx.clone();
@@ -199,7 +231,7 @@ fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError
             .name("mlcontain-detect-forward".into())
             .spawn(move || {
                 for d in detect_rx {
-                    if tx.send(Event::Detect(d)).is_err() {
+                    if tx.send(Msg::App(Event::Detect(d))).is_err() {
                         break;
                     }
                 }
@@ -207,84 +239,170 @@ fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError
     }
     drop(tx);
 
-    let result = event_loop(&mut terminal, &mut app, &rx, &stop_signal);
+    let result = event_loop(&mut terminal, &mut app, &rx);
 
     stop_input.store(true, Ordering::SeqCst);
-    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
-    ratatui::restore();
-    after.store(true, Ordering::SeqCst);
+    restore_full_screen();
+    if terminal.show_cursor().is_err() {
+        // Dropping it would try again and print the failure (and panic).
+        std::mem::forget(terminal);
+    }
+    let stopped = match &result {
+        Ok(LoopEnd::Stopped(s)) => Some(*s),
+        _ => watch.stopped(),
+    };
+    drop(watch);
+    if let Some(s) = stopped {
+        // Not joined: the input thread may be stuck on a terminal that is gone.
+        return Ok(Ended::Stopped(s));
+    }
     if let Some(h) = input {
         let _ = h.join();
     }
-    let outcome = result.map_err(TuiError::Other)?;
-    Ok(match outcome {
-        None => Ended::Terminated,
-        Some(o) => Ended::Done(o, app.facts.clone(), app.choices.clone()),
-    })
+    match result.map_err(TuiError::Other)? {
+        LoopEnd::Stopped(s) => Ok(Ended::Stopped(s)),
+        LoopEnd::Done(o) => Ok(Ended::Done(o, app.facts.clone(), app.choices.clone())),
+    }
 }
 
-/// Draw, then handle one event (and any queued behind it). None: a signal.
+/// How the event loop ended.
+enum LoopEnd {
+    Done(Outcome),
+    Stopped(Stop),
+}
+
+/// Draw, then handle one event (and any queued behind it).
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    rx: &mpsc::Receiver<Event>,
-    stop_signal: &AtomicBool,
-) -> Result<Option<Outcome>> {
+    rx: &mpsc::Receiver<Msg>,
+) -> Result<LoopEnd> {
     let size = terminal.size()?;
     app.handle(Event::Resize(size.width, size.height));
     app.preview_height = ui::preview_height(size.width, size.height);
     let mut dirty = true;
     loop {
-        if stop_signal.load(Ordering::SeqCst) {
-            return Ok(None);
+        if dirty && terminal.draw(|f| f.render_widget(&*app, f.area())).is_err() {
+            // Output fails only when the terminal is gone.
+            return Ok(LoopEnd::Stopped(Stop::Hangup));
         }
-        if dirty {
-            terminal.draw(|f| f.render_widget(&*app, f.area()))?;
-        }
-        let ev = match rx.recv_timeout(Duration::from_millis(250)) {
-            Ok(ev) => ev,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                dirty = false;
+        let ev = match rx.recv() {
+            Ok(Msg::App(ev)) => ev,
+            Ok(Msg::Term(Notice::Stop(s))) => return Ok(LoopEnd::Stopped(s)),
+            Ok(Msg::Term(Notice::Suspend)) => {
+                suspend(terminal)?;
+                dirty = true;
                 continue;
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => bail!("the terminal input stopped"),
+            Ok(Msg::Term(Notice::Resume)) => {
+                resume(terminal)?;
+                dirty = true;
+                continue;
+            }
+            Err(_) => bail!("the terminal input stopped"),
         };
+        if let Event::Key(k) = &ev {
+            if is_suspend_key(k) {
+                suspend(terminal)?;
+                dirty = true;
+                continue;
+            }
+        }
         dirty = !matches!(ev, Event::Tick) || app.pending.any();
         if let Event::Resize(w, h) = ev {
             app.preview_height = ui::preview_height(w, h);
             terminal.autoresize()?;
         }
         if let Some(o) = app.handle(ev) {
-            return Ok(Some(o));
+            return Ok(LoopEnd::Done(o));
         }
     }
 }
 
-/// Reads terminal events; a tick every 100 ms without input.
-fn input_loop(tx: mpsc::Sender<Event>, stop: Arc<AtomicBool>) {
+fn is_suspend_key(k: &cevent::KeyEvent) -> bool {
+    k.modifiers.contains(cevent::KeyModifiers::CONTROL)
+        && matches!(
+            k.code,
+            cevent::KeyCode::Char('z') | cevent::KeyCode::Char('Z')
+        )
+        && k.kind != cevent::KeyEventKind::Release
+}
+
+/// Ctrl-Z or SIGTSTP: give the terminal back to the shell, stop, and take
+/// it again when continued (`fg`).
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    restore_full_screen();
+    crate::term::stop_self();
+    resume(terminal)
+}
+
+/// Continued (after our own stop or someone else's SIGSTOP): the shell may
+/// have reset the terminal, so set it up again and redraw everything.
+fn resume(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        EnableMouseCapture
+    )?;
+    // Clears and forces a full redraw (`clear` would ask the terminal
+    // where its cursor is, and wait for the answer).
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    Ok(())
+}
+
+/// Reads terminal events; a tick every 100 ms without input. Waits in
+/// poll(2) on the terminal itself, so a terminal that is gone (POLLHUP) is
+/// reported instead of read from in a loop.
+fn input_loop(tx: mpsc::Sender<Msg>, stop: Arc<AtomicBool>) {
+    let tty = if std::io::stdin().is_terminal() { 0 } else { 1 };
     while !stop.load(Ordering::SeqCst) {
-        let ev = match cevent::poll(Duration::from_millis(100)) {
-            Ok(true) => match cevent::read() {
+        let ready = match crate::term::wait_readable(tty, Duration::from_millis(100)) {
+            Ok(r) => r,
+            Err(()) => {
+                let _ = tx.send(Msg::Term(Notice::Stop(Stop::Hangup)));
+                return;
+            }
+        };
+        // Drain what crossterm has (keys, and a resize it learnt by SIGWINCH).
+        loop {
+            match cevent::poll(Duration::ZERO) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(_) => {
+                    let _ = tx.send(Msg::Term(Notice::Stop(Stop::Hangup)));
+                    return;
+                }
+            }
+            let ev = match cevent::read() {
                 Ok(cevent::Event::Key(k)) => Event::Key(k),
                 Ok(cevent::Event::Mouse(m)) => Event::Mouse(m),
                 Ok(cevent::Event::Resize(w, h)) => Event::Resize(w, h),
                 Ok(_) => continue,
-                Err(_) => break,
-            },
-            Ok(false) => Event::Tick,
-            Err(_) => break,
-        };
-        if tx.send(ev).is_err() {
-            break;
+                Err(_) => {
+                    let _ = tx.send(Msg::Term(Notice::Stop(Stop::Hangup)));
+                    return;
+                }
+            };
+            if tx.send(Msg::App(ev)).is_err() {
+                return;
+            }
+        }
+        if !ready && tx.send(Msg::App(Event::Tick)).is_err() {
+            return;
         }
     }
 }
 
-/// ratatui's panic hook restores the terminal; also release the mouse.
-fn install_mouse_panic_hook() {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
-        hook(info);
-    }));
+/// Restore the terminal before the panic message (silently).
+fn install_restore_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_full_screen();
+            hook(info);
+        }));
+    });
 }
