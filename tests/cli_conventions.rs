@@ -18,7 +18,11 @@ fn bin() -> Command {
 
 fn repo() -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
-    std::fs::write(repo.path().join("requirements.txt"), "torch==2.5.1\nnumpy\n").unwrap();
+    std::fs::write(
+        repo.path().join("requirements.txt"),
+        "torch==2.5.1\nnumpy\n",
+    )
+    .unwrap();
     std::fs::write(repo.path().join("train.py"), "print('train')\n").unwrap();
     repo
 }
