@@ -189,6 +189,35 @@ pub fn image_name(project: &str, target: &str, tag: Option<&str>, several: bool)
 }
 
 /// The named stages of a Dockerfile (`FROM image AS name`), lowercased, in order.
+/// The BuildKit secrets a Dockerfile mounts from the project
+/// (`--mount=type=secret,id=ID,target=/app/PATH`): (id, PATH).
+pub fn dockerfile_secrets(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![];
+    for word in text.split_whitespace() {
+        let Some(spec) = word.strip_prefix("--mount=") else {
+            continue;
+        };
+        let fields: Vec<&str> = spec.split(',').collect();
+        if !fields.contains(&"type=secret") {
+            continue;
+        }
+        let get = |k: &str| {
+            fields
+                .iter()
+                .find_map(|f| f.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
+        };
+        if let (Some(id), Some(target)) = (get("id"), get("target")) {
+            if let Some(rel) = target.strip_prefix("/app/") {
+                let pair = (id.to_string(), rel.to_string());
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn dockerfile_stages(text: &str) -> Vec<String> {
     let mut out = vec![];
     for line in text.lines() {

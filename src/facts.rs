@@ -202,6 +202,11 @@ pub struct ProjectScan {
     /// from a broken manifest is refused.
     #[serde(default)]
     pub malformed: Vec<String>,
+    /// Manifests holding a URL with literal credentials (`user:password@`):
+    /// kept out of the build context and the image, mounted as BuildKit
+    /// secrets where the install reads them.
+    #[serde(default)]
+    pub credential_files: Vec<String>,
 }
 
 impl ProjectScan {

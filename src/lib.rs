@@ -13,6 +13,7 @@ pub mod docker;
 pub mod facts;
 pub mod plan;
 pub mod prompt;
+pub mod redact;
 pub mod render;
 pub mod scenarios;
 pub mod term;

@@ -84,6 +84,10 @@ pub struct Manifests {
     /// Dependencies come from installing the project itself (`pip install .`),
     /// which needs the code in the builder.
     pub install_project: bool,
+    /// Manifests holding credentials (index `user:password@`): never in the
+    /// build context or the image; the installs that read them mount them
+    /// as BuildKit secrets.
+    pub secret: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -1174,6 +1178,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         dev: vec![],
         locked: false,
         install_project: false,
+        secret: scan.credential_files.clone(),
     };
     let exists = |f: &str| scan.existing.files.iter().any(|e| e == f);
     match pm {

@@ -308,3 +308,146 @@ fn no_secret_family_reaches_the_image() {
         assert!(files.contains(c), "{c} missing from /app: {listing}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// 3. Index credentials
+
+const PASSWORD: &str = "s3cretpass";
+
+fn credential_project(d: &Path) {
+    write(
+        d,
+        "requirements.txt",
+        &format!("--extra-index-url https://user:{PASSWORD}@127.0.0.1:9/simple\n"),
+    );
+    write(d, "requirements-dev.txt", "-r requirements.txt\n");
+    write(d, "train.py", "print('hi')\n");
+}
+
+#[test]
+fn index_credentials_are_redacted_in_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    credential_project(d);
+    write(
+        d,
+        "sub/pyproject.toml",
+        &format!("[project]\nname = \"x\"\n[[tool.uv.index]]\nurl = \"https://tok:{PASSWORD}@pkgs.example/simple\"\n"),
+    );
+    for args in [
+        &["detect"][..],
+        &["detect", "--json"],
+        &["init", "--yes", "--framework", "none", "--dry-run"],
+        &["init", "--yes", "--framework", "none", "--json"],
+        &["init", "--yes", "--framework", "none"],
+        &["init", "--check"],
+    ] {
+        let o = mlcontain(d, args);
+        let out = text(&o);
+        assert!(
+            !out.contains(PASSWORD),
+            "{args:?} printed the password:\n{out}"
+        );
+        if args[0] == "detect" {
+            assert!(
+                out.contains("https://***@127.0.0.1:9/simple"),
+                "{args:?}: {out}"
+            );
+        }
+    }
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none", "--dry-run"]);
+    assert!(
+        text(&o).contains("requirements.txt:1: a URL holds credentials"),
+        "a warning names the file and line: {}",
+        text(&o)
+    );
+    // The pyproject of a uv project says so too.
+    let o = mlcontain(&d.join("sub"), &["detect", "--json"]);
+    let out = text(&o);
+    assert!(
+        !out.contains(PASSWORD) && out.contains("https://***@pkgs.example/simple"),
+        "{out}"
+    );
+    // No generated file holds it; the manifest is kept out of the context,
+    // and mounted as a secret where pip reads it.
+    for f in GENERATED {
+        let t = fs::read_to_string(d.join(f)).unwrap();
+        assert!(!t.contains(PASSWORD), "{f} holds the password");
+    }
+    let ignore = fs::read_to_string(d.join(".dockerignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "/requirements.txt"), "{ignore}");
+    let df = fs::read_to_string(d.join("Dockerfile")).unwrap();
+    assert!(
+        df.contains(
+            "--mount=type=secret,id=requirements.txt,target=/app/requirements.txt,required=true"
+        ),
+        "{df}"
+    );
+    assert!(!df.contains("COPY requirements.txt"), "{df}");
+    let readme = fs::read_to_string(d.join("README.Docker.md")).unwrap();
+    assert!(readme.contains("RUN --mount=type=secret"), "{readme}");
+    assert!(
+        readme.contains("--secret id=requirements.txt,src=requirements.txt"),
+        "{readme}"
+    );
+}
+
+#[test]
+fn a_credential_manifest_never_enters_an_image() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    credential_project(d);
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none"]);
+    assert!(o.status.success(), "{}", text(&o));
+    if support::docker_compose().is_some() {
+        let c = Command::new("docker")
+            .args(["compose", "config", "--quiet"])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(c.status.success(), "compose config: {}", text(&c));
+    }
+    let tag = format!("i9-cred-{}", std::process::id());
+    for target in ["training", "dev"] {
+        let image = format!("{tag}-{target}");
+        let _img = Image(image.clone());
+        // mlcontain build passes the secret itself (--secret id=...,src=...).
+        let b = Command::new(env!("CARGO_BIN_EXE_mlcontain"))
+            .args(["--dir"])
+            .arg(d)
+            .args([
+                "build",
+                "--target",
+                target,
+                "--tag",
+                &image,
+                "--",
+                "--network",
+                "none",
+            ])
+            .output()
+            .unwrap();
+        assert!(b.status.success(), "{target}: {}", text(&b));
+        assert!(
+            text(&b).contains("--secret id=requirements.txt,src="),
+            "{}",
+            text(&b)
+        );
+        let found = docker_run(
+            &image,
+            "ls -1 /app; grep -rl s3cretpass /app /opt /home /tmp 2>/dev/null || true",
+        );
+        assert!(
+            !found.lines().any(|l| l == "requirements.txt"),
+            "{target}: {found}"
+        );
+        assert!(
+            !found.contains(PASSWORD) && !found.contains('/'),
+            "{target}: {found}"
+        );
+        assert!(found.lines().any(|l| l == "train.py"), "{target}: {found}");
+    }
+}

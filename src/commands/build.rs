@@ -218,6 +218,15 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
             }
             choose_builder(engine)
         };
+        // Manifests holding credentials reach the build as secrets only.
+        for (id, rel) in crate::docker::dockerfile_secrets(&text) {
+            let src = dir.join(&rel);
+            if !src.is_file() {
+                bail!("{DOCKERFILE} mounts the secret `{id}` from {rel}, which is missing");
+            }
+            extra.push("--secret".into());
+            extra.push(format!("id={id},src={}", src.display()));
+        }
         let several = targets.len() > 1;
         for t in &targets {
             let image = image_name(&project, t, args.tag.as_deref(), several);

@@ -50,6 +50,21 @@ pub fn unsafe_names(plan: &Plan) -> Vec<String> {
             }
         }
     }
+    for p in &m.secret {
+        let plain = p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c));
+        if !plain
+            && !bad
+                .iter()
+                .any(|b| b.starts_with(&crate::render::encode::printable(p)))
+        {
+            bad.push(format!(
+                "{}: holds credentials, so it is mounted as a BuildKit secret, which needs a name of letters, digits and ._-/ only",
+                crate::render::encode::printable(p)
+            ));
+        }
+    }
     bad
 }
 

@@ -173,7 +173,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
 
     // --- pyproject.toml -------------------------------------------------
     if top.is_file("pyproject.toml") {
-        if let Some(text) = read_text(dir, "pyproject.toml", MANIFEST_CAP, &mut s.warnings) {
+        if let Some(text) = read_manifest(dir, "pyproject.toml", &mut s) {
             let parsed = parse_pyproject(&text, "pyproject.toml");
             s.warnings.extend(parsed.warnings);
             s.pins.extend(parsed.pins);
@@ -194,7 +194,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
     for name in ["environment.yml", "environment.yaml"] {
         if top.is_file(name) {
             s.environment_yml = Some(name.to_string());
-            if let Some(text) = read_text(dir, name, MANIFEST_CAP, &mut s.warnings) {
+            if let Some(text) = read_manifest(dir, name, &mut s) {
                 let parsed = parse_environment_yml(&text, name);
                 s.warnings.extend(parsed.warnings);
                 s.pins.extend(parsed.pins);
@@ -209,7 +209,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
     let mut pipfile_python = None;
     if top.is_file("Pipfile") {
         s.pipfile = true;
-        if let Some(text) = read_text(dir, "Pipfile", MANIFEST_CAP, &mut s.warnings) {
+        if let Some(text) = read_manifest(dir, "Pipfile", &mut s) {
             let parsed = parse_pipfile(&text, "Pipfile");
             s.warnings.extend(parsed.warnings);
             s.pins.extend(parsed.pins);
@@ -264,6 +264,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
         .collect();
     s.large_dirs.sort();
     s.model_files = model_files(dir, &mut s.warnings);
+    redact_scan(&mut s);
     s.malformed = s
         .warnings
         .iter()
@@ -368,6 +369,40 @@ fn read_text(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<String>) -> Opt
     }
 }
 
+/// A manifest's text ([`read_text`]); one holding credentials is recorded
+/// in [`ProjectScan::credential_files`] with a warning naming its line.
+fn read_manifest(dir: &Path, rel: &str, s: &mut ProjectScan) -> Option<String> {
+    let text = read_text(dir, rel, MANIFEST_CAP, &mut s.warnings)?;
+    if let Some(line) = crate::redact::credential_line(&text) {
+        if !s.credential_files.iter().any(|f| f == rel) {
+            s.credential_files.push(rel.to_string());
+            s.warnings.push(format!(
+                "{rel}:{line}: a URL holds credentials (user:password@); they are redacted in mlcontain's output, {rel} stays out of the image, and the build reads it as a BuildKit secret (README.Docker.md)"
+            ));
+        }
+    }
+    Some(text)
+}
+
+/// Redacts URL credentials in everything the scan took from a manifest.
+fn redact_scan(s: &mut ProjectScan) {
+    use crate::redact::redact;
+    for u in &mut s.index_urls {
+        *u = redact(u);
+    }
+    for p in &mut s.pins {
+        p.spec = redact(&p.spec);
+    }
+    for w in &mut s.warnings {
+        *w = redact(w);
+    }
+    if let Some(py) = &mut s.pyproject {
+        for d in &mut py.dependencies {
+            *d = redact(d);
+        }
+    }
+}
+
 fn read_capped(path: &Path, cap: u64) -> std::io::Result<String> {
     let f = fs::File::open(path)?;
     let mut buf = Vec::new();
@@ -419,7 +454,7 @@ fn collect_requirements(
     if !visited.insert(rel.to_string()) || depth > 8 {
         return;
     }
-    let Some(text) = read_text(dir, rel, MANIFEST_CAP, &mut s.warnings) else {
+    let Some(text) = read_manifest(dir, rel, s) else {
         return;
     };
     let parsed = parse_requirements(&text, rel);

@@ -24,6 +24,20 @@ impl<T: Serialize> Serialize for Ordered<T> {
 pub struct Compose {
     pub services: Ordered<Service>,
     pub volumes: Ordered<Volume>,
+    /// Build secrets: manifests holding index credentials.
+    #[serde(skip_serializing_if = "Ordered::is_empty")]
+    pub secrets: Ordered<SecretFile>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SecretFile {
+    pub file: String,
+}
+
+impl<T> Ordered<T> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -34,6 +48,8 @@ pub struct Build {
     pub context: String,
     pub dockerfile: String,
     pub target: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,10 +131,16 @@ pub fn compose(plan: &Plan) -> Compose {
             },
         }
     });
+    let secret_files = super::dockerfile::mounted_secrets(plan);
+    let secret_ids: Vec<String> = secret_files
+        .iter()
+        .map(|f| super::dockerfile::secret_id(f))
+        .collect();
     let build = |target: &str| Build {
         context: ".".into(),
         dockerfile: "Dockerfile".into(),
         target: target.into(),
+        secrets: secret_ids.clone(),
     };
     let env = |pairs: &[(&str, String)]| {
         Ordered(
@@ -218,6 +240,19 @@ pub fn compose(plan: &Plan) -> Compose {
             ("models".into(), Volume {}),
             ("data".into(), Volume {}),
         ]),
+        secrets: Ordered(
+            secret_files
+                .iter()
+                .map(|f| {
+                    (
+                        super::dockerfile::secret_id(f),
+                        SecretFile {
+                            file: format!("./{f}"),
+                        },
+                    )
+                })
+                .collect(),
+        ),
     }
 }
 

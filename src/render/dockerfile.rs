@@ -244,15 +244,6 @@ fn user_setup(o: &mut Out, uid: u32) {
     ));
 }
 
-/// ` --no-compile` unless the plan ships precompiled bytecode.
-fn no_compile(plan: &Plan) -> &'static str {
-    if plan.bytecode {
-        ""
-    } else {
-        " --no-compile"
-    }
-}
-
 fn uv_env(o: &mut Out, plan: &Plan) {
     let mut env = format!(
         "ENV UV_PROJECT_ENVIRONMENT={VENV} \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=never \\\n    UV_PYTHON=python3 \\\n    UV_NATIVE_TLS=1"
@@ -307,8 +298,63 @@ fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
     }
 }
 
+/// The BuildKit flags of an install: `base` (cache mounts), then a secret
+/// mount for each manifest among `files` that holds credentials, at the path
+/// the install reads it from (owned by `uid` when the app user installs).
+fn install_flags(plan: &Plan, base: &str, files: &[String], uid: Option<u32>) -> Vec<String> {
+    let mut flags = vec![base.to_string()];
+    for f in files {
+        if plan.manifests.secret.contains(f) {
+            let owner = uid.map(|u| format!(",uid={u},gid={u}")).unwrap_or_default();
+            flags.push(format!(
+                "--mount=type=secret,id={},target={APP_DIR}/{f},required=true{owner}",
+                secret_id(f)
+            ));
+        }
+    }
+    flags
+}
+
+/// The credential-bearing manifests an install reads (mounted as secrets).
+pub(crate) fn mounted_secrets(plan: &Plan) -> Vec<String> {
+    let m = &plan.manifests;
+    m.secret
+        .iter()
+        .filter(|f| {
+            m.copy.contains(f)
+                || m.dev.contains(f)
+                || (m.install_project && f.as_str() == "pyproject.toml")
+        })
+        .cloned()
+        .collect()
+}
+
+/// The BuildKit secret id of a manifest mounted as a secret.
+pub fn secret_id(path: &str) -> String {
+    path.replace('/', "_")
+}
+
+/// `files` without the credential-bearing ones (they are not in the context).
+fn copyable(plan: &Plan, files: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| !plan.manifests.secret.contains(f))
+        .cloned()
+        .collect()
+}
+
+fn run_with(flags: &[String], args: &[String]) -> String {
+    let f: Vec<&str> = flags.iter().map(String::as_str).collect();
+    run_args(&f, args)
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
 fn install_dependencies(o: &mut Out, plan: &Plan) {
-    let copy_manifests = |o: &mut Out| copy_files(o, &plan.manifests.copy, "");
+    let m = &plan.manifests;
+    let copy_manifests = |o: &mut Out| copy_files(o, &copyable(plan, &m.copy), "");
     match plan.package_manager {
         PackageManager::Pip => {
             o.line(&format!("RUN python3 -m venv {VENV}"));
@@ -316,9 +362,12 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
             if plan.manifests.install_project {
                 o.line("# No requirements file: the project installs with its dependencies.");
                 o.line("COPY . ./");
-                o.line(&format!(
-                    "RUN {PIP_CACHE} \\\n    pip install{} .",
-                    no_compile(plan)
+                let mut args = pip_install("pip", plan);
+                args.push(".".into());
+                let files = ["pyproject.toml".to_string()];
+                o.line(&run_with(
+                    &install_flags(plan, PIP_CACHE, &files, None),
+                    &args,
                 ));
             } else {
                 copy_manifests(o);
@@ -327,7 +376,10 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                     args.push("-r".into());
                     args.push(f.clone());
                 }
-                o.line(&run_args(&[PIP_CACHE], &args));
+                o.line(&run_with(
+                    &install_flags(plan, PIP_CACHE, &m.copy, None),
+                    &args,
+                ));
             }
         }
         PackageManager::Uv => {
@@ -342,8 +394,16 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
             } else {
                 ""
             };
-            o.line(&format!(
-                "RUN --mount=type=cache,target=/root/.cache/uv \\\n    /opt/uv/bin/uv sync{frozen} --no-install-project --no-dev"
+            o.line(&run_with(
+                &install_flags(
+                    plan,
+                    "--mount=type=cache,target=/root/.cache/uv",
+                    &m.copy,
+                    None,
+                ),
+                &words(&format!(
+                    "/opt/uv/bin/uv sync{frozen} --no-install-project --no-dev"
+                )),
             ));
             if let Some(fi) = &plan.framework_install {
                 let mut args: Vec<String> = vec![
@@ -369,7 +429,15 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
             o.line(&format!("RUN python3 -m venv {VENV}"));
             poetry_env(o);
             copy_manifests(o);
-            o.line("RUN --mount=type=cache,target=/root/.cache/pypoetry \\\n    /opt/poetry/bin/poetry install --no-root --only main");
+            o.line(&run_with(
+                &install_flags(
+                    plan,
+                    "--mount=type=cache,target=/root/.cache/pypoetry",
+                    &m.copy,
+                    None,
+                ),
+                &words("/opt/poetry/bin/poetry install --no-root --only main"),
+            ));
             framework_layer(o, plan, "pip");
         }
         PackageManager::Conda => {
@@ -380,8 +448,13 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "environment.yml".into());
-            o.line(&run_args(
-                &["--mount=type=cache,target=/opt/conda/pkgs"],
+            o.line(&run_with(
+                &install_flags(
+                    plan,
+                    "--mount=type=cache,target=/opt/conda/pkgs",
+                    &m.copy,
+                    None,
+                ),
                 &[
                     "mamba".to_string(),
                     "env".into(),
@@ -433,13 +506,20 @@ fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
     let chown = uid.map(|u| format!("--chown={u}:{u} ")).unwrap_or_default();
     match plan.package_manager {
         PackageManager::Pip if !plan.manifests.dev.is_empty() => {
-            copy_files(o, &plan.manifests.dev, &chown);
+            // The runtime manifests too: a dev file often starts with
+            // `-r requirements.txt`.
+            let mut files = plan.manifests.copy.clone();
+            files.extend(plan.manifests.dev.iter().cloned());
+            copy_files(o, &copyable(plan, &files), &chown);
             let mut args = pip_install("pip", plan);
             for f in &plan.manifests.dev {
                 args.push("-r".into());
                 args.push(f.clone());
             }
-            o.line(&run_args(&[cache_mount("pip", uid).as_str()], &args));
+            o.line(&run_with(
+                &install_flags(plan, &cache_mount("pip", uid), &files, uid),
+                &args,
+            ));
         }
         PackageManager::Uv => {
             let frozen = if plan.manifests.locked {
@@ -447,10 +527,12 @@ fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
             } else {
                 ""
             };
-            copy_files(o, &plan.manifests.copy, &chown);
-            o.line(&format!(
-                "RUN {} \\\n    /opt/uv/bin/uv sync{frozen} --no-install-project --inexact",
-                cache_mount("uv", uid)
+            copy_files(o, &copyable(plan, &plan.manifests.copy), &chown);
+            o.line(&run_with(
+                &install_flags(plan, &cache_mount("uv", uid), &plan.manifests.copy, uid),
+                &words(&format!(
+                    "/opt/uv/bin/uv sync{frozen} --no-install-project --inexact"
+                )),
             ));
         }
         _ => {}

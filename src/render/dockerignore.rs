@@ -178,6 +178,14 @@ pub fn render_dockerignore(plan: &Plan) -> String {
             out.push('\n');
         }
     }
+    if !plan.manifests.secret.is_empty() {
+        out.push_str("\n# Manifests holding index credentials: never in the context or the image\n# (the build mounts them as BuildKit secrets; see README.Docker.md)\n");
+        for f in &plan.manifests.secret {
+            out.push('/');
+            out.push_str(f);
+            out.push('\n');
+        }
+    }
     // Lock files and manifests stay in the context (the builder copies them).
     if plan.package_manager == PackageManager::Pip && !plan.manifests.dev.is_empty() {
         out.push_str("\n# Dev requirements stay in the context for the dev target.\n");

@@ -38,6 +38,7 @@ pub fn render_readme(plan: &Plan) -> String {
         ));
     }
     s.push_str("# or: mlcontain build --target all\n```\n\n");
+    s.push_str(&private_index_section(plan));
     if plan.has(Stage::Training) {
         s.push_str(&format!(
             "## Train\n\n```sh\ndocker compose run --rm training\n```\n\nThe training service writes to `{MODEL_DIR}` (the `models` volume); put data in the\n`data` volume (`docker compose cp ./data/. training:/app/data` or bind-mount it).\n\n"
@@ -67,5 +68,33 @@ pub fn render_readme(plan: &Plan) -> String {
     } else {
         s.push_str("These images are CPU-only.\n");
     }
+    s
+}
+
+/// How index credentials reach the build without entering an image.
+fn private_index_section(plan: &Plan) -> String {
+    let mounted = super::dockerfile::mounted_secrets(plan);
+    let mut s = String::from("## Private package indexes\n\n");
+    if mounted.is_empty() {
+        s.push_str("An index password must never be in a file copied into an image. When a manifest\n(requirements file, pyproject.toml, environment.yml) holds `https://user:password@host/...`,\nmlcontain leaves that file out of the build context (.dockerignore) and mounts it only\nwhile the install runs, as a BuildKit secret (`RUN --mount=type=secret`); regenerate\nwith `mlcontain init --yes --force` after adding one.\n\n");
+        return s;
+    }
+    s.push_str("These manifests hold index credentials. They are not in the build context\n(.dockerignore) or in any image: each install that reads one mounts it as a\nBuildKit secret (`RUN --mount=type=secret,...,required=true`) for that step only.\n`mlcontain build` and `docker compose build` pass them; with plain docker:\n\n```sh\n");
+    let args: Vec<String> = mounted
+        .iter()
+        .map(|f| format!("--secret id={},src={f}", super::dockerfile::secret_id(f)))
+        .collect();
+    s.push_str(&format!(
+        "docker build {} --target {} .\n```\n\n",
+        args.join(" "),
+        plan.stages[0]
+    ));
+    for f in &mounted {
+        s.push_str(&format!(
+            "- `{f}` (secret id `{}`)\n",
+            super::dockerfile::secret_id(f)
+        ));
+    }
+    s.push('\n');
     s
 }
