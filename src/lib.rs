@@ -12,6 +12,7 @@ pub mod detect;
 pub mod docker;
 pub mod facts;
 pub mod plan;
+pub mod platform;
 pub mod prompt;
 pub mod redact;
 pub mod render;

@@ -274,7 +274,8 @@ impl Host<'_> {
                     p.major,
                     p.minor
                 )),
-                KernelFit::None => problems.push(format!(
+                KernelFit::Floor(_) => {}
+                KernelFit::PtxIsa { .. } | KernelFit::None => problems.push(format!(
                     "{} has no kernels in {} {} built for CUDA {} ({}: {})",
                     g.label(),
                     fw.name,
@@ -301,7 +302,7 @@ impl Host<'_> {
                 continue;
             };
             if let Some(b) = build {
-                if b.fit(cc) != KernelFit::None {
+                if b.fit(cc).runs() {
                     continue;
                 }
             }

@@ -168,7 +168,13 @@ fn framework_releases_are_consistent() {
                     r.version,
                     b.tag
                 );
-                assert!(!b.sass.is_empty());
+                assert!(
+                    !b.sass.is_empty() || b.floor.is_some(),
+                    "{} {} {}: no kernels and no floor",
+                    fw.id,
+                    r.version,
+                    b.tag
+                );
                 assert!(
                     b.sass.windows(2).all(|w| w[0] < w[1]),
                     "{} {} {} sass sorted",
@@ -224,9 +230,19 @@ fn pytorch_architecture_history() {
         }
     }
     assert!(build("2.7.1", "cu128").sass.contains(&cc("12.0")));
-    // Later cu128+ builds dropped Maxwell/Pascal; cu126 kept them.
-    assert!(build("2.7.1", "cu128").sass.contains(&cc("6.0")));
+    // 2.7.1 cu128 on Linux x86_64: 7.5;8.0;8.6;9.0;10.0;12.0 + PTX 12.0, no
+    // sm_50..sm_70 (the Windows wheel's list is not the Linux one).
+    let b271 = build("2.7.1", "cu128");
+    assert_eq!(b271.sass.first(), Some(&cc("7.5")), "{:?}", b271.sass);
+    assert_eq!(b271.ptx, vec![cc("12.0")]);
     assert!(!build("2.8.0", "cu128").sass.contains(&cc("6.0")));
+    // cu126 kept Maxwell..Volta; 2.15 has no cu126, so Pascal/Volta stop at 2.14.1.
+    assert!(build("2.14.1", "cu126").sass.contains(&cc("6.0")));
+    assert!(fw
+        .release(&v("2.15.0"))
+        .unwrap()
+        .build_for(&v("12.6"))
+        .is_none());
     assert!(build("2.9.1", "cu126").sass.contains(&cc("6.0")));
     assert!(!build("2.9.1", "cu130").sass.contains(&cc("7.0")));
     let idx = fw.cuda_index(&build("2.5.1", "cu124")).unwrap();
@@ -247,4 +263,430 @@ fn images_render_for_every_python() {
     }
     assert!(c.python_versions.windows(2).all(|w| w[0] < w[1]));
     assert!(c.python_versions.contains(&c.default_python));
+}
+
+use mlcontain::catalog::KernelFit;
+use mlcontain::platform::Platform;
+
+fn raw() -> &'static Catalog {
+    Catalog::embedded_raw()
+}
+
+#[test]
+fn compatibility_rules_hold_for_the_embedded_catalog() {
+    // The same rules an overlay is held to (Catalog::compat_problems).
+    assert_eq!(raw().compat_problems(), Vec::<String>::new());
+    assert_eq!(raw().updated, "2026-12-01");
+}
+
+#[test]
+fn every_build_is_per_platform() {
+    let c = raw();
+    for fw in &c.frameworks {
+        for r in &fw.releases {
+            for b in &r.builds {
+                assert!(
+                    b.amd64.is_some() || b.arm64.is_some(),
+                    "{} {} {}",
+                    fw.id,
+                    r.version,
+                    b.tag
+                );
+                for p in Platform::ALL {
+                    if b.kernels(p).is_some() {
+                        assert!(r.platforms.contains(&p), "{} {} {}", fw.id, r.version, p);
+                    }
+                }
+            }
+        }
+    }
+    for t in &c.cuda {
+        assert!(!t.platforms.is_empty(), "CUDA {}", t.version);
+    }
+    assert_eq!(c.images.platforms, Platform::ALL.to_vec());
+    let ids: Vec<Platform> = c.platforms.iter().map(|p| p.id).collect();
+    assert_eq!(ids, Platform::ALL.to_vec());
+    for p in &c.platforms {
+        assert_eq!(p.docker, p.id.docker());
+        assert_eq!(p.arch, p.id.arch());
+    }
+}
+
+fn view(ps: &[Platform]) -> Catalog {
+    Catalog::embedded_for(ps)
+}
+
+fn build_in<'a>(
+    c: &'a Catalog,
+    fw: &str,
+    ver: &str,
+    tag: &str,
+) -> Option<&'a mlcontain::catalog::Build> {
+    c.framework(fw)
+        .unwrap()
+        .releases
+        .iter()
+        .find(|r| r.version == v(ver))?
+        .builds
+        .iter()
+        .find(|b| b.tag == tag)
+}
+
+#[test]
+fn arm64_kernel_lists_and_wheels() {
+    let arm = view(&[Platform::Arm64]);
+    let amd = view(&[Platform::Amd64]);
+    // PyTorch 2.14 cu130/cu132 on aarch64: 8.0;9.0;10.0;11.0;12.0 + PTX 12.0.
+    for tag in ["cu130", "cu132"] {
+        let b = build_in(&arm, "pytorch", "2.14.1", tag).unwrap();
+        assert_eq!(
+            b.sass,
+            ["8.0", "9.0", "10.0", "11.0", "12.0"].map(cc).to_vec(),
+            "{tag}"
+        );
+        assert_eq!(b.ptx, vec![cc("12.0")]);
+        // sm_110 (Jetson Thor) is in the aarch64 builds only.
+        assert!(!build_in(&amd, "pytorch", "2.14.1", tag)
+            .unwrap()
+            .sass
+            .contains(&cc("11.0")));
+    }
+    // cu126 aarch64 only 8.0;9.0, cu128 aarch64 8.0;9.0;10.0;12.0.
+    assert_eq!(
+        build_in(&arm, "pytorch", "2.14.1", "cu126").unwrap().sass,
+        ["8.0", "9.0"].map(cc).to_vec()
+    );
+    assert_eq!(
+        build_in(&arm, "pytorch", "2.11.0", "cu128").unwrap().sass,
+        ["8.0", "9.0", "10.0", "12.0"].map(cc).to_vec()
+    );
+    // 2.15.0+cu132 measured from its wheels, both without PTX.
+    let x = build_in(&amd, "pytorch", "2.15.0", "cu132").unwrap();
+    assert_eq!(
+        x.sass,
+        ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]
+            .map(cc)
+            .to_vec()
+    );
+    assert!(x.ptx.is_empty());
+    let a = build_in(&arm, "pytorch", "2.15.0", "cu132").unwrap();
+    assert_eq!(
+        a.sass,
+        ["8.0", "9.0", "10.0", "11.0", "12.0"].map(cc).to_vec()
+    );
+    assert!(a.ptx.is_empty());
+    // PyPI's aarch64 torch 2.14.1 and 2.15.0 are CUDA builds.
+    let torch_arm = arm.framework("pytorch").unwrap();
+    assert_eq!(
+        torch_arm.release(&v("2.14.1")).unwrap().pypi.as_deref(),
+        Some("cu130")
+    );
+    assert_eq!(
+        torch_arm.release(&v("2.15.0")).unwrap().pypi.as_deref(),
+        Some("cu132")
+    );
+    // Releases whose aarch64 lists were not confirmed are not offered there.
+    assert!(torch_arm.releases.iter().all(|r| r.version >= v("2.11")));
+    // TensorFlow on Linux aarch64 is CPU-only, installed as `tensorflow`.
+    let tf = arm.framework("tensorflow").unwrap();
+    assert!(!tf.releases.is_empty());
+    assert!(tf.releases.iter().all(|r| r.builds.is_empty()));
+    assert_eq!(
+        tf.cpu_requirement(&v("2.21.0")).unwrap(),
+        "tensorflow==2.21.0"
+    );
+    assert_eq!(
+        amd.framework("tensorflow")
+            .unwrap()
+            .cpu_requirement(&v("2.21.0"))
+            .unwrap(),
+        "tensorflow-cpu==2.21.0"
+    );
+    // JAX: same lists on both platforms.
+    assert_eq!(
+        build_in(&arm, "jax", "0.12.0.1", "cuda13").unwrap().sass,
+        build_in(&amd, "jax", "0.12.0.1", "cuda13").unwrap().sass
+    );
+}
+
+#[test]
+fn a_multi_platform_view_keeps_what_both_carry() {
+    let both = view(&Platform::ALL);
+    assert_eq!(both.resolved_for, Platform::ALL.to_vec());
+    let b = build_in(&both, "pytorch", "2.14.1", "cu130").unwrap();
+    // x86_64 7.5..12.0 and aarch64 8.0..12.0: the common part.
+    assert_eq!(b.sass, ["8.0", "9.0", "10.0", "12.0"].map(cc).to_vec());
+    assert!(both
+        .framework("tensorflow")
+        .unwrap()
+        .releases
+        .iter()
+        .all(|r| r.builds.is_empty()));
+    // Re-resolving a view starts from the raw catalog, not from the view.
+    let again = both.for_platforms(&[Platform::Amd64]);
+    assert_eq!(
+        build_in(&again, "pytorch", "2.14.1", "cu130").unwrap().sass,
+        build_in(&view(&[Platform::Amd64]), "pytorch", "2.14.1", "cu130")
+            .unwrap()
+            .sass
+    );
+    assert!(again
+        .framework("pytorch")
+        .unwrap()
+        .release(&v("2.1.2"))
+        .is_some());
+}
+
+#[test]
+fn ptx_isa_decides_what_jit_can_target() {
+    let c = cat();
+    assert_eq!(c.ptx_isa_needed(cc("10.0")), Some(v("8.6")));
+    assert_eq!(c.ptx_isa_needed(cc("10.1")), Some(v("8.6")));
+    assert_eq!(c.ptx_isa_needed(cc("12.0")), Some(v("8.7")));
+    assert_eq!(c.ptx_isa(&v("12.5")), Some(&v("8.5")));
+    assert_eq!(c.ptx_isa(&v("12.8")), Some(&v("8.7")));
+    // PTX ISA grows with the toolkit.
+    let isas: Vec<&Version> = c.cuda.iter().filter_map(|t| t.ptx_isa.as_ref()).collect();
+    assert!(isas.windows(2).all(|w| w[0] <= w[1]), "{isas:?}");
+    // Every TensorFlow CUDA build (CUDA <= 12.5, PTX ISA <= 8.5) is refused on
+    // Blackwell by the ISA rule, and runs SASS on Hopper.
+    let tf = c.framework("tensorflow").unwrap();
+    for r in &tf.releases {
+        for b in &r.builds {
+            assert!(
+                b.cuda <= v("12.5"),
+                "TensorFlow {} built with CUDA {}",
+                r.version,
+                b.cuda
+            );
+            for gpu in ["10.0", "12.0"] {
+                let f = c.fit(b, cc(gpu));
+                assert!(!f.runs(), "TensorFlow {} on {gpu}: {f:?}", r.version);
+            }
+        }
+    }
+    let b221 = build_in(c, "tensorflow", "2.21.0", "and-cuda").unwrap();
+    assert_eq!(b221.ptx, vec![cc("9.0")]);
+    assert!(
+        b221.sass.contains(&cc("9.0")),
+        "compute_90 is SASS sm_90 too"
+    );
+    assert!(matches!(
+        c.fit(b221, cc("12.0")),
+        KernelFit::PtxIsa { ref isa, ref need, .. } if *isa == v("8.5") && *need == v("8.7")
+    ));
+    assert_eq!(c.fit(b221, cc("9.0")), KernelFit::Sass(cc("9.0")));
+    // JAX 0.6+ cuda12 (CUDA 12.8) carries compute_120: fine on sm_120 and sm_121.
+    let j = build_in(c, "jax", "0.6.2", "cuda12").unwrap();
+    assert_eq!(
+        j.sass,
+        ["5.0", "6.0", "7.0", "8.0", "9.0", "10.0", "12.0"]
+            .map(cc)
+            .to_vec()
+    );
+    assert!(c.fit(j, cc("12.1")).runs());
+    // 0.10.2 adds sm_101 (cuda12) and sm_110 (cuda13).
+    assert!(build_in(c, "jax", "0.10.2", "cuda12")
+        .unwrap()
+        .sass
+        .contains(&cc("10.1")));
+    assert!(build_in(c, "jax", "0.10.2", "cuda13")
+        .unwrap()
+        .sass
+        .contains(&cc("11.0")));
+    assert!(!build_in(c, "jax", "0.9.2", "cuda13")
+        .unwrap()
+        .sass
+        .contains(&cc("11.0")));
+}
+
+#[test]
+fn driver_branches_and_cutoffs() {
+    let c = cat();
+    for (branch, cuda) in [
+        (570, "12.8"),
+        (575, "12.9"),
+        (580, "13.0"),
+        (590, "13.1"),
+        (595, "13.2"),
+        (610, "13.3"),
+        (615, "13.4"),
+    ] {
+        let b = c.branch_cuda(&v(&format!("{branch}.10.01"))).unwrap();
+        assert_eq!((b.branch, b.cuda.clone()), (branch, v(cuda)));
+        let t = c.toolkit(&v(cuda));
+        if let Some(t) = t {
+            // A toolkit's driver is on a branch that supports it.
+            assert!(c.branch_cuda(&t.min_driver).unwrap().cuda >= t.version.major_minor());
+        }
+    }
+    // A branch not listed counts as the one below it.
+    assert_eq!(c.branch_cuda(&v("585.1")).unwrap().branch, 580);
+    assert_eq!(c.branch_for_cuda(&v("13.2")).unwrap().branch, 595);
+    // R580 is the last branch for Maxwell, Pascal and Volta; R470 for Kepler.
+    assert_eq!(c.driver_cutoff(cc("6.1")).unwrap().last_branch, 580);
+    assert_eq!(c.driver_cutoff(cc("7.0")).unwrap().last_branch, 580);
+    assert_eq!(c.driver_cutoff(cc("3.7")).unwrap().last_branch, 470);
+    assert!(c.driver_cutoff(cc("7.5")).is_none());
+    // CUDA 13 refuses hosts with a GPU below sm_75, and no 13.x build claims one.
+    assert_eq!(c.cuda_major_floor(13), Some(cc("7.5")));
+    for fw in &raw().frameworks {
+        for r in &fw.releases {
+            for b in r.builds.iter().filter(|b| b.cuda.major() == 13) {
+                for p in Platform::ALL {
+                    if let Some(k) = b.kernels(p) {
+                        assert!(k.sass.iter().chain(&k.floor).all(|s| *s >= cc("7.5")));
+                    }
+                }
+            }
+        }
+    }
+    // Today's toolkits.
+    for (ver, image) in [
+        ("13.0", "13.0.3"),
+        ("13.1", "13.1.2"),
+        ("13.2", "13.2.2"),
+        ("13.3", "13.3.1"),
+        ("13.4", "13.4.1"),
+    ] {
+        assert_eq!(c.toolkit(&v(ver)).unwrap().image, v(image));
+    }
+    assert!(c
+        .toolkit(&v("13.2"))
+        .unwrap()
+        .ubuntu
+        .contains(&"22.04".to_string()));
+    assert!(c.python_versions.contains(&v("3.15")));
+    assert!(c
+        .images
+        .conda_builder
+        .starts_with("condaforge/miniforge3:26."));
+    // Data-center GPUs (forward compatibility) by name.
+    assert!(c.is_data_center("NVIDIA B200"));
+    assert!(c.is_data_center("NVIDIA H100 80GB HBM3"));
+    assert!(c.is_data_center("NVIDIA A100-SXM4-80GB"));
+    assert!(!c.is_data_center("NVIDIA GeForce RTX 5090"));
+    assert!(!c.is_data_center("NVIDIA RTX A1000"));
+    assert!(!c.is_data_center("NVIDIA RTX PRO 6000 Blackwell Workstation Edition"));
+}
+
+#[test]
+fn unconfirmed_builds_are_marked() {
+    let c = cat();
+    let torch = c.framework("pytorch").unwrap();
+    assert!(
+        !torch
+            .release(&v("2.15.0"))
+            .unwrap()
+            .build_for(&v("13.0"))
+            .unwrap()
+            .confirmed
+    );
+    assert!(
+        torch
+            .release(&v("2.15.0"))
+            .unwrap()
+            .build_for(&v("13.2"))
+            .unwrap()
+            .confirmed
+    );
+    // XGBoost's CUDA wheels: documented floor only, never a default.
+    let x = c.framework("xgboost").unwrap();
+    for r in &x.releases {
+        for b in &r.builds {
+            assert!(!b.confirmed && b.floor.is_some(), "{} {}", r.version, b.tag);
+        }
+    }
+    assert_eq!(x.release(&v("3.4.1")).unwrap().builds[0].cuda.major(), 13);
+    assert_eq!(x.release(&v("3.3.0")).unwrap().python[0], v("3.12"));
+    assert!(CATALOG_YAML.contains("not confirmed"));
+}
+
+#[test]
+fn addons_know_their_cuda_majors() {
+    let c = cat();
+    let (a, var) = c.addon_for("cupy-cuda13x", None).unwrap();
+    assert_eq!(
+        (a.id.as_str(), var.cuda_major, var.floor),
+        ("cupy", 13, Some(cc("7.5")))
+    );
+    assert_eq!(c.addon_for("cupy-cuda12x", None).unwrap().1.cuda_major, 12);
+    assert_eq!(
+        c.addon_for("cudf-cu12", None).unwrap().1.floor,
+        Some(cc("7.0"))
+    );
+    // onnxruntime-gpu: CUDA 13 from 1.31 on; older releases are not checked.
+    assert_eq!(
+        c.addon_for("onnxruntime-gpu", Some(&v("1.31.1")))
+            .unwrap()
+            .1
+            .cuda_major,
+        13
+    );
+    assert!(c.addon_for("onnxruntime-gpu", Some(&v("1.20.1"))).is_none());
+}
+
+#[test]
+fn an_overlay_merges_over_the_embedded_catalog_and_is_checked() {
+    let overlay = r#"
+updated: "2026-12-15"
+sources: ["local mirror audit"]
+frameworks:
+  - id: pytorch
+    releases:
+      - version: "2.15.1"
+        pypi: cu132
+        python: ["3.11", "3.12", "3.13", "3.14", "3.15"]
+        builds:
+          - {cuda: "13.2", tag: cu132, amd64: {sass: ["7.5", "8.0", "9.0", "10.0", "12.0"]}}
+"#;
+    let c = Catalog::with_overlay(overlay, "overlay.yaml").expect("overlay merges");
+    let o = c.overlay.as_ref().unwrap();
+    assert_eq!(
+        (o.source.as_str(), o.updated.as_str()),
+        ("overlay.yaml", "2026-12-15")
+    );
+    assert_eq!(c.updated, "2026-12-01");
+    let amd = c.for_platforms(&[Platform::Amd64]);
+    let torch = amd.framework("pytorch").unwrap();
+    assert_eq!(torch.newest().unwrap().version, v("2.15.1"));
+    // The embedded releases are still there.
+    assert!(torch.release(&v("2.14.1")).is_some());
+    assert!(c.sources.iter().any(|s| s == "local mirror audit"));
+    // The same rules: PTX from CUDA 12.5 cannot target sm_120 ...
+    let bad = r#"
+updated: "2026-12-15"
+frameworks:
+  - id: tensorflow
+    releases:
+      - version: "2.22.0"
+        python: ["3.12"]
+        builds:
+          - {cuda: "12.5", tag: and-cuda, amd64: {sass: ["9.0"], ptx: ["12.0"]}}
+"#;
+    let e = Catalog::with_overlay(bad, "bad.yaml").unwrap_err();
+    assert_eq!(e.source_name, "bad.yaml");
+    assert!(
+        e.message
+            .contains("needs PTX ISA ≥ 8.7; CUDA 12.5 emits 8.5"),
+        "{e}"
+    );
+    // ... CUDA 13 builds carry nothing below sm_75 ...
+    let bad = bad.replace(
+        r#"cuda: "12.5", tag: and-cuda, amd64: {sass: ["9.0"], ptx: ["12.0"]}"#,
+        r#"cuda: "13.0", tag: and-cuda, amd64: {sass: ["7.0", "9.0"]}"#,
+    );
+    let e = Catalog::with_overlay(&bad, "bad.yaml").unwrap_err();
+    assert!(
+        e.message.contains("sm_70 below CUDA 13's floor sm_75"),
+        "{e}"
+    );
+    // ... malformed YAML names the line, a missing date is refused.
+    let e =
+        Catalog::with_overlay("updated: \"2026-12-15\"\nframeworks: [\n", "x.yaml").unwrap_err();
+    assert!(e.to_string().starts_with("x.yaml: line "), "{e}");
+    let e = Catalog::with_overlay("sources: [a]\n", "x.yaml").unwrap_err();
+    assert!(e.message.contains("updated"), "{e}");
+    let e = Catalog::with_overlay("updated: \"2026-12-15\"\nbogus: 1\n", "x.yaml").unwrap_err();
+    assert!(e.message.contains("bogus"), "{e}");
 }

@@ -51,7 +51,18 @@ fn fresh_repo_gets_files_and_a_scaffold_then_regenerates_identically() {
     }
     let out = text(&o);
     assert!(out.contains("scaffolded requirements.txt"), "{out}");
-    assert!(read(d, "requirements.txt").contains("torch==2.14.1+cpu"));
+    let newest = mlcontain::catalog::Catalog::embedded()
+        .framework("pytorch")
+        .unwrap()
+        .releases
+        .iter()
+        .rev()
+        .find(|r| r.supports_python(&"3.11".parse().unwrap()))
+        .unwrap()
+        .version
+        .clone();
+    let reqs = read(d, "requirements.txt");
+    assert!(reqs.contains(&format!("torch=={newest}+cpu")), "{reqs}");
     assert!(read(d, "mlcontain.yaml").contains("framework: pytorch"));
 
     // A second run changes nothing; --check agrees.

@@ -251,7 +251,7 @@ fn gpu_ccs(f: &Facts) -> Vec<ComputeCapability> {
 }
 
 fn fits(f: KernelFit) -> bool {
-    !matches!(f, KernelFit::None)
+    f.runs()
 }
 
 /// The newest release with a build that has SASS (else PTX) for `cc`.
@@ -817,17 +817,12 @@ mod tests {
         let mut f = healthy();
         f.gpus = vec![gpu(0, "NVIDIA GeForce GTX 1080", (6, 1))];
         let cs = checks(&f);
-        let c = find(&cs, "has no kernels in PyTorch builds");
-        // The newest release's builds after cu126 dropped Pascal.
-        let from: crate::version::Version = c
-            .title
-            .strip_prefix("This GPU (sm_61) has no kernels in PyTorch builds for CUDA ≥ ")
-            .unwrap_or_else(|| panic!("{}", c.title))
-            .parse()
-            .unwrap();
-        assert!(from > "12.6".parse().unwrap(), "{}", c.title);
+        // The newest release (2.15) has no cu126 build, the only one with Pascal kernels.
+        let c = find(&cs, "sm_61) has no kernels in any PyTorch");
         assert_eq!(c.status, Status::Warn);
-        assert!(c.fix.as_deref().unwrap().contains("--cuda 12.6"), "{c:?}");
+        let fix = c.fix.as_deref().unwrap();
+        assert!(fix.contains("--cuda 12.6"), "{c:?}");
+        assert!(fix.contains("2.14.1"), "{c:?}");
         assert_eq!(exit_code(&cs), 0);
     }
 
@@ -860,9 +855,9 @@ mod tests {
                 .starts_with("use PyTorch ≥ 2.7.1 with its CUDA 12.8 build"),
             "{c:?}"
         );
-        // The newest PyTorch is fine on it (CUDA 12.6 builds lack sm_120).
-        let t = find(&cs, "sm_120) has no kernels in PyTorch");
-        assert!(t.title.contains("12.6"), "{t:?}");
+        // Every build of the newest PyTorch (2.15: CUDA 13.x) carries sm_120.
+        let t = find(&cs, "sm_120) has kernels in PyTorch");
+        assert_eq!(t.status, Status::Pass, "{t:?}");
     }
 
     #[test]
