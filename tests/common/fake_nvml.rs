@@ -17,6 +17,17 @@ pub const SCENARIOS: &[&str] = &[
     "mig",
     "init-fail",
     "hang",
+    "b200x8_570",
+    "b200x8_580",
+    "gb200_580",
+    "gb10_580",
+    "rtxpro6000_575",
+    "rtxpro6000_595",
+    "thor_580",
+    "h200x8_590",
+    "v100_h100_580",
+    "gtx1080ti_580",
+    "a100_470",
 ];
 
 fn source() -> PathBuf {

@@ -6,7 +6,10 @@
  * default FAKE_NVML_DEFAULT_SCENARIO (-DFAKE_NVML_DEFAULT_SCENARIO="\"h100\"").
  *
  * Scenarios: none-gpus, h100, rtx5090, a100_4090, gtx1080, failing, mig,
- *            init-fail (driver not loaded), hang (nvmlInit sleeps 30 s).
+ *            init-fail (driver not loaded), hang (nvmlInit sleeps 30 s),
+ *            and the compatibility hosts (issue 12): b200x8_570, b200x8_580,
+ *            gb200_580, gb10_580, rtxpro6000_575, rtxpro6000_595, thor_580,
+ *            h200x8_590, v100_h100_580, gtx1080ti_580, a100_470.
  *
  * Build: cc -shared -fPIC -o DIR/libnvidia-ml.so.1 fake_nvml.c
  */
@@ -60,8 +63,17 @@ struct scenario {
     int cuda;
     unsigned int count;
     int memory_v2_missing; /* old driver: only the v1 memory call works */
-    struct fake_device devices[2];
+    struct fake_device devices[8];
 };
+
+/* One of eight identical data-center GPUs (UUIDs differ by the index digit). */
+#define GPU8(name, tag, mib, maj, min, i) \
+    {name, "GPU-" tag "000" #i "-0000-0000-0000-00000000000" #i, mib, maj, min, 0, 0, 0}
+#define EIGHT(name, tag, mib, maj, min)                                              \
+    GPU8(name, tag, mib, maj, min, 0), GPU8(name, tag, mib, maj, min, 1),            \
+        GPU8(name, tag, mib, maj, min, 2), GPU8(name, tag, mib, maj, min, 3),        \
+        GPU8(name, tag, mib, maj, min, 4), GPU8(name, tag, mib, maj, min, 5),        \
+        GPU8(name, tag, mib, maj, min, 6), GPU8(name, tag, mib, maj, min, 7)
 
 static const struct scenario SCENARIOS[] = {
     {"none-gpus", NVML_SUCCESS, 0, "550.54.15", 12040, 0, 0, {{0}}},
@@ -82,6 +94,28 @@ static const struct scenario SCENARIOS[] = {
      {{"NVIDIA H100 80GB HBM3", "GPU-11111111-2222-3333-4444-555555555555", 81559, 9, 0, 1, 0, 0}}},
     {"init-fail", NVML_ERROR_DRIVER_NOT_LOADED, 0, "", 0, 0, 0, {{0}}},
     {"hang", NVML_SUCCESS, 1, "550.54.15", 12040, 0, 0, {{0}}},
+    /* Compatibility hosts (issue 12). */
+    {"b200x8_570", NVML_SUCCESS, 0, "570.172.08", 12080, 8, 0, {EIGHT("NVIDIA B200", "b200", 183359, 10, 0)}},
+    {"b200x8_580", NVML_SUCCESS, 0, "580.95.05", 13000, 8, 0, {EIGHT("NVIDIA B200", "b200", 183359, 10, 0)}},
+    {"gb200_580", NVML_SUCCESS, 0, "580.95.05", 13000, 4, 0,
+     {GPU8("NVIDIA GB200", "gb20", 189471, 10, 0, 0), GPU8("NVIDIA GB200", "gb20", 189471, 10, 0, 1),
+      GPU8("NVIDIA GB200", "gb20", 189471, 10, 0, 2), GPU8("NVIDIA GB200", "gb20", 189471, 10, 0, 3)}},
+    {"gb10_580", NVML_SUCCESS, 0, "580.95.05", 13000, 1, 0,
+     {{"NVIDIA GB10", "GPU-6b106b10-6b10-6b10-6b10-6b106b106b10", 122502, 12, 1, -1, 0, 0}}},
+    {"rtxpro6000_575", NVML_SUCCESS, 0, "575.57.08", 12090, 1, 0,
+     {{"NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "GPU-60006000-6000-6000-6000-600060006000", 97887, 12, 0, -1, 0, 0}}},
+    {"rtxpro6000_595", NVML_SUCCESS, 0, "595.58.03", 13020, 1, 0,
+     {{"NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "GPU-60006000-6000-6000-6000-600060006000", 97887, 12, 0, -1, 0, 0}}},
+    {"thor_580", NVML_SUCCESS, 0, "580.00", 13000, 1, 0,
+     {{"NVIDIA Thor", "GPU-7h0r7h0r-7h0r-7h0r-7h0r-7h0r7h0r7h0r", 125772, 11, 0, -1, 0, 0}}},
+    {"h200x8_590", NVML_SUCCESS, 0, "590.44.01", 13010, 8, 0, {EIGHT("NVIDIA H200", "h200", 143771, 9, 0)}},
+    {"v100_h100_580", NVML_SUCCESS, 0, "580.95.05", 13000, 2, 0,
+     {{"Tesla V100-SXM2-32GB", "GPU-v100v100-v100-v100-v100-v100v100v100", 32768, 7, 0, 0, 0, 0},
+      {"NVIDIA H100 80GB HBM3", "GPU-11111111-2222-3333-4444-555555555555", 81559, 9, 0, 0, 0, 0}}},
+    {"gtx1080ti_580", NVML_SUCCESS, 0, "580.95.05", 13000, 1, 0,
+     {{"NVIDIA GeForce GTX 1080 Ti", "GPU-1080t1ti-1080-1080-1080-1080t11080t1", 11264, 6, 1, -1, 0, 0}}},
+    {"a100_470", NVML_SUCCESS, 0, "470.256.02", 11040, 1, 1,
+     {{"NVIDIA A100-SXM4-80GB", "GPU-a100a100-a100-a100-a100-a100a100a100", 81920, 8, 0, 0, 0, 0}}},
 };
 
 static const struct scenario *current(void) {
