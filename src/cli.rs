@@ -25,6 +25,10 @@ pub struct Cli {
     /// The repository (default: the current directory).
     #[arg(long, global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// A catalog overlay merged over the embedded catalog (default:
+    /// $MLCONTAIN_CATALOG, else ~/.config/mlcontain/catalog.yaml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
 }
 
 // Parsed once per run: the size of the largest variant does not matter.
@@ -45,6 +49,11 @@ pub enum Command {
     Build(crate::commands::build::BuildArgs),
     /// Run the built image and check the framework sees the GPUs.
     Verify(crate::commands::verify::VerifyArgs),
+    /// The compatibility catalog: `show` what it covers, `check` the package index for newer releases.
+    Catalog {
+        #[command(subcommand)]
+        action: crate::commands::catalog::CatalogCommand,
+    },
 }
 
 #[derive(Debug, Args, Default, Clone)]
@@ -150,6 +159,9 @@ pub fn main() -> ExitCode {
         Some(Command::Doctor) => crate::commands::doctor::run(&dir),
         Some(Command::Build(args)) => crate::commands::build::run(&dir, &args),
         Some(Command::Verify(args)) => crate::commands::verify::run(&dir, &args),
+        Some(Command::Catalog { action }) => {
+            crate::commands::catalog::run(&action, cli.catalog.as_deref())
+        }
         None => crate::tui::run(&dir, &InitArgs::default(), cli.plain),
     };
     match result {

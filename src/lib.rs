@@ -11,6 +11,7 @@ pub mod commands;
 pub mod detect;
 pub mod docker;
 pub mod facts;
+pub mod index;
 pub mod plan;
 pub mod platform;
 pub mod prompt;
