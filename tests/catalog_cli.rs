@@ -224,7 +224,8 @@ fn check_follows_pip_and_uv_settings_and_the_proxy() {
     assert!(line(&out, "PyTorch").contains("2.16.0"), "{out}");
     let seen = proxy.seen.lock().unwrap().clone();
     assert!(
-        seen.iter().any(|l| l.starts_with("CONNECT index.invalid:80 ")),
+        seen.iter()
+            .any(|l| l.starts_with("CONNECT index.invalid:80 ")),
         "{seen:?}"
     );
 }
