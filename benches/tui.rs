@@ -36,7 +36,6 @@ fn app() -> App {
     );
     let mut a = App::new(facts, Pending::default(), Default::default(), disk);
     a.handle(Event::Resize(W, H));
-    a.preview_height = mlcontain::tui::ui::preview_height(W, H);
     a
 }
 

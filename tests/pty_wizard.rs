@@ -186,3 +186,37 @@ fn no_terminal_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("mlcontain init --yes"), "{err}");
 }
+
+/// The fast path (issue 13): launch, `r` (straight to Review with the
+/// planner's defaults), `w` (write). The keystrokes are counted.
+#[test]
+fn two_keystrokes_write_a_default_setup() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("requirements.txt"), "torch==2.5.1\n").unwrap();
+    std::fs::write(repo.path().join("train.py"), "print('train')\n").unwrap();
+    let mut p = Pty::spawn(&[], repo.path(), &env(home.path()));
+    p.expect("Project: requirements.txt", T);
+    let mut keystrokes = 0;
+    for k in ["r", "w"] {
+        if k == "w" {
+            p.expect("step 7/7: Review", T);
+        }
+        p.send(k);
+        keystrokes += 1;
+    }
+    assert_eq!(p.wait(T), 0, "{}", p.raw_text());
+    assert!(keystrokes <= 4);
+    eprintln!("fast-path: {keystrokes} keystrokes from launch to written files");
+    for f in [
+        "Dockerfile",
+        "compose.yaml",
+        ".dockerignore",
+        "README.Docker.md",
+        "mlcontain.yaml",
+    ] {
+        assert!(repo.path().join(f).is_file(), "{f} not written");
+    }
+    let dockerfile = std::fs::read_to_string(repo.path().join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("torch==2.5.1"), "{dockerfile}");
+}

@@ -6,7 +6,7 @@ use mlcontain::detect::nvml::GpuFacts;
 use mlcontain::detect::DetectEvent;
 use mlcontain::facts::Facts;
 use mlcontain::scenarios;
-use mlcontain::tui::app::{App, Event, Outcome, Pane, Pending, ReviewRow};
+use mlcontain::tui::app::{App, Event, Outcome, Overlay, Pane, Pending, ReviewRow};
 use mlcontain::tui::form::{Field, Step};
 use std::collections::BTreeMap;
 
@@ -182,9 +182,13 @@ fn review_confirms_changed_files() {
         .iter()
         .position(|r| matches!(r, ReviewRow::File(i) if a.files[*i].file.path == "compose.yaml"))
         .unwrap();
-    assert!(a.diff, "the review opens on the changed file's diff");
+    assert_eq!(a.tab, 0, "the review opens on the summary");
     a.cursor = compose;
     key(&mut a, KeyCode::Char(' '));
+    assert!(
+        a.diff && a.tab_name() == "compose.yaml",
+        "the file row drives the preview: the changed file's diff"
+    );
     assert_eq!(
         keys(&mut a, "b"),
         Some(Outcome::WriteAndBuild {
@@ -250,16 +254,19 @@ fn panes_help_and_scrolling() {
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.focus, Pane::Preview);
     key(&mut a, KeyCode::Char('j'));
-    assert_eq!(a.scroll[0], 1);
+    assert_eq!(a.scroll_of(a.tab), 1);
     a.handle(Event::Mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
         column: 0,
         row: 0,
         modifiers: KeyModifiers::NONE,
     }));
-    assert_eq!(a.scroll[0], 4);
+    assert_eq!(a.scroll_of(a.tab), 4);
+    assert_eq!(a.tab_name(), "Dockerfile");
     key(&mut a, KeyCode::Right);
-    assert_eq!(a.tab, 1);
+    assert_eq!(a.tab_name(), "compose.yaml");
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.focus, Pane::Why);
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.focus, Pane::Steps);
     key(&mut a, KeyCode::Down);
@@ -267,9 +274,9 @@ fn panes_help_and_scrolling() {
     key(&mut a, KeyCode::Enter);
     assert_eq!((a.step, a.focus), (Step::Cuda, Pane::Form));
     keys(&mut a, "?");
-    assert!(a.help);
+    assert_eq!(a.overlay, Some(Overlay::Help));
     keys(&mut a, "x");
-    assert!(!a.help);
+    assert_eq!(a.overlay, None);
     keys(&mut a, "d");
     assert!(a.diff);
 }

@@ -1,6 +1,7 @@
 //! TestBackend snapshots of every wizard step at 80×24 and 120×40, with a
 //! scenario host and a fixture project (no real detection, frozen spinner).
 
+use crossterm::event::{KeyCode, KeyEvent};
 use mlcontain::detect::project::scan;
 use mlcontain::facts::Facts;
 use mlcontain::scenarios;
@@ -35,7 +36,6 @@ fn app() -> App {
 
 fn draw(app: &mut App, w: u16, h: u16) -> String {
     app.handle(Event::Resize(w, h));
-    app.preview_height = mlcontain::tui::ui::preview_height(w, h);
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
     terminal.draw(|f| f.render_widget(&*app, f.area())).unwrap();
     terminal.backend().to_string()
@@ -121,6 +121,12 @@ fn diff_view_of_a_changed_file() {
     let mut a = app();
     a.goto_step(Step::Review);
     let screen = draw(&mut a, 120, 40);
+    assert!(screen.contains("Summary: choices and warnings"), "{screen}");
+    // The file rows drive the preview: up from "Write" to compose.yaml.
+    for _ in 0..4 {
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Up)));
+    }
+    let screen = draw(&mut a, 120, 40);
     assert!(screen.contains("Diff: compose.yaml"), "{screen}");
     assert!(screen.contains("+++ b/compose.yaml"), "{screen}");
 }
@@ -166,4 +172,67 @@ fn long_option_lists_scroll() {
     assert!(screen.contains("more"), "{screen}");
     assert!(screen.contains("PyTorch 2.1.2"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+fn press(a: &mut App, keys: &str) {
+    for c in keys.chars() {
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+}
+
+#[test]
+fn zoomed_preview() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut a = app();
+        a.goto_step(Step::Framework);
+        press(&mut a, "z");
+        let zoomed = draw(&mut a, w, h);
+        assert!(zoomed.contains("[zoom, z: wrap]"), "{zoomed}");
+        insta::assert_snapshot!(format!("zoomed_preview_{w}x{h}"), zoomed);
+        // Again: long lines wrap instead of being cut.
+        press(&mut a, "z");
+        let wrapped = draw(&mut a, w, h);
+        assert!(wrapped.contains("[zoom, wrapped"), "{wrapped}");
+        insta::assert_snapshot!(format!("zoomed_wrapped_preview_{w}x{h}"), wrapped);
+        press(&mut a, "z");
+        assert_eq!(a.zoom, 0);
+    }
+}
+
+/// Review: the choice summary and a long list of warnings, all reachable.
+#[test]
+fn review_summary_with_many_warnings() {
+    use mlcontain::choices::{Accel, Choices, GpuSelection};
+    for (w, h) in [(80, 24), (120, 40)] {
+        // A GTX 1080 on driver 470 generating for elsewhere: CUDA 12.4
+        // will not run here, and the services reserve more GPUs than it has.
+        let facts = Facts {
+            project: scan(&fixture("pip-torch")).unwrap(),
+            ..scenarios::gtx1080_470()
+        };
+        let choices = Choices {
+            cuda: Some(Accel::Cuda("12.4".parse().unwrap())),
+            gpus: Some("3".parse::<GpuSelection>().unwrap()),
+            allow_incompatible: true,
+            ..Default::default()
+        };
+        let mut a = App::new(facts, Pending::default(), choices, BTreeMap::new());
+        a.color = false;
+        a.goto_step(Step::Review);
+        let screen = draw(&mut a, w, h);
+        let warnings = a.plan_ok().unwrap().warnings.clone();
+        assert!(warnings.len() >= 2, "{warnings:?}");
+        assert!(
+            screen.contains(&format!("Warnings ({})", warnings.len())),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("review_summary_{w}x{h}"), screen);
+        // Scrolling the summary reaches the last warning.
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Tab)));
+        a.handle(Event::Key(KeyEvent::from(KeyCode::End)));
+        let end = draw(&mut a, w, h);
+        let text = a.preview_text();
+        let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+        assert!(end.contains(last.trim()), "{last:?} not on\n{end}");
+    }
 }

@@ -2,6 +2,7 @@
 //! terminal, no threads, no file I/O (the files on disk are handed in).
 
 use super::form::{self, Field, FieldKind, Opt, Step, Value};
+use super::keymap::{self, Action, Context};
 use crate::choices::Choices;
 use crate::detect::DetectEvent;
 use crate::facts::{DaemonState, Facts};
@@ -10,11 +11,15 @@ use crate::render::{
     render, FileKind, GeneratedFile, COMPOSE, CONFIG, DOCKERFILE, DOCKERIGNORE, README,
 };
 use crate::write::{status_of, FileStatus};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use std::collections::BTreeMap;
 
-/// The files the preview shows, one tab each.
+/// The generated files (read from disk to compare); the preview has a tab
+/// for the choice summary and one for every file of the plan.
 pub const PREVIEW_FILES: [&str; 5] = [DOCKERFILE, COMPOSE, DOCKERIGNORE, README, CONFIG];
+
+/// The preview's first tab: the choices and every warning.
+pub const SUMMARY_TAB: &str = "summary";
 
 /// Below this the UI says the terminal is too small instead of drawing.
 pub const MIN_WIDTH: u16 = 60;
@@ -51,6 +56,16 @@ pub enum Pane {
     Steps,
     Form,
     Preview,
+    /// The explanations and warnings (scrollable).
+    Why,
+}
+
+/// A box drawn over the wizard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// The host and project facts (reachable at every width).
+    Host,
 }
 
 /// Which detection parts are still running.
@@ -113,10 +128,20 @@ pub struct App {
     pub input_error: Option<String>,
     pub focus: Pane,
     pub step_cursor: usize,
+    /// The preview's tab: 0 the summary, then the plan's files in order.
     pub tab: usize,
-    pub scroll: [u16; 5],
+    /// Preview scroll offset per tab name.
+    pub scroll: BTreeMap<String, u16>,
     pub diff: bool,
-    pub help: bool,
+    /// 0 normal, 1 preview zoomed to the whole screen, 2 zoomed and wrapped.
+    pub zoom: u8,
+    pub overlay: Option<Overlay>,
+    pub overlay_scroll: u16,
+    pub why_scroll: u16,
+    /// Scroll of the host facts on the Host step.
+    pub host_scroll: u16,
+    /// Set by the suspend key; the event loop suspends and clears it.
+    pub suspend: bool,
     pub confirm_quit: bool,
     /// Changed files the user confirmed to replace.
     pub replace: BTreeMap<String, bool>,
@@ -124,8 +149,6 @@ pub struct App {
     pub tick: u64,
     pub size: (u16, u16),
     pub color: bool,
-    /// The height of the preview's text area at the last draw (for paging).
-    pub preview_height: u16,
 }
 
 impl App {
@@ -151,17 +174,21 @@ impl App {
             input_error: None,
             focus: Pane::Form,
             step_cursor: 0,
-            tab: 0,
-            scroll: [0; 5],
+            tab: 1,
+            scroll: BTreeMap::new(),
             diff: false,
-            help: false,
+            zoom: 0,
+            overlay: None,
+            overlay_scroll: 0,
+            why_scroll: 0,
+            host_scroll: 0,
+            suspend: false,
             confirm_quit: false,
             replace: BTreeMap::new(),
             message: None,
             tick: 0,
             size: (80, 24),
             color: true,
-            preview_height: 20,
         };
         app.refresh();
         app.enter_field();
@@ -180,6 +207,15 @@ impl App {
     /// Whether the user changed any answer.
     pub fn dirty(&self) -> bool {
         self.choices != self.initial
+    }
+
+    /// Width and height of the preview's text at this size and zoom.
+    pub fn preview_dims(&self) -> (u16, u16) {
+        let r = super::layout::preview_body(
+            ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1),
+            self.zoom,
+        );
+        (r.width, r.height)
     }
 
     pub fn too_small(&self) -> bool {
@@ -204,10 +240,36 @@ impl App {
                 .collect();
         }
         self.refresh_options();
-        let h = self.preview_height;
-        for i in 0..PREVIEW_FILES.len() {
+        if self.tab >= self.tab_names().len() {
+            self.tab = 0;
+        }
+        let h = self.preview_dims().1;
+        for i in 0..self.tab_names().len() {
             self.clamp_scroll(i, h);
         }
+    }
+
+    /// The preview's tabs: the summary, then every file of the plan.
+    pub fn tab_names(&self) -> Vec<String> {
+        let mut t = vec![SUMMARY_TAB.to_string()];
+        t.extend(self.files.iter().map(|f| f.file.path.clone()));
+        t
+    }
+
+    pub fn tab_name(&self) -> String {
+        self.tab_names()
+            .get(self.tab)
+            .cloned()
+            .unwrap_or_else(|| SUMMARY_TAB.into())
+    }
+
+    /// The preview's scroll offset on tab `i`.
+    pub fn scroll_of(&self, i: usize) -> u16 {
+        self.tab_names()
+            .get(i)
+            .and_then(|n| self.scroll.get(n))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Recompute the options of the current field (keeps the cursor when it can).
@@ -238,21 +300,12 @@ impl App {
         self.input = form::text_of(field, &self.choices);
         self.input_error = None;
         self.step_cursor = self.step.index();
+        self.host_scroll = 0;
+        self.why_scroll = 0;
         if field == Field::Review {
-            // Show the first changed file's diff.
-            if let Some(i) = self
-                .files
-                .iter()
-                .position(|f| f.status == FileStatus::Changed)
-            {
-                if let Some(t) = PREVIEW_FILES
-                    .iter()
-                    .position(|p| *p == self.files[i].file.path)
-                {
-                    self.tab = t;
-                    self.diff = true;
-                }
-            }
+            // The cursor is on "Write": the preview shows the summary.
+            self.tab = 0;
+            self.diff = false;
         }
     }
 
@@ -394,89 +447,136 @@ impl App {
         }
     }
 
+    /// Where the wizard is, for the keymap.
+    pub fn key_context(&self) -> Context {
+        Context {
+            typing: self.zoom == 0
+                && self.overlay.is_none()
+                && self.focus == Pane::Form
+                && self.current_field().kind() == FieldKind::Text,
+            review: self.step == Step::Review,
+        }
+    }
+
     fn key(&mut self, k: KeyEvent) -> Option<Outcome> {
-        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-        let ctrl_c = ctrl && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('C'));
         self.message = None;
+        let cx = self.key_context();
+        let act = keymap::action(&k, cx);
 
         if self.confirm_quit {
-            return match k.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Char('q') => {
+            return match (k.code, act) {
+                (KeyCode::Char('y') | KeyCode::Char('Y'), _) | (_, Some(Action::Quit)) => {
                     Some(Outcome::Cancelled)
                 }
-                _ if ctrl_c => Some(Outcome::Cancelled),
                 _ => {
                     self.confirm_quit = false;
                     None
                 }
             };
         }
-        if ctrl_c {
-            return self.quit();
-        }
-        if self.help {
-            self.help = false;
+        if self.overlay.is_some() {
+            match act {
+                Some(Action::Up) => self.overlay_scroll = self.overlay_scroll.saturating_sub(1),
+                Some(Action::Down) => self.overlay_scroll = self.overlay_scroll.saturating_add(1),
+                Some(Action::PageUp) => self.overlay_scroll = self.overlay_scroll.saturating_sub(8),
+                Some(Action::PageDown) => {
+                    self.overlay_scroll = self.overlay_scroll.saturating_add(8)
+                }
+                Some(Action::Suspend) => self.suspend = true,
+                Some(Action::Quit) => {
+                    self.overlay = None;
+                    return self.quit();
+                }
+                _ => self.overlay = None,
+            }
             return None;
         }
-        let field = self.current_field();
-        let typing = self.focus == Pane::Form && field.kind() == FieldKind::Text;
-
-        // Keys that work everywhere.
-        match k.code {
-            KeyCode::Tab => {
+        let Some(a) = act else {
+            if cx.typing {
+                self.typed(k);
+            }
+            return None;
+        };
+        // Actions that mean the same everywhere.
+        match a {
+            Action::Quit => return self.quit(),
+            Action::Suspend => {
+                self.suspend = true;
+                return None;
+            }
+            Action::Help | Action::Host => {
+                self.overlay = Some(if a == Action::Help {
+                    Overlay::Help
+                } else {
+                    Overlay::Host
+                });
+                self.overlay_scroll = 0;
+                return None;
+            }
+            Action::Review => {
+                self.zoom = 0;
+                self.goto_step(Step::Review);
+                self.focus = Pane::Form;
+                return None;
+            }
+            Action::Write => return self.finish(false),
+            Action::WriteBuild => return self.finish(true),
+            Action::NextPane | Action::PrevPane => {
                 self.commit_text_silently();
-                self.focus = match self.focus {
-                    Pane::Steps => Pane::Form,
-                    Pane::Form => Pane::Preview,
-                    Pane::Preview => Pane::Steps,
-                };
+                let order = [Pane::Form, Pane::Preview, Pane::Why, Pane::Steps];
+                let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
+                let n = if a == Action::NextPane { i + 1 } else { i + 3 };
+                self.focus = order[n % order.len()];
                 return None;
             }
-            KeyCode::BackTab => {
-                self.commit_text_silently();
-                self.focus = match self.focus {
-                    Pane::Steps => Pane::Preview,
-                    Pane::Form => Pane::Steps,
-                    Pane::Preview => Pane::Form,
-                };
+            Action::Diff => {
+                self.diff = !self.diff;
                 return None;
             }
-            KeyCode::PageDown => {
-                self.scroll_by(self.preview_height.max(2) as i32 - 1);
+            Action::Zoom => {
+                self.zoom = (self.zoom + 1) % 3;
                 return None;
             }
-            KeyCode::PageUp => {
-                self.scroll_by(-(self.preview_height.max(2) as i32 - 1));
+            Action::PrevFile | Action::NextFile => {
+                self.step_tab(a == Action::NextFile);
                 return None;
             }
-            KeyCode::Char(c) if !typing && !ctrl => match c {
-                'q' => return self.quit(),
-                '?' => {
-                    self.help = true;
-                    return None;
-                }
-                'd' => {
-                    self.diff = !self.diff;
-                    return None;
-                }
-                ']' => {
-                    self.set_tab((self.tab + 1) % PREVIEW_FILES.len());
-                    return None;
-                }
-                '[' => {
-                    self.set_tab((self.tab + PREVIEW_FILES.len() - 1) % PREVIEW_FILES.len());
-                    return None;
-                }
-                'w' if self.step == Step::Review => return self.finish(false),
-                'b' if self.step == Step::Review => return self.finish(true),
-                _ => {}
-            },
+            Action::PageDown | Action::PageUp if self.focus != Pane::Why => {
+                let page = self.preview_dims().1.max(2) as i32 - 1;
+                self.scroll_by(if a == Action::PageDown { page } else { -page });
+                return None;
+            }
             _ => {}
         }
+        if self.zoom > 0 {
+            if a == Action::Back {
+                self.zoom = 0;
+                return None;
+            }
+            return self.act_preview(a);
+        }
         match self.focus {
-            Pane::Steps => self.key_steps(k),
-            Pane::Preview => self.key_preview(k),
-            Pane::Form => self.key_form(k),
+            Pane::Steps => self.act_steps(a),
+            Pane::Preview => self.act_preview(a),
+            Pane::Why => self.act_why(a),
+            Pane::Form => self.act_form(a),
+        }
+    }
+
+    /// A key typed into the text field.
+    fn typed(&mut self, k: KeyEvent) {
+        match k.code {
+            KeyCode::Backspace => {
+                self.input.pop();
+                self.validate_input();
+            }
+            KeyCode::Char(c) => {
+                if self.input.chars().count() < 200 {
+                    self.input.push(c);
+                }
+                self.validate_input();
+            }
+            _ => {}
         }
     }
 
@@ -489,58 +589,82 @@ impl App {
         }
     }
 
-    fn key_steps(&mut self, k: KeyEvent) -> Option<Outcome> {
-        match k.code {
-            KeyCode::Up | KeyCode::Char('k') | KeyCode::Left | KeyCode::Char('h') => {
-                self.step_cursor = self.step_cursor.saturating_sub(1)
-            }
-            KeyCode::Down | KeyCode::Char('j') | KeyCode::Right | KeyCode::Char('l') => {
+    fn step_tab(&mut self, forward: bool) {
+        let n = self.tab_names().len();
+        self.tab = if forward {
+            (self.tab + 1) % n
+        } else {
+            (self.tab + n - 1) % n
+        };
+    }
+
+    fn act_steps(&mut self, a: Action) -> Option<Outcome> {
+        match a {
+            Action::Up | Action::Left => self.step_cursor = self.step_cursor.saturating_sub(1),
+            Action::Down | Action::Right => {
                 self.step_cursor = (self.step_cursor + 1).min(Step::ALL.len() - 1)
             }
-            KeyCode::Enter => {
+            Action::Choose => {
                 self.goto_step(Step::ALL[self.step_cursor]);
                 self.focus = Pane::Form;
             }
-            KeyCode::Esc => self.focus = Pane::Form,
+            Action::Back => self.focus = Pane::Form,
             _ => {}
         }
         None
     }
 
-    fn key_preview(&mut self, k: KeyEvent) -> Option<Outcome> {
-        match k.code {
-            KeyCode::Up | KeyCode::Char('k') => self.scroll_by(-1),
-            KeyCode::Down | KeyCode::Char('j') => self.scroll_by(1),
-            KeyCode::Left | KeyCode::Char('h') => {
-                self.set_tab((self.tab + PREVIEW_FILES.len() - 1) % PREVIEW_FILES.len())
+    fn act_preview(&mut self, a: Action) -> Option<Outcome> {
+        match a {
+            Action::Up => self.scroll_by(-1),
+            Action::Down => self.scroll_by(1),
+            Action::Left => self.step_tab(false),
+            Action::Right => self.step_tab(true),
+            Action::Home => {
+                let name = self.tab_name();
+                self.scroll.insert(name, 0);
             }
-            KeyCode::Right | KeyCode::Char('l') => {
-                self.set_tab((self.tab + 1) % PREVIEW_FILES.len())
-            }
-            KeyCode::Home | KeyCode::Char('g') => self.scroll[self.tab] = 0,
-            KeyCode::End | KeyCode::Char('G') => self.scroll_by(i32::MAX / 2),
-            KeyCode::Esc | KeyCode::Enter => self.focus = Pane::Form,
+            Action::End => self.scroll_by(i32::MAX / 2),
+            Action::Back | Action::Choose => self.focus = Pane::Form,
             _ => {}
         }
         None
     }
 
-    fn key_form(&mut self, k: KeyEvent) -> Option<Outcome> {
+    fn act_why(&mut self, a: Action) -> Option<Outcome> {
+        match a {
+            Action::Up => self.why_scroll = self.why_scroll.saturating_sub(1),
+            Action::Down => self.why_scroll = (self.why_scroll + 1).min(self.why_lines_max()),
+            Action::PageUp => self.why_scroll = self.why_scroll.saturating_sub(4),
+            Action::PageDown => self.why_scroll = (self.why_scroll + 4).min(self.why_lines_max()),
+            Action::Home => self.why_scroll = 0,
+            Action::End => self.why_scroll = self.why_lines_max(),
+            Action::Back | Action::Choose => self.focus = Pane::Form,
+            _ => {}
+        }
+        None
+    }
+
+    /// The largest useful Why scroll offset (one per logical line).
+    fn why_lines_max(&self) -> u16 {
+        (self.why().len() as u16).saturating_sub(1)
+    }
+
+    fn act_form(&mut self, a: Action) -> Option<Outcome> {
         let field = self.current_field();
         match field.kind() {
-            FieldKind::Info => match k.code {
-                KeyCode::Enter | KeyCode::Down | KeyCode::Char('j') | KeyCode::Right => {
-                    self.advance()
-                }
-                KeyCode::Esc => {}
+            FieldKind::Info => match a {
+                Action::Up => self.host_scroll = self.host_scroll.saturating_sub(1),
+                Action::Down => self.host_scroll = self.host_scroll.saturating_add(1).min(60),
+                Action::Choose | Action::Right => self.advance(),
                 _ => {}
             },
-            FieldKind::Select => match k.code {
-                KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
-                KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
-                KeyCode::Home => self.cursor = 0,
-                KeyCode::End => self.cursor = self.opts.len().saturating_sub(1),
-                KeyCode::Enter | KeyCode::Char(' ') => {
+            FieldKind::Select => match a {
+                Action::Up => self.move_cursor(-1),
+                Action::Down => self.move_cursor(1),
+                Action::Home => self.cursor = 0,
+                Action::End => self.cursor = self.opts.len().saturating_sub(1),
+                Action::Choose | Action::Toggle => {
                     let Some(o) = self.opts.get(self.cursor).cloned() else {
                         self.advance();
                         return None;
@@ -553,14 +677,14 @@ impl App {
                     self.set_choices(c);
                     self.advance();
                 }
-                KeyCode::Esc | KeyCode::Left => self.back(),
-                KeyCode::Right => self.advance(),
+                Action::Back | Action::Left => self.back(),
+                Action::Right => self.advance(),
                 _ => {}
             },
-            FieldKind::Multi => match k.code {
-                KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
-                KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
-                KeyCode::Char(' ') | KeyCode::Char('x') => {
+            FieldKind::Multi => match a {
+                Action::Up => self.move_cursor(-1),
+                Action::Down => self.move_cursor(1),
+                Action::Toggle => {
                     if let Some(o) = self.opts.get(self.cursor).cloned() {
                         let c = form::apply(field, &self.choices, &o.value);
                         match form::check_stages(c.stages.as_deref().unwrap_or(&[])) {
@@ -569,12 +693,12 @@ impl App {
                         }
                     }
                 }
-                KeyCode::Enter | KeyCode::Right => self.advance(),
-                KeyCode::Esc | KeyCode::Left => self.back(),
+                Action::Choose | Action::Right => self.advance(),
+                Action::Back | Action::Left => self.back(),
                 _ => {}
             },
-            FieldKind::Text => match k.code {
-                KeyCode::Enter | KeyCode::Down => {
+            FieldKind::Text => match a {
+                Action::Choose | Action::Down => {
                     match form::set_text(field, &self.choices, &self.facts, &self.input) {
                         Ok(c) => {
                             self.set_choices(c);
@@ -583,15 +707,16 @@ impl App {
                         Err(e) => self.input_error = Some(e),
                     }
                 }
-                KeyCode::Up => match form::set_text(field, &self.choices, &self.facts, &self.input)
-                {
-                    Ok(c) => {
-                        self.set_choices(c);
-                        self.back();
+                Action::Up => {
+                    match form::set_text(field, &self.choices, &self.facts, &self.input) {
+                        Ok(c) => {
+                            self.set_choices(c);
+                            self.back();
+                        }
+                        Err(e) => self.input_error = Some(e),
                     }
-                    Err(e) => self.input_error = Some(e),
-                },
-                KeyCode::Esc => {
+                }
+                Action::Back => {
                     let committed = form::text_of(field, &self.choices);
                     if self.input != committed {
                         self.input = committed;
@@ -600,32 +725,21 @@ impl App {
                         self.back();
                     }
                 }
-                KeyCode::Backspace => {
-                    self.input.pop();
-                    self.validate_input();
-                }
-                KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                Action::ClearInput => {
                     self.input.clear();
-                    self.validate_input();
-                }
-                KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                    if self.input.chars().count() < 200 {
-                        self.input.push(c);
-                    }
                     self.validate_input();
                 }
                 _ => {}
             },
             FieldKind::Review => {
                 let rows = self.review_rows();
-                match k.code {
-                    KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
-                    KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
-                    KeyCode::Esc | KeyCode::Left => self.back(),
-                    KeyCode::Char(' ') | KeyCode::Enter => match rows.get(self.cursor) {
+                match a {
+                    Action::Up => self.move_cursor(-1),
+                    Action::Down => self.move_cursor(1),
+                    Action::Back | Action::Left => self.back(),
+                    Action::Toggle | Action::Choose => match rows.get(self.cursor) {
                         Some(ReviewRow::File(i)) => {
                             let i = *i;
-                            self.show_file(i);
                             let f = &self.files[i];
                             if f.status == FileStatus::Changed && f.file.kind == FileKind::Generated
                             {
@@ -640,8 +754,14 @@ impl App {
                     },
                     _ => {}
                 }
-                if let Some(ReviewRow::File(i)) = self.review_rows().get(self.cursor) {
-                    self.show_file(*i);
+                // The highlighted row drives the preview: a file, or the summary.
+                match self.review_rows().get(self.cursor) {
+                    Some(ReviewRow::File(i)) => self.show_file(*i),
+                    Some(_) => {
+                        self.tab = 0;
+                        self.diff = false;
+                    }
+                    None => {}
                 }
             }
         }
@@ -665,20 +785,29 @@ impl App {
     /// Show file `i` of the plan in the preview (with the diff when it changed).
     fn show_file(&mut self, i: usize) {
         if let Some(f) = self.files.get(i) {
-            if let Some(t) = PREVIEW_FILES.iter().position(|p| *p == f.file.path) {
-                self.tab = t;
-                self.diff = f.status == FileStatus::Changed;
-            }
+            self.tab = i + 1;
+            self.diff = f.status == FileStatus::Changed;
         }
-    }
-
-    fn set_tab(&mut self, t: usize) {
-        self.tab = t;
     }
 
     /// Lines of the current preview text (for scrolling bounds).
     pub fn preview_text(&self) -> String {
-        let path = PREVIEW_FILES[self.tab];
+        let width = self.preview_dims().0 as usize;
+        if self.tab == 0 {
+            return wrap(&self.summary_text(), width);
+        }
+        let text = self.file_text();
+        if self.zoom == 2 {
+            wrap(&text, width)
+        } else {
+            text
+        }
+    }
+
+    /// The current file tab's text (or its diff).
+    fn file_text(&self) -> String {
+        let path = self.tab_name();
+        let path = path.as_str();
         match self.files.iter().find(|f| f.file.path == path) {
             None => String::new(),
             Some(f) if self.diff => match &f.existing {
@@ -696,19 +825,23 @@ impl App {
     }
 
     fn scroll_by(&mut self, d: i32) {
-        let s = self.scroll[self.tab] as i64 + d as i64;
-        self.scroll[self.tab] = s.clamp(0, u16::MAX as i64) as u16;
-        self.clamp_scroll(self.tab, self.preview_height);
+        let s = self.scroll_of(self.tab) as i64 + d as i64;
+        let name = self.tab_name();
+        self.scroll.insert(name, s.clamp(0, u16::MAX as i64) as u16);
+        self.clamp_scroll(self.tab, self.preview_dims().1);
     }
 
     fn clamp_scroll(&mut self, tab: usize, height: u16) {
         let saved = self.tab;
         self.tab = tab;
         let lines = self.preview_text().lines().count() as u16;
+        let name = self.tab_name();
         self.tab = saved;
         let max = lines.saturating_sub(height.max(1));
-        if self.scroll[tab] > max {
-            self.scroll[tab] = max;
+        if let Some(s) = self.scroll.get_mut(&name) {
+            if *s > max {
+                *s = max;
+            }
         }
     }
 
@@ -730,6 +863,77 @@ impl App {
         } else {
             Outcome::Write { replace }
         })
+    }
+
+    /// The choice summary, every warning and every explanation: the
+    /// preview's first tab (Review shows it while the cursor is on an action).
+    pub fn summary_text(&self) -> String {
+        let p = match &self.plan {
+            Ok(p) => p,
+            Err(e) => return format!("No plan: the current choices cannot be made.\n\n{e}\n"),
+        };
+        let mut o = String::new();
+        if !p.warnings.is_empty() {
+            o.push_str(&format!("Warnings ({})\n", p.warnings.len()));
+            for w in &p.warnings {
+                o.push_str(&format!("  ! {w}\n"));
+            }
+            o.push('\n');
+        }
+        o.push_str("Choices\n");
+        let mut row = |k: &str, v: String| o.push_str(&format!("  {k:<16} {v}\n"));
+        row(
+            "Framework",
+            match &p.framework_version {
+                Some(v) => format!("{} {v}", p.framework_name),
+                None => p.framework_name.clone(),
+            },
+        );
+        row(
+            "CUDA",
+            match &p.cuda {
+                Some(c) => match &c.tag {
+                    Some(t) => format!("{} ({t})", c.version),
+                    None => c.version.to_string(),
+                },
+                None => "none (CPU)".into(),
+            },
+        );
+        row("Python", p.python.to_string());
+        row("Package manager", p.package_manager.to_string());
+        row("Base image", p.images.runtime.clone());
+        if p.images.builder != p.images.runtime {
+            row("Builder image", p.images.builder.clone());
+        }
+        row(
+            "Stages",
+            p.stages
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        if p.has(crate::choices::Stage::Inference) {
+            row("Port", p.port.to_string());
+        }
+        row("GPUs", form::placeholder(Field::Gpus, Some(p)));
+        row(
+            "Deploy",
+            p.deploy
+                .targets
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        if p.warnings.is_empty() {
+            o.push_str("\nWarnings: none\n");
+        }
+        o.push_str("\nWhy\n");
+        for e in &p.explanations {
+            o.push_str(&format!("  {}\n", e.text));
+        }
+        o
     }
 
     /// The explanation lines for the current field ("why").
@@ -783,4 +987,49 @@ impl App {
     pub fn highlighted(&self) -> Option<&Value> {
         self.opts.get(self.cursor).map(|o| &o.value)
     }
+}
+
+/// Hard-wrap `text` at `width` columns (by characters), continuation lines
+/// indented like the line they continue, so scrolling counts what is drawn.
+pub fn wrap(text: &str, width: usize) -> String {
+    if width < 8 {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.len() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = chars
+            .iter()
+            .take_while(|c| **c == ' ')
+            .count()
+            .min(width / 2)
+            + 2;
+        let mut start = 0;
+        let mut first = true;
+        while start < chars.len() {
+            let room = if first { width } else { width - indent };
+            let mut end = (start + room).min(chars.len());
+            if end < chars.len() {
+                // Break at the last space when there is one.
+                if let Some(sp) = chars[start..end].iter().rposition(|c| *c == ' ') {
+                    if sp > 0 {
+                        end = start + sp + 1;
+                    }
+                }
+            }
+            if !first {
+                out.push_str(&" ".repeat(indent));
+            }
+            out.extend(chars[start..end].iter());
+            out.push('\n');
+            start = end;
+            first = false;
+        }
+    }
+    out
 }

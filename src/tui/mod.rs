@@ -11,6 +11,8 @@
 pub mod app;
 pub mod form;
 pub mod highlight;
+pub mod keymap;
+pub mod layout;
 pub mod ui;
 
 use crate::choices::Choices;
@@ -279,7 +281,6 @@ fn event_loop(
 ) -> Result<LoopEnd> {
     let size = terminal.size()?;
     app.handle(Event::Resize(size.width, size.height));
-    app.preview_height = ui::preview_height(size.width, size.height);
     let mut dirty = true;
     loop {
         if dirty && terminal.draw(|f| f.render_widget(&*app, f.area())).is_err() {
@@ -301,31 +302,19 @@ fn event_loop(
             }
             Err(_) => bail!("the terminal input stopped"),
         };
-        if let Event::Key(k) = &ev {
-            if is_suspend_key(k) {
-                suspend(terminal)?;
-                dirty = true;
-                continue;
-            }
-        }
         dirty = !matches!(ev, Event::Tick) || app.pending.any();
-        if let Event::Resize(w, h) = ev {
-            app.preview_height = ui::preview_height(w, h);
+        if let Event::Resize(..) = ev {
             terminal.autoresize()?;
         }
-        if let Some(o) = app.handle(ev) {
+        let outcome = app.handle(ev);
+        if std::mem::take(&mut app.suspend) {
+            suspend(terminal)?;
+            dirty = true;
+        }
+        if let Some(o) = outcome {
             return Ok(LoopEnd::Done(o));
         }
     }
-}
-
-fn is_suspend_key(k: &cevent::KeyEvent) -> bool {
-    k.modifiers.contains(cevent::KeyModifiers::CONTROL)
-        && matches!(
-            k.code,
-            cevent::KeyCode::Char('z') | cevent::KeyCode::Char('Z')
-        )
-        && k.kind != cevent::KeyEventKind::Release
 }
 
 /// Ctrl-Z or SIGTSTP: give the terminal back to the shell, stop, and take

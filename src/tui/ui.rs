@@ -7,9 +7,10 @@
 //! footer: the keys for the focused pane
 //! ```
 
-use super::app::{App, MsgKind, Pane, ReviewRow, MIN_HEIGHT, MIN_WIDTH, PREVIEW_FILES};
+use super::app::{App, MsgKind, Overlay, Pane, ReviewRow, MIN_HEIGHT, MIN_WIDTH, SUMMARY_TAB};
 use super::form::{self, Field, FieldKind, Step};
 use super::highlight::{self, Theme};
+use super::keymap;
 use crate::render::FileKind;
 use crate::write::FileStatus;
 use ratatui::buffer::Buffer;
@@ -20,74 +21,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wra
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/// The regions of the screen.
-pub struct Areas {
-    pub header: Rect,
-    pub steps: Rect,
-    /// The host summary under the steps (wide layout only).
-    pub host: Option<Rect>,
-    pub form: Rect,
-    pub preview: Rect,
-    pub why: Rect,
-    pub footer: Rect,
-    pub wide: bool,
-}
-
-pub fn layout(area: Rect) -> Areas {
-    let why_h = if area.height >= 36 { 7 } else { 4 };
-    let wide = area.width >= 110;
-    let [header, body, why, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(why_h),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    if wide {
-        let [left, form, preview] = Layout::horizontal([
-            Constraint::Length(26),
-            Constraint::Percentage(36),
-            Constraint::Min(20),
-        ])
-        .areas(body);
-        let [steps, host] = Layout::vertical([
-            Constraint::Length(Step::ALL.len() as u16 + 2),
-            Constraint::Min(0),
-        ])
-        .areas(left);
-        Areas {
-            header,
-            steps,
-            host: (host.height >= 4).then_some(host),
-            form,
-            preview,
-            why,
-            footer,
-            wide,
-        }
-    } else {
-        let [steps, rest] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
-        let [form, preview] =
-            Layout::horizontal([Constraint::Percentage(46), Constraint::Min(20)]).areas(rest);
-        Areas {
-            header,
-            steps,
-            host: None,
-            form,
-            preview,
-            why,
-            footer,
-            wide,
-        }
-    }
-}
-
-/// Lines of text the preview shows at this terminal size.
-pub fn preview_height(width: u16, height: u16) -> u16 {
-    let a = layout(Rect::new(0, 0, width, height));
-    a.preview.height.saturating_sub(3)
-}
+pub use super::layout::{layout, preview_height, Areas};
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -97,6 +31,13 @@ impl Widget for &App {
             return;
         }
         let a = layout(area);
+        if self.zoom > 0 {
+            self.header(a.header, buf, &t);
+            self.preview(super::layout::preview_pane(area, self.zoom), buf, &t);
+            self.footer(a.footer, buf, &t);
+            self.overlays(area, buf, &t);
+            return;
+        }
         self.header(a.header, buf, &t);
         if a.wide {
             self.steps_column(a.steps, buf, &t);
@@ -110,12 +51,7 @@ impl Widget for &App {
         self.preview(a.preview, buf, &t);
         self.why_box(a.why, buf, &t);
         self.footer(a.footer, buf, &t);
-        if self.help {
-            help_overlay(area, buf, &t);
-        }
-        if self.confirm_quit {
-            confirm_overlay(area, buf, &t);
-        }
+        self.overlays(area, buf, &t);
     }
 }
 
@@ -430,10 +366,18 @@ impl App {
                     self.text_input(&mut lines, t, focused);
                 }
                 if f.kind() == FieldKind::Info {
-                    lines.extend(self.host_lines(t, true));
+                    let host = self.host_lines(t, true);
+                    let skip = (self.host_scroll as usize).min(host.len().saturating_sub(1));
+                    if skip > 0 {
+                        lines.push(Line::styled(format!("↑ {skip} more"), t.dim()));
+                    }
+                    lines.extend(host.into_iter().skip(skip));
                     lines.push(Line::raw(""));
                     lines.push(Line::styled(
-                        "Press Enter to choose the framework.",
+                        format!(
+                            "Enter: choose the framework. {}: straight to Review with the defaults.",
+                            keymap::keys_of(keymap::Action::Review)
+                        ),
                         t.accent(),
                     ));
                 }
@@ -636,22 +580,121 @@ impl App {
                 t.warn(),
             ));
         }
+        if let Some(p) = self.plan_ok() {
+            if !p.warnings.is_empty() {
+                out.push(Line::styled(
+                    format!(
+                        "{} warning(s): in the summary (the preview, on an action row).",
+                        p.warnings.len()
+                    ),
+                    t.warn(),
+                ));
+            }
+        }
         (out, self.cursor)
     }
 
+    /// The preview's tab labels: short names when narrow, a mark for new
+    /// (+) and changed (~) files.
+    fn tab_labels(&self, short: bool) -> Vec<String> {
+        self.tab_names()
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                if i == 0 {
+                    return SUMMARY_TAB.to_string();
+                }
+                let f = &self.files[i - 1];
+                let mark = match f.status {
+                    FileStatus::New => "+",
+                    FileStatus::Changed => "~",
+                    FileStatus::Unchanged => "",
+                };
+                let shown = match (short, name.as_str()) {
+                    (true, "compose.yaml") => "compose",
+                    (true, ".dockerignore") => "ignore",
+                    (true, "README.Docker.md") => "README",
+                    (true, "mlcontain.yaml") => "config",
+                    (true, n) => n.rsplit('/').next().unwrap_or(n),
+                    (false, n) => n,
+                };
+                format!("{shown}{mark}")
+            })
+            .collect()
+    }
+
+    /// The tab bar: as many tabs around the current one as fit, with ‹ ›
+    /// where some are cut off.
+    fn tab_bar(&self, width: u16, t: &Theme) -> Line<'static> {
+        let labels = self.tab_labels(width < 90);
+        let w = |i: usize| labels[i].chars().count() + 2;
+        let room = width as usize;
+        let (mut lo, mut hi) = (self.tab, self.tab + 1);
+        let mut used = w(self.tab);
+        loop {
+            let mut grew = false;
+            if hi < labels.len() && used + w(hi) + 2 <= room {
+                used += w(hi);
+                hi += 1;
+                grew = true;
+            }
+            if lo > 0 && used + w(lo - 1) + 2 <= room {
+                lo -= 1;
+                used += w(lo);
+                grew = true;
+            }
+            if !grew {
+                break;
+            }
+        }
+        let mut spans = vec![];
+        spans.push(Span::styled(if lo > 0 { "‹" } else { " " }, t.dim()));
+        for (i, l) in labels.iter().enumerate().take(hi).skip(lo) {
+            let style = if i == self.tab {
+                t.selected().patch(t.bold())
+            } else {
+                t.dim()
+            };
+            spans.push(Span::styled(format!(" {l} "), style));
+        }
+        if hi < labels.len() {
+            spans.push(Span::styled("›", t.dim()));
+        }
+        Line::from(spans)
+    }
+
     fn preview(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
-        let focused = self.focus == Pane::Preview;
-        let path = PREVIEW_FILES[self.tab];
+        let focused = self.focus == Pane::Preview || self.zoom > 0;
+        let name = self.tab_name();
         let status = self
             .files
             .iter()
-            .find(|f| f.file.path == path)
-            .map(|f| f.status.as_str())
-            .unwrap_or("");
+            .find(|f| f.file.path == name)
+            .map(|f| format!(" ({})", f.status.as_str()))
+            .unwrap_or_default();
+        let what = if self.tab == 0 {
+            " Summary: "
+        } else if self.diff {
+            " Diff: "
+        } else {
+            " Preview: "
+        };
+        let zoom = match self.zoom {
+            1 => " [zoom, z: wrap]",
+            2 => " [zoom, wrapped, z: back]",
+            _ => "",
+        };
         let title = Line::from(vec![
-            Span::raw(if self.diff { " Diff: " } else { " Preview: " }),
-            Span::styled(path, t.bold()),
-            Span::raw(format!(" ({status}) ")),
+            Span::raw(what),
+            Span::styled(
+                if self.tab == 0 {
+                    "choices and warnings".to_string()
+                } else {
+                    name.clone()
+                },
+                t.bold(),
+            ),
+            Span::raw(format!("{status}{zoom} ")),
         ]);
         let b = block(title, focused, t);
         let inner = b.inner(area);
@@ -659,86 +702,55 @@ impl App {
         if inner.height < 2 {
             return;
         }
-        // Tabs.
-        let short = inner.width < 70;
-        let mut spans = vec![];
-        for (i, p) in PREVIEW_FILES.iter().enumerate() {
-            let st = self
-                .files
-                .iter()
-                .find(|f| f.file.path == *p)
-                .map(|f| f.status);
-            let mark = match st {
-                Some(FileStatus::New) => "+",
-                Some(FileStatus::Changed) => "~",
-                _ => "",
-            };
-            let name = if short {
-                match i {
-                    0 => "Dockerfile",
-                    1 => "compose",
-                    2 => "ignore",
-                    3 => "README",
-                    _ => "config",
-                }
-            } else {
-                p
-            };
-            let style = if i == self.tab {
-                t.selected().patch(t.bold())
-            } else {
-                t.dim()
-            };
-            spans.push(Span::styled(format!(" {name}{mark} "), style));
-        }
         let [tabs, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-        Paragraph::new(Line::from(spans)).render(tabs, buf);
+        self.tab_bar(tabs.width, t).render(tabs, buf);
         let body = Rect {
             y: body.y + 1,
             height: body.height.saturating_sub(1),
             ..body
         };
-        match &self.plan {
-            Err(e) => {
-                Paragraph::new(vec![
-                    Line::styled(
-                        "No files: the current choices cannot be planned.",
-                        t.error(),
-                    ),
-                    Line::raw(""),
-                    Line::raw(e.clone()),
-                ])
-                .wrap(Wrap { trim: false })
-                .render(body, buf);
-            }
-            Ok(_) => {
-                let text = self.preview_text();
-                let lang = highlight::lang_for(path, self.diff);
-                let skip = self.scroll[self.tab] as usize;
-                let lines: Vec<Line> = text
-                    .lines()
-                    .skip(skip)
-                    .take(body.height as usize)
-                    .map(|l| highlight::line(lang, l, t))
-                    .collect();
-                Paragraph::new(Text::from(lines)).render(body, buf);
-                let total = text.lines().count();
-                if total > body.height as usize {
-                    let info = format!(
-                        " {}-{}/{} ",
-                        skip + 1,
-                        (skip + body.height as usize).min(total),
-                        total
-                    );
-                    let w = info.len() as u16;
-                    if area.width > w + 4 {
-                        Span::styled(info, t.dim()).render(
-                            Rect::new(area.right() - w - 2, area.bottom() - 1, w, 1),
-                            buf,
-                        );
-                    }
-                }
+        if let (Err(e), false) = (&self.plan, self.tab == 0) {
+            Paragraph::new(vec![
+                Line::styled(
+                    "No files: the current choices cannot be planned.",
+                    t.error(),
+                ),
+                Line::raw(""),
+                Line::raw(e.clone()),
+            ])
+            .wrap(Wrap { trim: false })
+            .render(body, buf);
+            return;
+        }
+        let text = self.preview_text();
+        let lang = if self.tab == 0 {
+            highlight::lang_for("summary.txt", false)
+        } else {
+            highlight::lang_for(&name, self.diff)
+        };
+        let skip = self.scroll_of(self.tab) as usize;
+        let lines: Vec<Line> = text
+            .lines()
+            .skip(skip)
+            .take(body.height as usize)
+            .map(|l| highlight::line(lang, l, t))
+            .collect();
+        Paragraph::new(Text::from(lines)).render(body, buf);
+        let total = text.lines().count();
+        if total > body.height as usize {
+            let info = format!(
+                " {}-{}/{} ",
+                skip + 1,
+                (skip + body.height as usize).min(total),
+                total
+            );
+            let w = info.len() as u16;
+            if area.width > w + 4 {
+                Span::styled(info, t.dim()).render(
+                    Rect::new(area.right() - w - 2, area.bottom() - 1, w, 1),
+                    buf,
+                );
             }
         }
     }
@@ -766,70 +778,136 @@ impl App {
             };
             lines.push(Line::styled(w, style));
         }
+        let focused = self.focus == Pane::Why;
+        let inner_w = area.width.saturating_sub(2).max(1) as usize;
+        let drawn: usize = lines
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(inner_w))
+            .sum();
+        let room = area.height.saturating_sub(2) as usize;
+        let scroll = self.why_scroll.min(drawn.saturating_sub(room) as u16);
+        let more = if drawn > room {
+            format!(
+                " Why ({}-{}/{}; Tab here, ↑↓ scroll) ",
+                scroll as usize + 1,
+                (scroll as usize + room).min(drawn),
+                drawn
+            )
+        } else {
+            " Why ".to_string()
+        };
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(block(" Why ", false, t))
+            .scroll((scroll, 0))
+            .block(block(more, focused, t))
             .render(area, buf);
     }
 
+    /// The keys that apply here, from the keymap, as many as fit (help and
+    /// quit always).
     fn footer(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
-        let keys: &[(&str, &str)] = match self.focus {
-            Pane::Steps => &[
-                ("↑↓", "step"),
-                ("Enter", "go"),
-                ("Tab", "pane"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-            Pane::Preview => &[
-                ("↑↓", "scroll"),
-                ("←→", "file"),
-                ("d", "diff"),
-                ("Tab", "pane"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-            Pane::Form => match self.current_field().kind() {
-                FieldKind::Text => &[
-                    ("type", "value"),
-                    ("Enter", "accept"),
-                    ("Esc", "undo/back"),
-                    ("Tab", "pane"),
-                ],
-                FieldKind::Multi => &[
-                    ("↑↓", "move"),
-                    ("Space", "toggle"),
-                    ("Enter", "next"),
-                    ("Esc", "back"),
-                    ("?", "help"),
-                    ("q", "quit"),
-                ],
-                FieldKind::Review => &[
-                    ("Space", "replace"),
-                    ("w", "write"),
-                    ("b", "build"),
-                    ("Esc", "back"),
-                    ("d", "diff"),
-                    ("q", "quit"),
-                ],
-                _ => &[
-                    ("↑↓", "move"),
-                    ("Enter", "choose"),
-                    ("Esc", "back"),
-                    ("Tab", "pane"),
-                    ("d", "diff"),
-                    ("?", "help"),
-                    ("q", "quit"),
-                ],
-            },
-        };
+        let keys = keymap::footer(self.key_context());
+        let width = |k: &str, w: &str| k.chars().count() + w.chars().count() + 3;
+        let always = |w: &str| w == "help" || w == "quit";
+        let tail: usize = keys
+            .iter()
+            .filter(|(_, w)| always(w))
+            .map(|(k, w)| width(k, w))
+            .sum();
+        let mut used = tail;
         let mut spans = vec![];
-        for (k, what) in keys {
+        for (k, what) in &keys {
+            let always = always(what);
+            if !always {
+                if used + width(k, what) > area.width as usize {
+                    continue;
+                }
+                used += width(k, what);
+            }
             spans.push(Span::styled(format!(" {k}"), t.accent()));
             spans.push(Span::raw(format!(" {what} ")));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
+
+    fn overlays(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
+        match self.overlay {
+            Some(Overlay::Help) => {
+                let lines: Vec<Line> = keymap::help()
+                    .into_iter()
+                    .map(|(k, what)| {
+                        Line::from(vec![
+                            Span::styled(format!("{k:<18}"), t.accent()),
+                            Span::raw(what),
+                        ])
+                    })
+                    .chain(std::iter::once(Line::styled(
+                        "In a text field, letters are typed into it.",
+                        t.dim(),
+                    )))
+                    .collect();
+                scrolled_overlay(
+                    area,
+                    buf,
+                    t,
+                    " Keys (↑↓ scroll, any key closes) ",
+                    lines,
+                    self.overlay_scroll,
+                    96,
+                );
+            }
+            Some(Overlay::Host) => {
+                let lines = self.host_lines(t, true);
+                scrolled_overlay(
+                    area,
+                    buf,
+                    t,
+                    " Host and project (any key closes) ",
+                    lines,
+                    self.overlay_scroll,
+                    90,
+                );
+            }
+            None => {}
+        }
+        if self.confirm_quit {
+            confirm_overlay(area, buf, t);
+        }
+    }
+}
+
+/// A box over the screen, as large as needed up to `max_w` and the screen,
+/// scrolled by `scroll` lines (wrapped lines counted as drawn).
+fn scrolled_overlay(
+    area: Rect,
+    buf: &mut Buffer,
+    t: &Theme,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    scroll: u16,
+    max_w: u16,
+) {
+    let want_w = lines.iter().map(|l| l.width() as u16).max().unwrap_or(10) + 2;
+    let w = want_w
+        .max(title.chars().count() as u16 + 4)
+        .min(max_w)
+        .min(area.width);
+    let inner_w = w.saturating_sub(2).max(1) as usize;
+    let drawn: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_w))
+        .sum();
+    let h = (drawn as u16 + 2).min(area.height);
+    let r = centered(area, w, h);
+    Clear.render(r, buf);
+    let room = h.saturating_sub(2) as usize;
+    let scroll = scroll.min(drawn.saturating_sub(room) as u16);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .block(block(title.to_string(), true, t))
+        .style(Style::new())
+        .render(r, buf);
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -841,45 +919,6 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
-}
-
-/// Every key, grouped.
-pub const HELP: &[(&str, &str)] = &[
-    ("↑ ↓  k j", "move in a list / scroll the preview"),
-    ("Enter", "choose, accept and go on"),
-    ("Esc", "back to the previous question"),
-    ("Space", "toggle (stages, replace a changed file)"),
-    (
-        "Tab  Shift-Tab",
-        "next / previous pane (steps, form, preview)",
-    ),
-    ("← →  h l", "in the preview: previous / next file"),
-    ("[  ]", "previous / next file in the preview"),
-    ("d", "diff against the file on disk / file view"),
-    ("PgUp PgDn, wheel", "scroll the preview"),
-    ("w  b", "in Review: write / write and build"),
-    ("?", "this help (any key closes it)"),
-    ("q  Ctrl-C", "quit (asks first when choices changed)"),
-];
-
-fn help_overlay(area: Rect, buf: &mut Buffer, t: &Theme) {
-    let r = centered(area, 66, HELP.len() as u16 + 4);
-    Clear.render(r, buf);
-    let mut lines = vec![];
-    for (k, what) in HELP {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{k:<18}"), t.accent()),
-            Span::raw(*what),
-        ]));
-    }
-    lines.push(Line::styled(
-        "While typing in a field, letters go to the field.",
-        t.dim(),
-    ));
-    Paragraph::new(lines)
-        .block(block(" Keys ", true, t))
-        .style(Style::new())
-        .render(r, buf);
 }
 
 fn confirm_overlay(area: Rect, buf: &mut Buffer, t: &Theme) {
