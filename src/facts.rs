@@ -4,6 +4,7 @@
 //! planner only reads them. Every part may be empty: no GPU, no NVML, no
 //! tools, an empty repository.
 
+use crate::location::Location;
 use crate::version::{ComputeCapability, Version};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -164,8 +165,8 @@ pub struct Pin {
     pub extras: Vec<String>,
     /// The raw requirement text.
     pub spec: String,
-    /// `requirements.txt:3`
-    pub source: String,
+    /// Where it is pinned (`requirements.txt:3`).
+    pub source: Location,
 }
 
 /// What the project scan found in the target directory. Paths are relative

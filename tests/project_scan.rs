@@ -241,15 +241,15 @@ fn requirement_files_order_and_includes() {
     let pins: Vec<_> = s
         .pins
         .iter()
-        .map(|p| (p.package.as_str(), p.source.as_str()))
+        .map(|p| (p.package.as_str(), p.source.to_string()))
         .collect();
     // Each file is read once; includes are read where they are included.
     assert_eq!(
         pins,
         vec![
-            ("torch", "requirements/base.txt:1"),
-            ("xgboost", "requirements.txt:2"),
-            ("lightgbm", "requirements-dev.txt:2"),
+            ("torch", "requirements/base.txt:1".to_string()),
+            ("xgboost", "requirements.txt:2".to_string()),
+            ("lightgbm", "requirements-dev.txt:2".to_string()),
         ]
     );
     assert_eq!(s.index_urls, vec!["https://example.com/simple"]);

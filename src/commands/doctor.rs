@@ -7,9 +7,12 @@
 //! NVIDIA runtime or CDI specs), else 0.
 
 use crate::catalog::{Catalog, Framework, KernelFit, Release};
+use crate::compat::{
+    gpu_ccs, has_kernels, majors_too_old, newest_fitting, oldest_fitting_after, pinned_builds,
+};
 use crate::detect::{detect_all, DEFAULT_DEADLINE};
 use crate::facts::{DaemonState, Facts, Gpu};
-use crate::version::{ComputeCapability, Version};
+use crate::version::ComputeCapability;
 use anyhow::{bail, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -157,13 +160,7 @@ fn driver_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
         .map(|c| format!(" (CUDA ≤ {c})"))
         .unwrap_or_default();
     // Majors the driver is too old for, lowest first.
-    let mut too_old: Vec<(u64, &Version)> = cat
-        .cuda_majors
-        .iter()
-        .filter(|m| d.version < m.min_driver)
-        .map(|m| (m.major, &m.min_driver))
-        .collect();
-    too_old.sort_by_key(|(m, _)| *m);
+    let too_old = majors_too_old(cat, d);
     let blocking = too_old.iter().find(|(m, _)| *m <= 12);
     match blocking {
         Some((major, min)) => out.push(
@@ -237,60 +234,6 @@ fn gpu_checks(g: &Gpu, out: &mut Vec<Check>) {
     }
 }
 
-/// Compute capabilities of the GPUs, deduplicated, in GPU order.
-fn gpu_ccs(f: &Facts) -> Vec<ComputeCapability> {
-    let mut ccs = Vec::new();
-    for g in &f.gpus {
-        if let Some(cc) = g.compute_capability {
-            if !ccs.contains(&cc) {
-                ccs.push(cc);
-            }
-        }
-    }
-    ccs
-}
-
-fn fits(f: KernelFit) -> bool {
-    f.runs()
-}
-
-/// The newest release with a build that has SASS (else PTX) for `cc`.
-fn newest_fitting(fw: &Framework, cc: ComputeCapability) -> Option<(&Release, Version)> {
-    let sass = fw.releases.iter().rev().find_map(|r| {
-        r.builds
-            .iter()
-            .rev()
-            .find(|b| matches!(b.fit(cc), KernelFit::Sass(_)))
-            .map(|b| (r, b.cuda.clone()))
-    });
-    sass.or_else(|| {
-        fw.releases.iter().rev().find_map(|r| {
-            r.builds
-                .iter()
-                .rev()
-                .find(|b| fits(b.fit(cc)))
-                .map(|b| (r, b.cuda.clone()))
-        })
-    })
-}
-
-/// The oldest release newer than `after` with a build that runs on `cc`.
-fn oldest_fitting_after<'a>(
-    fw: &'a Framework,
-    after: &Version,
-    cc: ComputeCapability,
-) -> Option<(&'a Release, Version)> {
-    fw.releases
-        .iter()
-        .filter(|r| &r.version > after)
-        .find_map(|r| {
-            r.builds
-                .iter()
-                .find(|b| fits(b.fit(cc)))
-                .map(|b| (r, b.cuda.clone()))
-        })
-}
-
 fn arch_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
     let ccs = gpu_ccs(f);
     if ccs.is_empty() {
@@ -326,18 +269,9 @@ fn arch_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
             continue;
         }
         // A local tag (`cu124`) or an extra (`cuda12`, `and-cuda`) names the build.
-        let named: Vec<_> = release
-            .builds
-            .iter()
-            .filter(|b| pin.local.as_deref() == Some(b.tag.as_str()) || pin.extras.contains(&b.tag))
-            .collect();
-        let candidates: Vec<_> = if named.is_empty() {
-            release.builds.iter().collect()
-        } else {
-            named
-        };
+        let candidates = pinned_builds(release, pin);
         for cc in &ccs {
-            if candidates.iter().any(|b| fits(b.fit(*cc))) {
+            if candidates.iter().any(|b| has_kernels(b.fit(*cc))) {
                 continue;
             }
             let mut c = Check::new(
@@ -366,7 +300,7 @@ fn arch_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
             } else if let Some((r, cuda)) = release
                 .builds
                 .iter()
-                .find(|b| fits(b.fit(*cc)))
+                .find(|b| has_kernels(b.fit(*cc)))
                 .map(|b| (release, b.cuda.clone()))
             {
                 c = c.fix(format!(
@@ -382,7 +316,7 @@ fn arch_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
 fn torch_arch_check(torch: &Framework, newest: &Release, cc: ComputeCapability) -> Check {
     let mut builds: Vec<_> = newest.builds.iter().collect();
     builds.sort_by(|a, b| a.cuda.cmp(&b.cuda));
-    let missing: Vec<_> = builds.iter().filter(|b| !fits(b.fit(cc))).collect();
+    let missing: Vec<_> = builds.iter().filter(|b| !has_kernels(b.fit(cc))).collect();
     let ptx_only: Vec<_> = builds
         .iter()
         .filter(|b| matches!(b.fit(cc), KernelFit::Ptx(_)))
@@ -434,11 +368,11 @@ fn torch_arch_check(torch: &Framework, newest: &Release, cc: ComputeCapability) 
     let suffix = builds
         .iter()
         .filter(|b| &b.cuda >= first_missing)
-        .all(|b| !fits(b.fit(cc)));
+        .all(|b| !has_kernels(b.fit(cc)));
     let best = builds
         .iter()
         .rev()
-        .find(|b| fits(b.fit(cc)))
+        .find(|b| has_kernels(b.fit(cc)))
         .map(|b| b.cuda.clone());
     let title = if suffix {
         format!(

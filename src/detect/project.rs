@@ -10,6 +10,7 @@
 //! over text so they can be tested without a file system.
 
 use crate::facts::{EntryPoints, ExistingFiles, ModelFile, Pin, ProjectScan, PyProject, WebApp};
+use crate::location::Location;
 use crate::version::Version;
 use std::collections::BTreeSet;
 use std::fs;
@@ -657,7 +658,7 @@ pub fn marker_excludes_linux(marker: &str) -> bool {
     non_linux.iter().any(|p| m.contains(p))
 }
 
-fn pin_from(req: &Requirement, spec: &str, source: String) -> Pin {
+fn pin_from(req: &Requirement, spec: &str, source: Location) -> Pin {
     Pin {
         package: req.name.clone(),
         version: req.version.clone(),
@@ -673,7 +674,7 @@ fn pin_from(req: &Requirement, spec: &str, source: String) -> Pin {
 pub struct Include {
     pub path: String,
     /// `requirements.txt:2`
-    pub source: String,
+    pub source: Location,
     /// `-c` constraints file rather than `-r`.
     pub constraint: bool,
     /// How many of the file's pins come before the include.
@@ -752,7 +753,7 @@ fn handle_requirement_line(line: &str, file: &str, lineno: usize, out: &mut Pars
     if line.is_empty() {
         return;
     }
-    let source = format!("{file}:{lineno}");
+    let source = Location::new(file, lineno);
     if line.starts_with('-') {
         if let Some(v) = option_value(line, &["--index-url", "--extra-index-url", "-i"]) {
             let url = v.split_whitespace().next().unwrap_or("").to_string();
@@ -840,10 +841,10 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
     None
 }
 
-fn source_at(file: &str, text: &str, needle: &str) -> String {
+fn source_at(file: &str, text: &str, needle: &str) -> Location {
     match find_line(text, needle) {
-        Some(l) => format!("{file}:{l}"),
-        None => file.to_string(),
+        Some(l) => Location::new(file, l),
+        None => Location::file(file),
     }
 }
 
@@ -861,10 +862,10 @@ fn find_key_line(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn key_source(file: &str, text: &str, key: &str) -> String {
+fn key_source(file: &str, text: &str, key: &str) -> Location {
     match find_key_line(text, key) {
-        Some(l) => format!("{file}:{l}"),
-        None => file.to_string(),
+        Some(l) => Location::new(file, l),
+        None => Location::file(file),
     }
 }
 
@@ -1191,15 +1192,12 @@ pub fn parse_environment_yml(text: &str, file: &str) -> ParsedEnvironment {
                 for item in items {
                     let Some(line) = item.as_str() else { continue };
                     let source = source_at(file, text, line);
-                    let lineno = source
-                        .rsplit_once(':')
-                        .and_then(|(_, l)| l.parse().ok())
-                        .unwrap_or(0);
+                    let lineno = source.line.unwrap_or(0);
                     let mut parsed = ParsedRequirements::default();
                     handle_requirement_line(line.trim(), file, lineno, &mut parsed);
                     if lineno == 0 {
                         for p in &mut parsed.pins {
-                            p.source = file.to_string();
+                            p.source = Location::file(file);
                         }
                     }
                     out.pins.extend(parsed.pins);
@@ -1547,18 +1545,18 @@ git+https://github.com/org/repo.git#egg=thing
         );
         assert_eq!(p.includes.len(), 1);
         assert_eq!(p.includes[0].path, "base.txt");
-        assert_eq!(p.includes[0].source, "requirements.txt:5");
+        assert_eq!(p.includes[0].source.to_string(), "requirements.txt:5");
         assert_eq!(p.pins.len(), 3, "{:?}", p.pins);
         let torch = &p.pins[0];
         assert_eq!(torch.package, "torch");
         assert_eq!(torch.version, Some(v("2.5.1")));
         assert_eq!(torch.local.as_deref(), Some("cu124"));
-        assert_eq!(torch.source, "requirements.txt:4");
+        assert_eq!(torch.source.to_string(), "requirements.txt:4");
         assert_eq!(torch.spec, "torch==2.5.1+cu124");
         let tf = &p.pins[1];
         assert_eq!(tf.package, "tensorflow");
         assert_eq!(tf.extras, vec!["and-cuda"]);
-        assert_eq!(tf.source, "requirements.txt:7");
+        assert_eq!(tf.source.to_string(), "requirements.txt:7");
         assert_eq!(tf.spec, "tensorflow[and-cuda]==2.17.1");
         let sk = &p.pins[2];
         assert_eq!(sk.package, "scikit-learn");
@@ -1613,7 +1611,7 @@ url = "https://download.pytorch.org/whl/cu124"
         assert_eq!(p.pins.len(), 2);
         assert_eq!(p.pins[0].package, "torch");
         assert_eq!(p.pins[0].version, None);
-        assert_eq!(p.pins[0].source, "pyproject.toml:6");
+        assert_eq!(p.pins[0].source.to_string(), "pyproject.toml:6");
         assert_eq!(p.pins[1].package, "jax");
         assert_eq!(p.pins[1].extras, vec!["cuda12"]);
         assert_eq!(p.pins[1].version, Some(v("0.4.38")));
@@ -1658,7 +1656,7 @@ pandas = "*"
             ]
         );
         assert_eq!(p.pins[1].extras, vec!["and-cuda"]);
-        assert_eq!(p.pins[2].source, "pyproject.toml:7");
+        assert_eq!(p.pins[2].source.to_string(), "pyproject.toml:7");
         assert!(p
             .pyproject
             .dependencies
@@ -1698,10 +1696,10 @@ dependencies:
         assert_eq!(e.pins.len(), 2);
         assert_eq!(e.pins[0].package, "scikit-learn");
         assert_eq!(e.pins[0].version, Some(v("1.5.2")));
-        assert_eq!(e.pins[0].source, "environment.yml:6");
+        assert_eq!(e.pins[0].source.to_string(), "environment.yml:6");
         assert_eq!(e.pins[1].package, "torch");
         assert_eq!(e.pins[1].version, Some(v("2.4.1")));
-        assert_eq!(e.pins[1].source, "environment.yml:10");
+        assert_eq!(e.pins[1].source.to_string(), "environment.yml:10");
         assert_eq!(e.index_urls, vec!["https://download.pytorch.org/whl/cu121"]);
 
         let bad = parse_environment_yml("dependencies:\n  - a\n - b: [\n", "environment.yml");
@@ -1737,7 +1735,7 @@ python_version = "3.11"
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
         assert_eq!(p.pins.len(), 1);
         assert_eq!(p.pins[0].version, Some(v("2.5.1")));
-        assert_eq!(p.pins[0].source, "Pipfile:7");
+        assert_eq!(p.pins[0].source.to_string(), "Pipfile:7");
         assert_eq!(p.python.as_deref(), Some("3.11"));
         assert!(p.index_urls.is_empty());
     }

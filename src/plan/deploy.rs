@@ -2,7 +2,7 @@
 //! (compose always; kubernetes and slurm on request) and how many training
 //! nodes. Pure: choices in, a typed part of the plan out.
 
-use super::Explanation;
+use super::origin::Explanation;
 use crate::choices::{Choices, DeployTarget};
 use serde::Serialize;
 

@@ -5,8 +5,7 @@
 //! BuildKit cache mounts, manifests before code), `runtime` (the venv and the
 //! code, no compilers), and the targets `training`, `inference` and `dev`.
 
-use super::encode::{is_plain_word, run_args};
-use super::{exec_form, shell_quote};
+use super::encode::{env_value, is_plain_word, json_args, run_args};
 use crate::choices::Stage;
 use crate::facts::PackageManager;
 use crate::plan::{
@@ -139,7 +138,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
     if plan.has(Stage::Training) {
         o.line("# ---- training ----");
         o.line("FROM runtime AS training");
-        o.line(&format!("CMD {}", exec_form(&plan.training_cmd)));
+        o.line(&format!("CMD {}", json_args(&plan.training_cmd)));
         o.blank();
     }
     if plan.has(Stage::Inference) {
@@ -148,8 +147,8 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         o.line(&format!("ENV PORT={}", plan.port));
         o.line(&format!("EXPOSE {}", plan.port));
         o.line("HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \\");
-        o.line(&format!("    CMD {}", exec_form(&healthcheck_cmd())));
-        o.line(&format!("CMD {}", exec_form(&plan.inference_cmd)));
+        o.line(&format!("    CMD {}", json_args(&healthcheck_cmd())));
+        o.line(&format!("CMD {}", json_args(&plan.inference_cmd)));
         o.blank();
     }
     if plan.has(Stage::Dev) {
@@ -188,7 +187,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
             o.line(&format!("COPY --chown={uid}:{uid} . {APP_DIR}"));
             o.line(&format!("USER {uid}:{uid}"));
         }
-        o.line(&format!("CMD {}", exec_form(&["bash".to_string()])));
+        o.line(&format!("CMD {}", json_args(&["bash".to_string()])));
         o.blank();
     }
     let mut s = o.0;
@@ -230,7 +229,7 @@ fn write_env(o: &mut Out, env: &[(String, String)]) {
         let value = if k == "PATH" {
             format!("\"{v}\"")
         } else {
-            shell_quote(v)
+            env_value(v)
         };
         let lead = if i == 0 { "ENV " } else { "    " };
         let tail = if i + 1 < env.len() { " \\" } else { "" };
@@ -496,7 +495,7 @@ fn copy_files(o: &mut Out, files: &[String], chown: &str) {
         } else {
             let mut args: Vec<String> = names.iter().map(|n| n.to_string()).collect();
             args.push(dir);
-            o.line(&format!("COPY {chown}{}", exec_form(&args)));
+            o.line(&format!("COPY {chown}{}", json_args(&args)));
         }
     }
 }

@@ -61,13 +61,3 @@ pub fn render(plan: &Plan) -> Vec<GeneratedFile> {
     }
     files
 }
-
-/// Quote a value for a Dockerfile ENV/ARG (see [`encode::env_value`]).
-pub(crate) fn shell_quote(value: &str) -> String {
-    encode::env_value(value)
-}
-
-/// A JSON array for exec-form CMD/ENTRYPOINT/HEALTHCHECK.
-pub(crate) fn exec_form(args: &[String]) -> String {
-    encode::json_args(args)
-}

@@ -1,0 +1,574 @@
+//! Phase: CPU or which CUDA, and with it the framework release and build.
+//! Chosen (`--cuda`), pinned (`torch==2.5.1+cu124`, `jax[cuda12]`), or the
+//! newest build the host's GPUs and driver run (see [`crate::compat`]).
+
+use super::origin::{Decision, Origin};
+use super::planner::{list, Planner};
+use super::types::PlanError;
+use crate::catalog::{Build, Framework, Release};
+use crate::choices::Accel;
+use crate::compat::HostFit;
+use crate::facts::Pin;
+use crate::version::Version;
+
+/// The accelerator and the (release, build) that go with it.
+#[derive(Clone, Debug)]
+pub struct Selection<'a> {
+    pub release: Option<&'a Release>,
+    /// The CUDA build of the release (None for CPU and system CUDA).
+    pub build: Option<&'a Build>,
+    pub accel: Decision<Accel>,
+    /// The release the user chose (`--framework-version`).
+    pub explicit: Option<&'a Release>,
+    /// The catalog release the project's pin names.
+    pub pinned_release: Option<&'a Release>,
+    /// The accelerator the project's pin names (local tag, extra, `-cpu` package).
+    pub pinned_accel: Option<Accel>,
+    /// Where the release came from (None without a framework).
+    pub version_origin: Option<Origin>,
+}
+
+/// The accelerator a pin names: `+cu124`, `[and-cuda]`/`[cuda12]` (the
+/// build of the pinned release with that tag, else of any release), or a
+/// CPU-only package.
+fn pinned_accel(fw: &Framework, p: &Pin) -> Option<Accel> {
+    if let Some(a) = p.local.as_deref().and_then(|l| l.parse::<Accel>().ok()) {
+        return Some(a);
+    }
+    let by_extra = p.extras.iter().find_map(|e| {
+        let tag_of = |b: &&Build| b.tag == *e;
+        let pinned = p
+            .version
+            .as_ref()
+            .and_then(|v| fw.releases.iter().find(|r| &r.version == v));
+        pinned
+            .and_then(|r| r.builds.iter().find(tag_of))
+            .or_else(|| {
+                fw.releases
+                    .iter()
+                    .rev()
+                    .flat_map(|r| &r.builds)
+                    .find(tag_of)
+            })
+            .map(|b| Accel::Cuda(b.cuda.clone()))
+    });
+    by_extra.or(match p.package.as_str() {
+        "tensorflow-cpu" | "xgboost-cpu" => Some(Accel::Cpu),
+        _ => None,
+    })
+}
+
+impl<'a> Planner<'a> {
+    pub fn accelerator(
+        &mut self,
+        fw: &'a Framework,
+        pin: Option<&'a Pin>,
+    ) -> Result<Selection<'a>, PlanError> {
+        let pinned_accel = pin.and_then(|p| pinned_accel(fw, p));
+        if let (Some(Accel::Cuda(v)), false) = (&self.choices.cuda, fw.is_none()) {
+            if fw.releases.iter().all(|r| r.builds.is_empty()) {
+                return Err(PlanError::Unsupported(format!(
+                    "{} has no CUDA builds; use --cuda cpu, or --framework none for a CUDA base image (CUDA {v})",
+                    fw.name
+                )));
+            }
+        }
+        let explicit = self.explicit_release(fw)?;
+        let pinned_release = self.pinned_release(fw, pin, explicit);
+        let request = match (&self.choices.cuda, &pinned_accel, pin) {
+            (Some(a), _, _) => Some(Decision::new(a.clone(), Origin::Chosen)),
+            (None, Some(a), Some(p)) => Some(Decision::new(
+                a.clone(),
+                Origin::Pinned {
+                    location: p.source.clone(),
+                },
+            )),
+            _ => None,
+        };
+        let mut sel = Selection {
+            release: explicit.or(pinned_release),
+            build: None,
+            accel: Decision::new(Accel::Cpu, Origin::Default),
+            explicit,
+            pinned_release,
+            pinned_accel,
+            version_origin: None,
+        };
+        match request {
+            Some(d) if d.value == Accel::Cpu => {
+                let detail = match d.origin {
+                    Origin::Chosen => "",
+                    _ => "the project pins the CPU build",
+                };
+                self.explain("cuda", "CPU", &d.origin, detail);
+                sel.accel = d;
+            }
+            Some(d) => {
+                if let (Accel::Cuda(v), false) = (&d.value, fw.is_none()) {
+                    self.cuda_requested(fw, pin, v, &d.origin, &mut sel)?;
+                }
+                sel.accel = d;
+            }
+            None => self.newest_runnable(fw, &mut sel)?,
+        }
+        self.cpu_release(fw, &mut sel)?;
+        sel.version_origin = self.explain_release(fw, pin, &sel);
+        self.host_check(fw, pin, &sel)?;
+        Ok(sel)
+    }
+
+    /// `--framework-version`, which the catalog must know.
+    fn explicit_release(&self, fw: &'a Framework) -> Result<Option<&'a Release>, PlanError> {
+        match (&self.choices.framework_version, fw.is_none()) {
+            (Some(v), false) => {
+                fw.release(v)
+                    .map(Some)
+                    .ok_or_else(|| PlanError::UnknownFrameworkVersion {
+                        framework: fw.name.clone(),
+                        version: v.to_string(),
+                        valid: list(fw.releases.iter().map(|r| &r.version)),
+                    })
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The catalog release a pin names (exactly, else its major.minor).
+    fn pinned_release(
+        &mut self,
+        fw: &'a Framework,
+        pin: Option<&Pin>,
+        explicit: Option<&Release>,
+    ) -> Option<&'a Release> {
+        let pinned = pin.and_then(|p| p.version.as_ref()).and_then(|v| {
+            fw.releases
+                .iter()
+                .find(|r| &r.version == v)
+                .or_else(|| fw.release(&v.major_minor()))
+        });
+        if let (Some(p), None, None) = (pin, pinned, explicit) {
+            if let Some(v) = &p.version {
+                self.warnings.push(format!(
+                    "{} pins {} {v}, which the catalog does not know; choosing among the catalog's releases",
+                    p.source, fw.name
+                ));
+            }
+        }
+        pinned
+    }
+
+    /// A CUDA version chosen or pinned: a release with a build for it
+    /// (one the host runs, when the release is not fixed).
+    fn cuda_requested(
+        &mut self,
+        fw: &'a Framework,
+        pin: Option<&Pin>,
+        v: &Version,
+        origin: &Origin,
+        sel: &mut Selection<'a>,
+    ) -> Result<(), PlanError> {
+        let (r, b) = self.release_with_build(fw, sel.release, v)?;
+        sel.release = Some(r);
+        sel.build = Some(b);
+        match origin {
+            Origin::Chosen => {
+                let gpus = if self.compat.has_gpu() {
+                    format!(
+                        " for {}",
+                        list(self.compat.gpus().iter().map(|g| g.label()))
+                    )
+                } else {
+                    " (no GPU here to check it against)".to_string()
+                };
+                self.explain("cuda", format!("CUDA {v} ({})", b.tag), origin, &gpus);
+            }
+            _ => {
+                let spec = pin.map(|p| p.spec.as_str()).unwrap_or("");
+                self.explain(
+                    "cuda",
+                    format!("CUDA {v}"),
+                    origin,
+                    &format!("the project pins {spec}"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn release_with_build(
+        &self,
+        fw: &'a Framework,
+        release: Option<&'a Release>,
+        v: &Version,
+    ) -> Result<(&'a Release, &'a Build), PlanError> {
+        let candidates: Vec<&'a Release> = match release {
+            Some(r) => vec![r],
+            None => fw.releases.iter().rev().collect(),
+        };
+        let mut found: Option<(&Release, &Build)> = None;
+        for r in candidates {
+            let Some(b) = r.build_for(v) else { continue };
+            if self.python_for(r).is_none() {
+                continue;
+            }
+            // Prefer a release the host runs.
+            let runs = self.compat.fit(fw, r, b).runs();
+            if found.is_none() || (runs && release.is_none()) {
+                found = Some((r, b));
+                if runs {
+                    break;
+                }
+            }
+        }
+        found.ok_or_else(|| {
+            let valid: Vec<String> = match release {
+                Some(r) => r.builds.iter().map(|b| b.cuda.to_string()).collect(),
+                None => {
+                    let mut all: Vec<&Version> = fw
+                        .releases
+                        .iter()
+                        .flat_map(|r| r.builds.iter().map(|b| &b.cuda))
+                        .collect();
+                    all.sort();
+                    all.dedup();
+                    all.iter().map(|v| v.to_string()).collect()
+                }
+            };
+            let whose = match release {
+                Some(r) => format!("{} {}", fw.name, r.version),
+                None => fw.name.clone(),
+            };
+            PlanError::Unsupported(format!(
+                "{whose} has no build for CUDA {v} (valid: cpu, {})",
+                valid.join(", ")
+            ))
+        })
+    }
+
+    /// Nothing asked: the newest build the host runs, else CPU with the reason.
+    fn newest_runnable(
+        &mut self,
+        fw: &'a Framework,
+        sel: &mut Selection<'a>,
+    ) -> Result<(), PlanError> {
+        let c = self.compat;
+        if !c.has_gpu() || fw.is_none() || !fw.supports_cuda() {
+            let detail = if fw.is_none() && c.has_gpu() {
+                "plain Python needs no CUDA; pick a CUDA version to get an nvidia/cuda base image"
+                    .to_string()
+            } else if !fw.supports_cuda() {
+                format!("{} runs on the CPU", fw.name)
+            } else {
+                let why = self
+                    .facts
+                    .nvml
+                    .error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default();
+                format!(
+                    "no NVIDIA GPU detected{why}; CUDA stays selectable for deploying elsewhere"
+                )
+            };
+            self.explain("cuda", "CPU", &Origin::Default, &detail);
+            return Ok(());
+        }
+        // Newest release (or the pinned/explicit one) with a build the host runs.
+        let candidates: Vec<&'a Release> = match sel.release {
+            Some(r) => vec![r],
+            None => fw.releases.iter().rev().collect(),
+        };
+        let chosen = candidates
+            .into_iter()
+            .filter(|r| self.python_for(r).is_some())
+            .find_map(|r| self.best_build(fw, r).map(|(b, notes)| (r, b, notes)));
+        let Some((r, b, notes)) = chosen else {
+            return self.nothing_runs(fw, sel);
+        };
+        sel.release = Some(r);
+        sel.build = Some(b);
+        sel.accel = Decision::new(Accel::Cuda(b.cuda.clone()), Origin::Default);
+        let gpus = list(c.gpus().iter().map(|g| g.label()));
+        let driver = self
+            .facts
+            .driver
+            .as_ref()
+            .map(|d| {
+                let cuda = d.cuda_max.as_ref().map(|m| format!(" (CUDA {m})"));
+                format!(" on driver {}{}", d.version, cuda.unwrap_or_default())
+            })
+            .unwrap_or_default();
+        self.explain(
+            "cuda",
+            format!("CUDA {} ({})", b.cuda, b.tag),
+            &Origin::Default,
+            &format!(
+                "the newest {} build with kernels for {gpus}{driver}",
+                fw.name
+            ),
+        );
+        for n in notes {
+            self.note("cuda", n);
+        }
+        Ok(())
+    }
+
+    /// The build of `r` the host runs best: one needing no compatibility
+    /// layer (newest first), then the closest newer minor.
+    fn best_build(&self, fw: &Framework, r: &'a Release) -> Option<(&'a Build, Vec<String>)> {
+        let mut fits: Vec<(&Build, Vec<String>)> = r
+            .builds
+            .iter()
+            .filter_map(|b| match self.compat.fit(fw, r, b) {
+                HostFit::Runs(n) => Some((b, n)),
+                HostFit::No(_) => None,
+            })
+            .collect();
+        let cuda_max = self.facts.driver.as_ref().and_then(|d| d.cuda_max.as_ref());
+        let within_driver = |b: &Build| {
+            cuda_max
+                .map(|m| b.cuda.major_minor() <= m.major_minor())
+                .unwrap_or(true)
+        };
+        fits.sort_by(|(a, _), (b, _)| {
+            let (wa, wb) = (within_driver(a), within_driver(b));
+            wb.cmp(&wa).then_with(|| {
+                if wa {
+                    b.cuda.cmp(&a.cuda)
+                } else {
+                    a.cuda.cmp(&b.cuda)
+                }
+            })
+        });
+        fits.into_iter().next()
+    }
+
+    /// No build runs on this host's GPUs: refuse a chosen release, else CPU and say why.
+    fn nothing_runs(
+        &mut self,
+        fw: &'a Framework,
+        sel: &mut Selection<'a>,
+    ) -> Result<(), PlanError> {
+        let fixes = self.compat.fix_for(fw, None);
+        let mut why = vec![];
+        if let Some(r) = sel.release.or(fw.newest()) {
+            for b in &r.builds {
+                if let HostFit::No(p) = self.compat.fit(fw, r, b) {
+                    why.extend(p);
+                }
+            }
+        }
+        why.dedup();
+        if let Some(r) = sel.explicit {
+            let mut msg = format!(
+                "no build of {} {} runs on this host's GPUs",
+                fw.name, r.version
+            );
+            if !fixes.is_empty() {
+                msg.push_str(&format!(": {}", fixes.join("; ")));
+            }
+            msg.push_str(" (or choose --cuda cpu)");
+            self.refuse(msg)?;
+        }
+        let fixes = if fixes.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", fixes.join("; "))
+        };
+        let detail = format!(
+            "no {} build runs on this host: {}{fixes}",
+            fw.name,
+            why.first().cloned().unwrap_or_default()
+        );
+        self.explain("cuda", "CPU", &Origin::Default, &detail);
+        Ok(())
+    }
+
+    /// CPU (or no release yet): the newest release with the Python.
+    fn cpu_release(&self, fw: &'a Framework, sel: &mut Selection<'a>) -> Result<(), PlanError> {
+        if fw.is_none() || sel.release.is_some() {
+            return Ok(());
+        }
+        sel.release = fw
+            .releases
+            .iter()
+            .rev()
+            .find(|r| self.python_for(r).is_some());
+        if sel.release.is_some() {
+            return Ok(());
+        }
+        Err(PlanError::Unsupported(format!(
+            "no {} release supports Python {} (supported: {})",
+            fw.name,
+            self.choices
+                .python
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            list(
+                fw.releases
+                    .iter()
+                    .map(|r| format!("{} on {}", r.version, list(&r.python)))
+            )
+        )))
+    }
+
+    /// Explains the release: chosen, pinned, or the catalog's newest fit.
+    fn explain_release(
+        &mut self,
+        fw: &Framework,
+        pin: Option<&Pin>,
+        sel: &Selection,
+    ) -> Option<Origin> {
+        let r = sel.release?;
+        let subject = format!("{} {}", fw.name, r.version);
+        let (origin, detail) = match (sel.explicit, sel.pinned_release, pin) {
+            (Some(_), _, _) => (Origin::Chosen, String::new()),
+            (None, Some(_), Some(p)) => (
+                Origin::Pinned {
+                    location: p.source.clone(),
+                },
+                "pinned by the project".to_string(),
+            ),
+            _ => (
+                Origin::Default,
+                format!(
+                    "the newest release the catalog ({}) knows that fits",
+                    self.cat.updated
+                ),
+            ),
+        };
+        self.explain("framework-version", subject, &origin, &detail);
+        Some(origin)
+    }
+
+    /// Host checks of a chosen or pinned CUDA build: refuse what cannot run,
+    /// note what it relies on.
+    fn host_check(
+        &mut self,
+        fw: &Framework,
+        pin: Option<&Pin>,
+        sel: &Selection,
+    ) -> Result<(), PlanError> {
+        let (Some(r), Some(b)) = (sel.release, sel.build) else {
+            return Ok(());
+        };
+        match self.compat.fit(fw, r, b) {
+            HostFit::No(problems) => {
+                let mut msg = problems.join("; ");
+                let fixes = self.compat.fix_for(fw, Some(b));
+                if !fixes.is_empty() {
+                    msg.push_str(&format!(". {}", fixes.join("; ")));
+                }
+                let whose = match pin {
+                    Some(p)
+                        if self.choices.cuda.is_none()
+                            && self.choices.framework_version.is_none() =>
+                    {
+                        format!(
+                            "the project's pin {} ({}) cannot run here: ",
+                            p.spec, p.source
+                        )
+                    }
+                    _ => String::new(),
+                };
+                self.refuse(format!("{whose}{msg}"))
+            }
+            HostFit::Runs(notes) => {
+                if self.choices.cuda.is_some() || sel.pinned_accel.is_some() {
+                    for n in notes {
+                        self.note("cuda", n);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pinned_accel, Accel, Origin, Planner};
+    use crate::catalog::Catalog;
+    use crate::choices::Choices;
+    use crate::facts::Pin;
+    use crate::scenarios;
+
+    fn pin(package: &str, version: Option<&str>, local: Option<&str>, extras: &[&str]) -> Pin {
+        Pin {
+            package: package.into(),
+            version: version.map(|v| v.parse().unwrap()),
+            local: local.map(Into::into),
+            extras: extras.iter().map(|e| e.to_string()).collect(),
+            spec: package.into(),
+            source: "requirements.txt:1".into(),
+        }
+    }
+
+    #[test]
+    fn the_accelerator_a_pin_names() {
+        let cat = Catalog::embedded();
+        let torch = cat.framework("pytorch").unwrap();
+        let tf = cat.framework("tensorflow").unwrap();
+        assert_eq!(
+            pinned_accel(torch, &pin("torch", Some("2.5.1"), Some("cu124"), &[])),
+            Some(Accel::Cuda("12.4".parse().unwrap()))
+        );
+        assert_eq!(
+            pinned_accel(torch, &pin("torch", Some("2.5.1"), None, &[])),
+            None
+        );
+        assert!(matches!(
+            pinned_accel(tf, &pin("tensorflow", Some("2.17.1"), None, &["and-cuda"])),
+            Some(Accel::Cuda(_))
+        ));
+        assert_eq!(
+            pinned_accel(tf, &pin("tensorflow-cpu", None, None, &[])),
+            Some(Accel::Cpu)
+        );
+    }
+
+    #[test]
+    fn no_gpu_is_cpu_by_default_and_a_gpu_gets_the_newest_build_it_runs() {
+        let cat = Catalog::embedded();
+        let torch = cat.framework("pytorch").unwrap();
+        let c = Choices::default();
+        let f = scenarios::no_gpu();
+        let mut p = Planner::new(cat, &f, &c);
+        let sel = p.accelerator(torch, None).unwrap();
+        assert_eq!(
+            (sel.accel.value, sel.accel.origin),
+            (Accel::Cpu, Origin::Default)
+        );
+        assert_eq!(
+            sel.release.map(|r| &r.version),
+            torch.newest().map(|r| &r.version)
+        );
+
+        let f = scenarios::h100_535();
+        let mut p = Planner::new(cat, &f, &c);
+        let sel = p.accelerator(torch, None).unwrap();
+        let b = sel.build.expect("a CUDA build");
+        assert_eq!(sel.accel.value, Accel::Cuda(b.cuda.clone()));
+        assert!(p.compat.fit(torch, sel.release.unwrap(), b).runs());
+    }
+
+    #[test]
+    fn a_chosen_cuda_without_a_build_is_refused_with_the_valid_ones() {
+        let cat = Catalog::embedded();
+        let torch = cat.framework("pytorch").unwrap();
+        let c = Choices {
+            cuda: Some(Accel::Cuda("10.0".parse().unwrap())),
+            ..Default::default()
+        };
+        let f = scenarios::no_gpu();
+        let err = Planner::new(cat, &f, &c)
+            .accelerator(torch, None)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("has no build for CUDA 10.0 (valid: cpu, "),
+            "{err}"
+        );
+    }
+}

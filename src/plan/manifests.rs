@@ -1,0 +1,235 @@
+//! Phase: which manifests the builder copies and installs, what is
+//! scaffolded, and whether the framework needs its own install line (the
+//! manifests do not carry the build the plan chose).
+
+use super::accelerator::Selection;
+use super::planner::Planner;
+use super::requirement::{split_requirement, SplitRequirement};
+use super::types::{FrameworkInstall, Manifests, PlanError, Scaffold, ScaffoldKind};
+use crate::catalog::Framework;
+use crate::facts::{PackageManager, Pin};
+
+fn is_dev_requirements(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    ["dev", "test", "lint", "docs"]
+        .iter()
+        .any(|k| name.contains(k))
+}
+
+/// The framework's manifests, installs and scaffolds.
+pub struct ManifestPlan {
+    pub manifests: Manifests,
+    pub scaffold: Vec<Scaffold>,
+    pub framework_requirement: Option<FrameworkInstall>,
+    pub framework_install: Option<FrameworkInstall>,
+}
+
+impl Planner<'_> {
+    pub fn exists(&self, file: &str) -> bool {
+        self.scan().existing.files.iter().any(|e| e == file)
+    }
+
+    pub fn manifests(
+        &mut self,
+        fw: &Framework,
+        pin: Option<&Pin>,
+        sel: &Selection,
+        pm: PackageManager,
+    ) -> Result<ManifestPlan, PlanError> {
+        let framework_requirement = framework_requirement(fw, sel);
+        let (manifests, scaffold) = self.manifest_files(pm);
+        let scaffolded = scaffold.iter().any(|s| s.kind == ScaffoldKind::Manifest);
+        let carried = scaffolded
+            || fw.is_none()
+            || pin.is_some_and(|p| {
+                let known = p.version.is_none() || sel.pinned_release.is_some();
+                // A pin the catalog does not know stays the project's call.
+                !known || pin_is_exact(p, sel, framework_requirement.as_ref())
+            });
+        let framework_install = if carried {
+            None
+        } else {
+            framework_requirement.clone()
+        };
+        if let (Some(p), Some(fi)) = (pin, &framework_install) {
+            self.note("framework-version", format!(
+                "{} is installed first ({}), so {} ({}) is already satisfied and the image gets the build this plan chose.",
+                fi.requirement,
+                fi.index.as_deref().unwrap_or("PyPI"),
+                p.spec,
+                p.source
+            ));
+            if pm != PackageManager::Pip {
+                self.warnings.push(format!(
+                    "{} resolves {} itself, so the image downloads {} twice; pin {} in the project (with its index) to avoid it",
+                    pm, p.spec, fw.name, fi.requirement
+                ));
+            }
+        }
+        if let (Some(e), Some(p)) = (sel.explicit, pin) {
+            if let Some(pv) = &p.version {
+                if !pv.matches_prefix(&e.version) && !e.version.matches_prefix(pv) {
+                    return Err(PlanError::Unsupported(format!(
+                        "{} pins {} but you chose {} {}: change the pin, or leave the version to the project",
+                        p.source, p.spec, fw.name, e.version
+                    )));
+                }
+            }
+        }
+        if self.scan().has_no_manifest() {
+            self.note("scaffold", "a fresh repository: mlcontain adds a dependency manifest and minimal entry points, never replacing files that exist.");
+        }
+        Ok(ManifestPlan {
+            manifests,
+            scaffold,
+            framework_requirement,
+            framework_install,
+        })
+    }
+
+    /// The manifests per package manager, and those to scaffold.
+    fn manifest_files(&mut self, pm: PackageManager) -> (Manifests, Vec<Scaffold>) {
+        let scan = self.scan();
+        let mut scaffold = vec![];
+        let mut m = Manifests {
+            copy: vec![],
+            install: vec![],
+            dev: vec![],
+            locked: false,
+            install_project: false,
+            secret: scan.credential_files.clone(),
+        };
+        let manifest = |path: &str| Scaffold {
+            path: path.into(),
+            kind: ScaffoldKind::Manifest,
+        };
+        match pm {
+            PackageManager::Pip => {
+                let (dev, runtime): (Vec<String>, Vec<String>) = scan
+                    .requirements
+                    .iter()
+                    .cloned()
+                    .partition(|r| is_dev_requirements(r));
+                if runtime.is_empty() && scan.pyproject.is_some() {
+                    m.install_project = true;
+                    self.warnings.push("no requirements.txt: dependencies install together with the project (`pip install .`), so a code change reinstalls them; add a requirements.txt (or use uv) to cache them in their own layer".into());
+                } else if runtime.is_empty() {
+                    if !self.exists("requirements.txt") {
+                        scaffold.push(manifest("requirements.txt"));
+                    }
+                    m.copy.push("requirements.txt".into());
+                } else {
+                    m.copy = runtime;
+                }
+                m.install = if m.copy.iter().any(|r| r == "requirements.txt") {
+                    vec!["requirements.txt".to_string()]
+                } else {
+                    m.copy.clone()
+                };
+                m.dev = dev;
+            }
+            PackageManager::Uv | PackageManager::Poetry => {
+                if scan.pyproject.is_none() {
+                    scaffold.push(manifest("pyproject.toml"));
+                }
+                m.copy.push("pyproject.toml".into());
+                let (lock, present, tool) = match pm {
+                    PackageManager::Uv => ("uv.lock", scan.uv_lock, "uv"),
+                    _ => ("poetry.lock", scan.poetry_lock, "poetry"),
+                };
+                if present {
+                    m.copy.push(lock.into());
+                    m.locked = true;
+                } else if pm == PackageManager::Uv {
+                    self.warnings.push(format!("no {lock}: the build resolves dependencies itself; run `{tool} lock` and commit {lock} for reproducible builds (`uv sync --frozen`)"));
+                } else {
+                    self.warnings.push(format!("no {lock}: the build resolves dependencies itself; run `{tool} lock` and commit {lock} for reproducible builds"));
+                }
+            }
+            PackageManager::Conda => {
+                let path = scan
+                    .environment_yml
+                    .clone()
+                    .unwrap_or_else(|| "environment.yml".into());
+                if scan.environment_yml.is_none() {
+                    scaffold.push(manifest(&path));
+                }
+                m.copy.push(path);
+            }
+        }
+        (m, scaffold)
+    }
+}
+
+/// The install line of the chosen (release, build).
+fn framework_requirement(fw: &Framework, sel: &Selection) -> Option<FrameworkInstall> {
+    let r = sel.release?;
+    match sel.build {
+        Some(b) => fw
+            .cuda_requirement(&r.version, b)
+            .map(|requirement| FrameworkInstall {
+                requirement,
+                index: fw.cuda_index(b),
+            }),
+        None => fw
+            .cpu_requirement(&r.version)
+            .map(|requirement| FrameworkInstall {
+                requirement,
+                index: fw.cpu_index.clone(),
+            }),
+    }
+}
+
+/// Whether the pin is exactly the build the plan chose (a plain
+/// `torch==2.4.1` from PyPI is not the cu118 build; `tensorflow==2.17.1`
+/// lacks the CUDA libraries).
+fn pin_is_exact(p: &Pin, sel: &Selection, req: Option<&FrameworkInstall>) -> bool {
+    let (Some(r), Some(req)) = (sel.release, req) else {
+        return true;
+    };
+    if p.version.as_ref() != Some(&r.version) {
+        return false;
+    }
+    let SplitRequirement { extras, local, .. } = split_requirement(&req.requirement);
+    let pin_local = p.local.clone().or_else(|| match sel.build {
+        Some(_) => r.pypi.clone(),
+        None => None,
+    });
+    if let Some(l) = local {
+        if pin_local.as_deref() != Some(l.as_str()) {
+            return false;
+        }
+    }
+    extras.iter().all(|e| p.extras.contains(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_dev_requirements, PackageManager, Planner, ScaffoldKind};
+    use crate::catalog::Catalog;
+    use crate::choices::Choices;
+    use crate::facts::Facts;
+
+    #[test]
+    fn per_package_manager() {
+        let c = Choices::default();
+        let mut f = Facts::default();
+        let mut p = Planner::new(Catalog::embedded(), &f, &c);
+        let (m, s) = p.manifest_files(PackageManager::Pip);
+        assert_eq!(m.install, ["requirements.txt"]);
+        assert_eq!(s[0].kind, ScaffoldKind::Manifest);
+
+        f.project.requirements = vec!["requirements.txt".into(), "requirements-dev.txt".into()];
+        f.project.existing.files = vec!["requirements.txt".into()];
+        let mut p = Planner::new(Catalog::embedded(), &f, &c);
+        let (m, s) = p.manifest_files(PackageManager::Pip);
+        assert!(s.is_empty());
+        assert_eq!(m.dev, ["requirements-dev.txt"]);
+
+        let mut p = Planner::new(Catalog::embedded(), &f, &c);
+        let (m, _) = p.manifest_files(PackageManager::Uv);
+        assert!(!m.locked);
+        assert!(p.warnings[0].starts_with("no uv.lock"), "{:?}", p.warnings);
+        assert!(is_dev_requirements("reqs/test.txt"));
+    }
+}

@@ -1,0 +1,49 @@
+//! Phase: which build stages (training, inference, dev).
+
+use super::planner::Planner;
+use super::types::PlanError;
+use crate::choices::Stage;
+
+impl Planner<'_> {
+    pub fn stages(&self) -> Result<Vec<Stage>, PlanError> {
+        let mut stages = self
+            .choices
+            .stages
+            .clone()
+            .unwrap_or_else(|| vec![Stage::Training, Stage::Inference, Stage::Dev]);
+        stages.sort();
+        stages.dedup();
+        if stages.is_empty() {
+            return Err(PlanError::Invalid {
+                what: "stages",
+                value: String::new(),
+                why: "choose at least one of training, inference, dev".into(),
+            });
+        }
+        Ok(stages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Planner, Stage};
+    use crate::catalog::Catalog;
+    use crate::choices::Choices;
+    use crate::facts::Facts;
+
+    #[test]
+    fn sorted_deduplicated_and_never_empty() {
+        let f = Facts::default();
+        let c = Choices {
+            stages: Some(vec![Stage::Dev, Stage::Training, Stage::Dev]),
+            ..Default::default()
+        };
+        let got = Planner::new(Catalog::embedded(), &f, &c).stages().unwrap();
+        assert_eq!(got, vec![Stage::Training, Stage::Dev]);
+        let c = Choices {
+            stages: Some(vec![]),
+            ..Default::default()
+        };
+        assert!(Planner::new(Catalog::embedded(), &f, &c).stages().is_err());
+    }
+}

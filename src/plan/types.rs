@@ -1,0 +1,180 @@
+//! The plan's types: what the planner decides and the renderers read.
+
+use super::deploy::DeployPlan;
+use super::origin::{Explanation, Origins};
+use crate::choices::{GpuSelection, SavedConfig, Stage};
+use crate::facts::PackageManager;
+use crate::version::Version;
+use serde::Serialize;
+
+pub const DEFAULT_PORT: u16 = 8000;
+pub const DEFAULT_UID: u32 = 10001;
+pub const APP_USER: &str = "app";
+pub const APP_DIR: &str = "/app";
+pub const VENV: &str = "/opt/venv";
+pub const MODEL_DIR: &str = "/app/models";
+pub const DATA_DIR: &str = "/app/data";
+
+/// How CUDA reaches the container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CudaStrategy {
+    /// The framework's wheels bundle the CUDA libraries; the image is a plain
+    /// Python image and the NVIDIA Container Toolkit mounts the driver.
+    Wheels,
+    /// CUDA comes from nvidia/cuda images (devel to build, runtime to run).
+    System,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CudaPlan {
+    pub version: Version,
+    /// Wheel variant tag (`cu124`, `cuda12`, `and-cuda`), when a framework build is used.
+    pub tag: Option<String>,
+    pub strategy: CudaStrategy,
+    /// The lowest driver that runs it (the CUDA major's minor-version-compatibility floor).
+    pub min_driver: Version,
+    /// `NVIDIA_REQUIRE_CUDA` for the image: the toolkit refuses older drivers up front.
+    pub require_cuda: String,
+}
+
+/// Where Python comes from in the images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PythonSource {
+    /// python:X.Y-slim (Python in /usr/local).
+    Image,
+    /// apt's python3 on an Ubuntu-based nvidia/cuda image.
+    Apt,
+    /// The conda environment brings its own Python.
+    Conda,
+}
+
+/// An install of the framework the project's manifests do not provide.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FrameworkInstall {
+    pub requirement: String,
+    pub index: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Images {
+    pub builder: String,
+    pub runtime: String,
+    /// The builder derives from the shared `base` stage (same image).
+    pub builder_from_base: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Manifests {
+    /// Files copied into the builder before the dependency install.
+    pub copy: Vec<String>,
+    /// The requirements files pip installs (`requirements.txt` when there is
+    /// one: the others are copied so its `-r` includes resolve).
+    pub install: Vec<String>,
+    /// Dev-only manifests installed in the dev target (requirements-dev.txt).
+    pub dev: Vec<String>,
+    /// uv.lock / poetry.lock present: installs are `--frozen`/locked.
+    pub locked: bool,
+    /// Dependencies come from installing the project itself (`pip install .`),
+    /// which needs the code in the builder.
+    pub install_project: bool,
+    /// Manifests holding credentials (index `user:password@`): never in the
+    /// build context or the image; the installs that read them mount them
+    /// as BuildKit secrets.
+    pub secret: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ScaffoldKind {
+    Manifest,
+    Training,
+    Inference,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scaffold {
+    pub path: String,
+    pub kind: ScaffoldKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    pub framework: String,
+    pub framework_name: String,
+    /// Python module of the framework (`torch`), empty for none.
+    pub framework_import: String,
+    pub framework_version: Option<Version>,
+    /// None for CPU.
+    pub cuda: Option<CudaPlan>,
+    pub python: Version,
+    pub python_source: PythonSource,
+    pub package_manager: PackageManager,
+    pub stages: Vec<Stage>,
+    pub images: Images,
+    /// The framework requirement the plan chose (for scaffolded manifests).
+    pub framework_requirement: Option<FrameworkInstall>,
+    /// A separate install of it, when the project's manifests do not carry it.
+    pub framework_install: Option<FrameworkInstall>,
+    pub manifests: Manifests,
+    pub training_cmd: Vec<String>,
+    pub inference_cmd: Vec<String>,
+    pub port: u16,
+    pub uid: u32,
+    pub gpus: Option<GpuSelection>,
+    /// Deployment targets and the cluster shape.
+    pub deploy: DeployPlan,
+    pub shm_size: Option<String>,
+    pub runtime_apt: Vec<String>,
+    pub scaffold: Vec<Scaffold>,
+    /// Extra folders for .dockerignore (found in the project).
+    pub ignore_dirs: Vec<String>,
+    pub syntax: bool,
+    /// Ship precompiled bytecode (pip compiles at install; uv with UV_COMPILE_BYTECODE).
+    pub bytecode: bool,
+    pub uv_version: String,
+    pub poetry_version: String,
+    /// Where the main decisions came from.
+    pub origins: Origins,
+    pub explanations: Vec<Explanation>,
+    pub warnings: Vec<String>,
+    pub saved: SavedConfig,
+}
+
+impl Plan {
+    pub fn has(&self, s: Stage) -> bool {
+        self.stages.contains(&s)
+    }
+    pub fn explain(&self, topic: &str) -> Vec<&str> {
+        self.explanations
+            .iter()
+            .filter(|e| e.topic == topic)
+            .map(|e| e.text.as_str())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("unknown framework `{0}` (valid: {1})")]
+    UnknownFramework(String, String),
+    #[error("{framework} has no version {version} in the catalog (valid: {valid})")]
+    UnknownFrameworkVersion {
+        framework: String,
+        version: String,
+        valid: String,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+    /// The host cannot run the choice; the message names the GPU or driver and the fix.
+    #[error(
+        "{0}\n(pass --allow-incompatible to generate it anyway, e.g. to deploy on another machine)"
+    )]
+    Incompatible(String),
+    #[error("invalid {what} `{value}`: {why}")]
+    Invalid {
+        what: &'static str,
+        value: String,
+        why: String,
+    },
+}
