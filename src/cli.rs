@@ -20,7 +20,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Use line-by-line prompts instead of the full-screen wizard.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub plain: bool,
     /// The repository (default: the current directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -43,12 +43,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check that this host can build and run GPU containers, with fixes.
-    Doctor,
+    /// Check that this host can build and run GPU containers (and this
+    /// project's containers), with fixes.
+    Doctor {
+        /// Print JSON (schema in the README).
+        #[arg(long)]
+        json: bool,
+    },
     /// Build the image targets with BuildKit.
     Build(crate::commands::build::BuildArgs),
     /// Run the built image and check the framework sees the GPUs.
     Verify(crate::commands::verify::VerifyArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// The compatibility catalog: `show` what it covers, `check` the package index for newer releases.
     Catalog {
         #[command(subcommand)]
@@ -58,6 +68,9 @@ pub enum Command {
 
 #[derive(Debug, Args, Default, Clone)]
 pub struct InitArgs {
+    /// Use line-by-line prompts instead of the full-screen wizard.
+    #[arg(long)]
+    pub plain: bool,
     /// Ask nothing: unspecified choices take the planner's defaults.
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -153,22 +166,62 @@ pub fn main() -> ExitCode {
     crate::term::default_sigpipe();
     let cli = Cli::parse();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let json = cli.command.as_ref().is_some_and(Command::json);
     let result = match cli.command {
-        Some(Command::Init(args)) => crate::commands::init::run(&dir, &args, cli.plain),
+        Some(Command::Init(args)) => crate::commands::init::run(&dir, &args, args.plain),
         Some(Command::Detect { json }) => crate::commands::detect::run(&dir, json),
-        Some(Command::Doctor) => crate::commands::doctor::run(&dir),
+        Some(Command::Doctor { json }) => crate::commands::doctor::run(&dir, json),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "mlcontain", &mut std::io::stdout());
+            Ok(0)
+        }
         Some(Command::Build(args)) => crate::commands::build::run(&dir, &args),
         Some(Command::Verify(args)) => crate::commands::verify::run(&dir, &args),
         Some(Command::Catalog { action }) => {
             crate::commands::catalog::run(&action, cli.catalog.as_deref())
         }
-        None => crate::tui::run(&dir, &InitArgs::default(), cli.plain),
+        None => crate::tui::run(
+            &dir,
+            &InitArgs {
+                plain: cli.plain,
+                ..Default::default()
+            },
+            cli.plain,
+        ),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            if json {
+                // Tools reading --json get the error as JSON too.
+                println!("{}", json_error(&format!("{e:#}"), 2));
+            }
             crate::term::say(&format!("error: {e:#}"));
             ExitCode::from(2)
+        }
+    }
+}
+
+/// The error object every `--json` command prints on stdout when it fails:
+/// `{"error": {"message": "...", "exit_code": N}}`.
+pub fn json_error(message: &str, exit_code: u8) -> String {
+    serde_json::to_string_pretty(
+        &serde_json::json!({"error": {"message": message, "exit_code": exit_code}}),
+    )
+    .unwrap_or_default()
+}
+
+impl Command {
+    /// Whether the command was asked for JSON output.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Init(a) => a.json,
+            Command::Detect { json } | Command::Doctor { json } => *json,
+            Command::Build(b) => b.json,
+            Command::Verify(v) => v.json,
+            Command::Catalog { action } => action.json(),
+            Command::Completions { .. } => false,
         }
     }
 }

@@ -521,7 +521,19 @@ pub fn check_script(framework: &str, import: &str, cuda: bool, expect_gpus: usiz
 pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
     let mut out = explain_engine_access(stderr, engine);
     let lower = stderr.to_ascii_lowercase();
-    if let Some(image) = missing_base_image(stderr) {
+    let unreachable = registry_unreachable(&lower);
+    let base = missing_base_image(stderr);
+    if let (Some(image), true) = (&base, unreachable) {
+        out.push(format!(
+            "The registry of the base image `{image}` is unreachable from here (the engine \
+             could not resolve or connect to it), so the build stopped at FROM.\n\
+             Use the registry or mirror your machines can reach: `mlcontain init --yes --force \
+             --registry HOST/PATH` prefixes every image (or `--base-image IMAGE` replaces the \
+             runtime image; both are saved in mlcontain.yaml), then build again. With an \
+             image already loaded locally, check its exact name with `{prog} images`.",
+            prog = engine.program()
+        ));
+    } else if let Some(image) = base {
         out.push(format!(
             "The base image `{image}` could not be found or pulled (no such image, no access, \
              or the registry is unreachable from here).\n\
@@ -547,9 +559,10 @@ pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
             p = engine.program()
         ));
     }
-    if lower.contains("temporary failure in name resolution")
-        || lower.contains("could not resolve host")
-        || (lower.contains("failed to establish a new connection") && lower.contains("pip"))
+    if !(unreachable && missing_base_image(stderr).is_some())
+        && (lower.contains("temporary failure in name resolution")
+            || lower.contains("could not resolve host")
+            || (lower.contains("failed to establish a new connection") && lower.contains("pip")))
     {
         out.push(
             "A build step could not reach the network (name resolution failed inside the build). \
@@ -568,6 +581,21 @@ pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
         );
     }
     out
+}
+
+/// The engine could not reach a registry: name resolution or connection failed.
+fn registry_unreachable(lower: &str) -> bool {
+    lower.contains("failed to do request")
+        && [
+            "no such host",
+            "dial tcp",
+            "i/o timeout",
+            "connection refused",
+            "network is unreachable",
+            "temporary failure in name resolution",
+        ]
+        .iter()
+        .any(|m| lower.contains(m))
 }
 
 /// Daemon not running, socket permission, hung daemon.
@@ -819,9 +847,22 @@ const CAPTURE_CAP: usize = 256 * 1024;
 /// stderr and captured (the last 256 KiB): the user sees the engine's own
 /// progress, and a failure can be explained from what it said.
 pub fn run_tee(c: &CommandLine) -> std::io::Result<(Option<std::process::ExitStatus>, String)> {
+    run_tee_with(c, false)
+}
+
+/// [`run_tee`]; with `stdout_to_stderr` the child's stdout goes to our
+/// stderr too (stdout is kept for `--json`).
+pub fn run_tee_with(
+    c: &CommandLine,
+    stdout_to_stderr: bool,
+) -> std::io::Result<(Option<std::process::ExitStatus>, String)> {
     let mut cmd = c.to_command();
     cmd.stdin(Stdio::inherit())
-        .stdout(Stdio::inherit())
+        .stdout(if stdout_to_stderr {
+            Stdio::from(std::io::stderr())
+        } else {
+            Stdio::inherit()
+        })
         .stderr(Stdio::piped());
     let mut child = cmd.spawn()?;
     let mut err = child.stderr.take().expect("piped stderr");
@@ -1038,6 +1079,21 @@ mod tests {
             .contains("list_physical_devices('GPU')"));
         assert!(check_script("jax", "jax", true, 0).contains("jax.devices()"));
         assert!(check_script("none", "", true, 0).contains("cuInit"));
+    }
+
+    #[test]
+    fn an_unreachable_registry_names_the_flags() {
+        // BuildKit's words when FROM's registry cannot be resolved (engine 26, offline).
+        let e = explain_build_failure(
+            "ERROR: failed to solve: python:3.12-slim: failed to resolve source metadata for docker.io/library/python:3.12-slim: failed to do request: Head \"https://registry-1.docker.io/v2/library/python/manifests/3.12-slim\": dial tcp: lookup registry-1.docker.io on 10.0.0.53:53: no such host",
+            Engine::Docker,
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains("unreachable") && e[0].contains("python:3.12-slim"),
+            "{e:?}"
+        );
+        assert!(e[0].contains("--registry HOST/PATH") && e[0].contains("--base-image IMAGE"));
     }
 
     #[test]

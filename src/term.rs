@@ -359,3 +359,12 @@ pub fn default_sigpipe() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
+
+/// Whether stdout gets colour: a terminal that is not `TERM=dumb`, and no
+/// `NO_COLOR` (https://no-color.org: any non-empty value).
+pub fn stdout_colour() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").map(|t| t == "dumb").unwrap_or(false);
+    !no_color && !dumb && std::io::stdout().is_terminal()
+}

@@ -4,6 +4,8 @@
 
 #![cfg(unix)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -96,4 +98,94 @@ fn output_to_a_pipe_has_no_escapes() {
             );
         }
     }
+}
+
+/// `mlcontain completions SHELL` prints a script that names the subcommands.
+#[test]
+fn shell_completions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = bin().args(["completions", shell]).output().unwrap();
+        assert!(o.status.success(), "{shell}");
+        let s = String::from_utf8_lossy(&o.stdout);
+        for sub in ["init", "detect", "doctor", "build", "verify"] {
+            assert!(s.contains(sub), "{shell}: no {sub}");
+        }
+        assert!(s.contains("framework-version"), "{shell}: no init flags");
+    }
+    // bash parses what it printed.
+    let o = bin().args(["completions", "bash"]).output().unwrap();
+    let check = Command::new("bash")
+        .args(["-n", "-c", &String::from_utf8_lossy(&o.stdout)])
+        .output();
+    if let Ok(c) = check {
+        assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    }
+}
+
+/// `--plain` belongs to the wizard: `init --plain` and bare `mlcontain
+/// --plain`, not `doctor --plain`.
+#[test]
+fn plain_only_where_it_means_something() {
+    let o = bin().args(["doctor", "--plain"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--plain"));
+    let o = bin().args(["init", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("--plain"));
+    let o = bin().args(["detect", "--help"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("--plain"));
+}
+
+/// doctor colours its verdicts on a terminal; TERM=dumb and NO_COLOR get
+/// not one escape byte, on the same terminal.
+#[test]
+fn doctor_colour_follows_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = repo();
+    let dir = repo.path().display().to_string();
+    let run = |extra: &[(&'static str, &str)]| {
+        let mut env = common::pty::env(home.path());
+        for (k, v) in extra {
+            env.retain(|(ek, _)| ek != k);
+            env.push((k, v.to_string()));
+        }
+        let mut p = common::pty::Pty::spawn(&["doctor", "--dir", &dir], repo.path(), &env);
+        let code = p.wait(std::time::Duration::from_secs(30));
+        (code, p.raw.clone())
+    };
+    let (_, tty) = run(&[]);
+    let text = String::from_utf8_lossy(&tty).to_string();
+    assert!(text.contains("\x1b[33mWARN\x1b[0m"), "{text}");
+    for env in [[("TERM", "dumb")], [("NO_COLOR", "1")]] {
+        let (_, out) = run(&env);
+        assert!(
+            !out.contains(&0x1b),
+            "{env:?}: {}",
+            String::from_utf8_lossy(&out)
+        );
+        assert!(String::from_utf8_lossy(&out).contains("WARN"));
+    }
+    let (_, out) = run(&[("TERM", "dumb")]);
+    assert!(
+        String::from_utf8_lossy(&out).contains("No blocking problems")
+            || String::from_utf8_lossy(&out).contains("failed:")
+    );
+}
+
+/// The summary line counts in words ("1 check failed", "2 warnings").
+#[test]
+fn doctor_counts_in_words() {
+    use mlcontain::commands::doctor::{render, Check, Status};
+    let c = |status, title: &str| Check {
+        status,
+        title: title.into(),
+        detail: vec![],
+        fix: None,
+    };
+    let one = render(&[c(Status::Fail, "a"), c(Status::Warn, "b")]);
+    assert!(
+        one.contains("1 check failed") && one.contains("1 warning."),
+        "{one}"
+    );
+    let two = render(&[c(Status::Warn, "a"), c(Status::Warn, "b")]);
+    assert!(two.contains("2 warnings."), "{two}");
 }

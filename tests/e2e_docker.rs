@@ -382,7 +382,15 @@ fn cpu_sample_end_to_end() {
 
     // 4. Every target, tagged <project>-<target>.
     let (o, all) = build(&dir, &["--target", "all", "--progress", "plain"]);
-    ok(o, "mlcontain build --target all");
+    let o = ok(o, "mlcontain build --target all");
+    // Progress over the targets: [k/n].
+    let err = String::from_utf8_lossy(&o.stderr);
+    for k in 1..=3 {
+        assert!(
+            err.contains(&format!("==> mlcontain build [{k}/3]: target")),
+            "{err}"
+        );
+    }
     eprintln!("build --target all: {:.1} s", all.as_secs_f64());
     for t in ["training", "inference", "dev"] {
         ok(

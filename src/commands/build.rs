@@ -6,7 +6,7 @@
 
 use crate::docker::{
     build_command, compose_build_command, dockerfile_stages, exit_code, explain_build_failure,
-    image_name, run_tee, select_targets, Builder, CommandLine, Engine,
+    image_name, select_targets, Builder, CommandLine, Engine,
 };
 use crate::render::{COMPOSE, DOCKERFILE};
 use anyhow::{bail, Context, Result};
@@ -20,6 +20,10 @@ pub const DAEMON_DEADLINE: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct BuildArgs {
+    /// Print the result as JSON on stdout (schema in the README); the
+    /// engine's own output goes to stderr.
+    #[arg(long)]
+    pub json: bool,
     /// training, inference, dev or all (or a comma-separated list).
     #[arg(long, default_value = "all")]
     pub target: String,
@@ -214,7 +218,7 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
             }
         } else {
             if !engine_ready(engine) {
-                return Ok(1);
+                return Ok(engine_not_ready(args.json));
             }
             choose_builder(engine)
         };
@@ -239,26 +243,55 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
     }
 
     if args.dry_run {
-        for (_, _, c) in &plan {
-            println!("{}", c.display());
+        if args.json {
+            let cmds: Vec<serde_json::Value> = plan
+                .iter()
+                .map(|(t, img, c)| serde_json::json!({"target": t, "image": img, "command": c.display()}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"dry_run": true, "commands": cmds})
+                )?
+            );
+        } else {
+            for (_, _, c) in &plan {
+                println!("{}", c.display());
+            }
         }
         return Ok(0);
     }
     if args.compose && !engine_ready(engine) {
-        return Ok(1);
+        return Ok(engine_not_ready(args.json));
     }
+    let mut results: Vec<serde_json::Value> = vec![];
+    let report = |results: &[serde_json::Value], code: u8| {
+        if args.json {
+            let out = serde_json::json!({"ok": code == 0, "exit_code": code, "targets": results});
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        code
+    };
 
     let mut built = vec![];
-    for (target, image, c) in &plan {
+    let n = plan.len();
+    for (k, (target, image, c)) in plan.iter().enumerate() {
+        // Progress over several targets: [k/n].
+        let step = if n > 1 {
+            format!(" [{}/{n}]", k + 1)
+        } else {
+            String::new()
+        };
         match image {
-            Some(img) => eprintln!("==> mlcontain build: target {target} -> image {img}"),
-            None => eprintln!("==> mlcontain build: docker compose build {target}"),
+            Some(img) => eprintln!("==> mlcontain build{step}: target {target} -> image {img}"),
+            None => eprintln!("==> mlcontain build{step}: docker compose build {target}"),
         }
         eprintln!("+ {}", c.display());
         let start = Instant::now();
-        let (status, captured) =
-            run_tee(c).with_context(|| format!("cannot run `{}`", c.program))?;
+        let (status, captured) = crate::docker::run_tee_with(c, args.json)
+            .with_context(|| format!("cannot run `{}`", c.program))?;
         let code = exit_code(status);
+        let seconds = (start.elapsed().as_secs_f64() * 10.0).round() / 10.0;
         if code != 0 {
             eprintln!(
                 "\nerror: the build failed (exit {code}) after {:.0} s: `{}`",
@@ -272,8 +305,16 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
             if hints.is_empty() {
                 eprintln!("See the engine's output above for the failing step.");
             }
-            return Ok(code);
+            results.push(
+                serde_json::json!({"target": target, "image": image, "ok": false,
+                "exit_code": code, "seconds": seconds, "hints": hints}),
+            );
+            return Ok(report(&results, code));
         }
+        results.push(
+            serde_json::json!({"target": target, "image": image, "ok": true,
+            "exit_code": 0, "seconds": seconds, "hints": []}),
+        );
         eprintln!("==> done in {:.1} s", start.elapsed().as_secs_f64());
         if let Some(img) = image {
             built.push(img.clone());
@@ -283,7 +324,19 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
         eprintln!("built: {}", built.join(", "));
     }
     eprintln!("next: `mlcontain verify` runs them and checks the framework (and GPUs) inside");
-    Ok(0)
+    Ok(report(&results, 0))
+}
+
+/// The engine cannot be used (already explained on stderr): exit 1, and
+/// the JSON error object with --json.
+fn engine_not_ready(json: bool) -> u8 {
+    if json {
+        println!(
+            "{}",
+            crate::cli::json_error("the container engine is not usable (see stderr)", 1)
+        );
+    }
+    1
 }
 
 #[cfg(test)]

@@ -26,6 +26,15 @@ pub enum CatalogCommand {
     Check(CheckArgs),
 }
 
+impl CatalogCommand {
+    pub fn json(&self) -> bool {
+        match self {
+            CatalogCommand::Show { json } => *json,
+            CatalogCommand::Check(a) => a.json,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The index's simple API (default: from UV_DEFAULT_INDEX, UV_INDEX_URL,

@@ -71,15 +71,65 @@ impl Check {
     }
 }
 
-/// Detects, prints the checks, and returns the exit code.
-pub fn run(dir: &Path) -> Result<u8> {
+/// Detects, prints the checks (coloured on a terminal, or JSON), and
+/// returns the exit code.
+pub fn run(dir: &Path, json: bool) -> Result<u8> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
     let facts = detect_all(dir, DEFAULT_DEADLINE);
     let list = checks(&facts);
-    print!("{}", render(&list));
+    if json {
+        println!("{}", serde_json::to_string_pretty(&to_json(&list))?);
+    } else if crate::term::stdout_colour() {
+        print!("{}", render_coloured(&list));
+    } else {
+        print!("{}", render(&list));
+    }
     Ok(exit_code(&list))
+}
+
+/// `doctor --json`: `{"checks": [...], "failed": N, "warnings": N, "ok": bool}`.
+pub fn to_json(checks: &[Check]) -> serde_json::Value {
+    let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
+    serde_json::json!({
+        "checks": checks,
+        "failed": count(Status::Fail),
+        "warnings": count(Status::Warn),
+        "ok": count(Status::Fail) == 0,
+    })
+}
+
+/// [`render`] with the status words coloured (green, yellow, red).
+pub fn render_coloured(checks: &[Check]) -> String {
+    let text = render(checks);
+    let mut o = String::with_capacity(text.len() + checks.len() * 12);
+    for line in text.lines() {
+        let (word, colour) = if let Some(rest) = line.strip_prefix("PASS") {
+            (Some(("PASS", rest)), "32")
+        } else if let Some(rest) = line.strip_prefix("WARN") {
+            (Some(("WARN", rest)), "33")
+        } else if let Some(rest) = line.strip_prefix("FAIL") {
+            (Some(("FAIL", rest)), "1;31")
+        } else {
+            (None, "")
+        };
+        match word {
+            Some((w, rest)) => o.push_str(&format!("\x1b[{colour}m{w}\x1b[0m{rest}\n")),
+            None if line.trim_start().starts_with("fix:") => {
+                o.push_str(&format!("\x1b[36m{line}\x1b[0m\n"))
+            }
+            None => {
+                o.push_str(line);
+                o.push('\n');
+            }
+        }
+    }
+    o
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// 1 when any check failed, else 0.
@@ -102,13 +152,15 @@ pub fn render(checks: &[Check]) -> String {
     let fails = checks.iter().filter(|c| c.status == Status::Fail).count();
     let warns = checks.iter().filter(|c| c.status == Status::Warn).count();
     let _ = writeln!(o);
+    let warns = plural(warns, "warning", "warnings");
     if fails > 0 {
         let _ = writeln!(
             o,
-            "{fails} check(s) failed: containers will not run (on the GPU) until fixed; {warns} warning(s)."
+            "{} failed: containers will not run (on the GPU) until fixed; {warns}.",
+            plural(fails, "check", "checks")
         );
     } else {
-        let _ = writeln!(o, "No blocking problems; {warns} warning(s).");
+        let _ = writeln!(o, "No blocking problems; {warns}.");
     }
     o
 }
@@ -820,6 +872,6 @@ mod tests {
             text.contains(&format!("      fix: {CONFIGURE_RUNTIME}")),
             "{text}"
         );
-        assert!(text.contains("1 check(s) failed"), "{text}");
+        assert!(text.contains("1 check failed"), "{text}");
     }
 }

@@ -7,7 +7,7 @@ use super::init::{gather_facts, load_saved, merge_choices};
 use crate::cli::InitArgs;
 use crate::docker::{
     check_command, check_script, exit_code, explain_run_failure, health_run_command, image_name,
-    parse_health, run_quiet, run_tee, CommandLine, Engine, GpuContext, Health,
+    parse_health, run_quiet, CommandLine, Engine, GpuContext, Health,
 };
 use crate::facts::Facts;
 use crate::plan::{Plan, MODEL_DIR};
@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct VerifyArgs {
+    /// Print the result as JSON on stdout (schema in the README); the
+    /// engine's own output goes to stderr.
+    #[arg(long)]
+    pub json: bool,
     /// training, inference or dev (default: every target of the plan).
     #[arg(long)]
     pub target: Option<String>,
@@ -113,6 +117,12 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
     };
     let engine = Engine::detect().map_err(anyhow::Error::msg)?;
     if !engine_ready(engine) {
+        if args.json {
+            println!(
+                "{}",
+                crate::cli::json_error("the container engine is not usable (see stderr)", 1)
+            );
+        }
         return Ok(1);
     }
     let project = project_of(&dir);
@@ -139,7 +149,7 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
             results.push((t.clone(), false, format!("{image} not built")));
             continue;
         }
-        let (ok, note) = check_image(engine, &plan, &facts, &ctx, &image, gpus)?;
+        let (ok, note) = check_image(engine, &plan, &facts, &ctx, &image, gpus, args.json)?;
         results.push((t.clone(), ok, note));
         if t == "inference" {
             let (ok, note) = check_health(engine, &project, &image, gpus, &ctx, args.timeout)?;
@@ -147,11 +157,21 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
         }
     }
     eprintln!();
+    let code = if results.iter().all(|r| r.1) { 0 } else { 1 };
+    if args.json {
+        let checks: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(t, ok, note)| serde_json::json!({"target": t, "ok": ok, "note": note}))
+            .collect();
+        let out = serde_json::json!({"ok": code == 0, "exit_code": code, "checks": checks});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(code);
+    }
     println!("verify:");
     for (t, ok, note) in &results {
         println!("  {} {t:<20} {note}", if *ok { "ok  " } else { "FAIL" });
     }
-    Ok(if results.iter().all(|r| r.1) { 0 } else { 1 })
+    Ok(code)
 }
 
 /// Runs the check script in `image`.
@@ -162,6 +182,7 @@ fn check_image(
     ctx: &GpuContext,
     image: &str,
     gpus: bool,
+    json: bool,
 ) -> Result<(bool, String)> {
     let expect = if gpus { facts.gpus.len() } else { 0 };
     let script = check_script(&plan.framework, &plan.framework_import, gpus, expect);
@@ -185,8 +206,8 @@ fn check_image(
         }
     );
     let start = Instant::now();
-    let (status, captured) =
-        run_tee(&c).with_context(|| format!("cannot run `{}`", engine.program()))?;
+    let (status, captured) = crate::docker::run_tee_with(&c, json)
+        .with_context(|| format!("cannot run `{}`", engine.program()))?;
     let code = exit_code(status);
     if code == 0 {
         return Ok((

@@ -576,7 +576,10 @@ impl App {
             .count();
         if kept > 0 {
             out.push(Line::styled(
-                format!("{kept} changed file(s) kept; Space on one to replace it."),
+                format!(
+                    "{kept} changed {} kept; Space on one to replace it.",
+                    if kept == 1 { "file" } else { "files" }
+                ),
                 t.warn(),
             ));
         }
@@ -584,8 +587,13 @@ impl App {
             if !p.warnings.is_empty() {
                 out.push(Line::styled(
                     format!(
-                        "{} warning(s): in the summary (the preview, on an action row).",
-                        p.warnings.len()
+                        "{} {}: in the summary (the preview, on an action row).",
+                        p.warnings.len(),
+                        if p.warnings.len() == 1 {
+                            "warning"
+                        } else {
+                            "warnings"
+                        }
                     ),
                     t.warn(),
                 ));
