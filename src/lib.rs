@@ -4,6 +4,7 @@
 //! are [`choices::Choices`], [`plan::plan`] turns both into a typed
 //! [`plan::Plan`], and [`render::render`] turns a plan into file texts.
 
+pub mod bounded_yaml;
 pub mod catalog;
 pub mod choices;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod platform;
 pub mod prompt;
 pub mod redact;
 pub mod render;
+pub mod safe_fs;
 pub mod scenarios;
 pub mod term;
 pub mod tui;

@@ -29,18 +29,39 @@ impl FileStatus {
 pub enum WriteError {
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: io::Error },
+    #[error("{path} {why}")]
+    Unsafe {
+        path: String,
+        why: crate::safe_fs::SafeReadError,
+    },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: io::Error },
+    #[error("{path} changed while mlcontain was running (another process wrote it); it was left as it is: run again to see the new difference")]
+    Changed { path: String },
 }
 
-/// Read the current text of `path`, None when it does not exist.
+/// Files mlcontain reads back (its own outputs, mlcontain.yaml) are no
+/// larger than this.
+pub const EXISTING_CAP: u64 = 4 * 1024 * 1024;
+
+/// Read the current text of `path`, None when it does not exist. A link, a
+/// FIFO, a device or a file over [`EXISTING_CAP`] is an error naming it:
+/// mlcontain never reads through, or replaces, what it did not expect.
 pub fn read_existing(path: &Path) -> Result<Option<String>, WriteError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(WriteError::Read {
+    read_existing_bytes(path).map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+fn read_existing_bytes(path: &Path) -> Result<Option<Vec<u8>>, WriteError> {
+    match crate::safe_fs::read_bounded(path, EXISTING_CAP) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(crate::safe_fs::SafeReadError::Io(e)) => Err(WriteError::Read {
             path: path.display().to_string(),
             source: e,
+        }),
+        Err(why) => Err(WriteError::Unsafe {
+            path: path.display().to_string(),
+            why,
         }),
     }
 }
@@ -63,10 +84,34 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
 }
 
 /// Write `contents` to `path` atomically. When `backup` is set and the file
-/// exists, its old contents go to `path.bak` first. Returns the backup path.
+/// exists, its old contents go to a new backup first (`NAME.bak`, else
+/// `NAME.bak.1`, `.bak.2`, ...: an existing backup is never replaced).
+/// Returns the backup path.
 pub fn write_atomic(
     path: &Path,
     contents: &str,
+    backup: bool,
+) -> Result<Option<PathBuf>, WriteError> {
+    write_checked(path, contents, None, backup)
+}
+
+/// [`write_atomic`], after checking that the file is still what was read
+/// and diffed: `expected` None means it must not exist, Some(text) that it
+/// must still hold `text`. The backup holds the bytes of that check. Call it
+/// with the repository's [`crate::safe_fs::RepoLock`] held.
+pub fn write_expecting(
+    path: &Path,
+    contents: &str,
+    expected: Option<&str>,
+    backup: bool,
+) -> Result<Option<PathBuf>, WriteError> {
+    write_checked(path, contents, Some(expected), backup)
+}
+
+fn write_checked(
+    path: &Path,
+    contents: &str,
+    expected: Option<Option<&str>>,
     backup: bool,
 ) -> Result<Option<PathBuf>, WriteError> {
     let werr = |e: io::Error| WriteError::Write {
@@ -81,18 +126,111 @@ pub fn write_atomic(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    let old_meta = fs::metadata(path).ok();
+    let current = read_existing_bytes(path)?;
+    if let Some(expected) = expected {
+        let same = match (&current, expected) {
+            (None, None) => true,
+            (Some(b), Some(t)) => String::from_utf8_lossy(b) == t,
+            _ => false,
+        };
+        if !same {
+            return Err(WriteError::Changed {
+                path: path.display().to_string(),
+            });
+        }
+    }
+    let old_meta = current
+        .as_ref()
+        .and_then(|_| fs::symlink_metadata(path).ok());
 
     let mut backup_path = None;
-    if backup && old_meta.is_some() {
-        let bak = dir.join(format!("{name}.bak"));
-        // The backup is itself written atomically.
-        let old = fs::read(path).map_err(werr)?;
-        write_bytes_atomic(dir, &bak, &old, old_meta.as_ref()).map_err(werr)?;
-        backup_path = Some(bak);
+    if backup {
+        if let Some(old) = &current {
+            backup_path = Some(write_backup(dir, &name, old, old_meta.as_ref()).map_err(werr)?);
+        }
     }
     write_bytes_atomic(dir, path, contents.as_bytes(), old_meta.as_ref()).map_err(werr)?;
     Ok(backup_path)
+}
+
+/// Writes `bytes` to the first free name of `NAME.bak`, `NAME.bak.1`, ...
+/// The name is taken with a hard link, which fails rather than replace.
+fn write_backup(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    meta: Option<&fs::Metadata>,
+) -> io::Result<PathBuf> {
+    let (tmp_path, mut file) = create_temp(dir, &format!("{name}.bak"))?;
+    let result = (|| {
+        file.write_all(bytes)?;
+        if let Some(m) = meta {
+            file.set_permissions(m.permissions())?;
+        }
+        file.sync_all()?;
+        for n in 0..10_000u32 {
+            let bak = if n == 0 {
+                dir.join(format!("{name}.bak"))
+            } else {
+                dir.join(format!("{name}.bak.{n}"))
+            };
+            match fs::hard_link(&tmp_path, &bak) {
+                Ok(()) => return Ok(bak),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::other(format!("no free backup name for {name}")))
+    })();
+    let _ = fs::remove_file(&tmp_path);
+    result
+}
+
+fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, fs::File)> {
+    let mut n = 0u32;
+    loop {
+        let tmp_path = dir.join(format!(".{name}.mlcontain-{}-{n}.tmp", std::process::id()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp_path)
+        {
+            Ok(f) => return Ok((tmp_path, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Removes temporary files an interrupted run left in `dir`
+/// (`.NAME.mlcontain-PID-N.tmp` whose process is gone). Returns their names.
+pub fn clean_stale_temps(dir: &Path) -> Vec<String> {
+    let mut removed = vec![];
+    let Ok(entries) = fs::read_dir(dir) else {
+        return removed;
+    };
+    for e in entries.flatten() {
+        let Ok(name) = e.file_name().into_string() else {
+            continue;
+        };
+        let Some(pid) = temp_pid(&name) else { continue };
+        let alive = pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists();
+        let regular = e.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if !alive && regular && fs::remove_file(e.path()).is_ok() {
+            removed.push(name);
+        }
+    }
+    removed.sort();
+    removed
+}
+
+/// The PID in `.NAME.mlcontain-PID-N.tmp`.
+fn temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, tail) = rest.rsplit_once(".mlcontain-")?;
+    let (pid, n) = tail.split_once('-')?;
+    n.parse::<u32>().ok()?;
+    pid.parse().ok()
 }
 
 fn write_bytes_atomic(
@@ -105,20 +243,7 @@ fn write_bytes_atomic(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut tmp_path;
-    let mut n = 0u32;
-    let mut file = loop {
-        tmp_path = dir.join(format!(".{name}.mlcontain-{}-{n}.tmp", std::process::id()));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp_path)
-        {
-            Ok(f) => break f,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(e),
-        }
-    };
+    let (tmp_path, mut file) = create_temp(dir, &name)?;
     let result = (|| {
         file.write_all(bytes)?;
         if let Some(meta) = keep_meta {

@@ -5,7 +5,9 @@ use crate::cli::InitArgs;
 use crate::facts::Facts;
 use crate::plan::{plan, Plan};
 use crate::render::{render, FileKind, GeneratedFile, CONFIG};
-use crate::write::{read_existing, status_of, unified_diff, write_atomic, FileStatus};
+use crate::write::{
+    read_existing, status_of, unified_diff, write_expecting, FileStatus, WriteError,
+};
 use anyhow::{bail, Context, Result};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -78,6 +80,15 @@ pub fn ensure_safe_names(plan: &Plan) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// How long a run waits for another one writing in the same repository.
+pub const LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// The repository's advisory lock ([`crate::safe_fs::RepoLock`]).
+pub fn lock_repo(dir: &Path) -> Result<crate::safe_fs::RepoLock> {
+    crate::safe_fs::RepoLock::acquire(dir, LOCK_WAIT)
+        .with_context(|| format!("cannot lock {} for writing", dir.display()))
 }
 
 /// Facts for planning: the project scan and the GPUs (tools are not needed).
@@ -154,6 +165,21 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
     if interactive {
         return crate::tui::run(dir, args, plain);
     }
+    // Writing runs take turns on one repository: each reads, diffs and
+    // writes with the others waiting, so no backup is made of another
+    // run's half-finished state.
+    let _lock = if args.dry_run || args.check || args.json {
+        None
+    } else {
+        let lock = lock_repo(dir)?;
+        for t in crate::write::clean_stale_temps(dir) {
+            println!(
+                "  removed    {} (left by an interrupted run)",
+                crate::redact::terminal_safe(&t)
+            );
+        }
+        Some(lock)
+    };
     let facts = gather_facts(dir)?;
     let choices = merge_choices(args, saved.as_ref());
     let rendered = prepare(dir, &facts, &choices)?;
@@ -268,7 +294,7 @@ pub fn write_files(dir: &Path, r: &Rendered, force: bool, backup: bool) -> Resul
         eprintln!(
             "error: these files exist and differ from what mlcontain would write: {}\n\
              Nothing was written. Review the diff above, then run again with --force to replace them \
-             (the old ones are kept as .bak), or --dry-run to see the whole files.",
+             (the old ones are kept as .bak, or .bak.1, .bak.2, … when a backup exists), or --dry-run to see the whole files.",
             conflicts
                 .iter()
                 .map(|(f, _, _)| f.path.as_str())
@@ -277,35 +303,63 @@ pub fn write_files(dir: &Path, r: &Rendered, force: bool, backup: bool) -> Resul
         );
         return Ok(1);
     }
-    for (f, st, _) in &r.files {
+    // Each write checks the file is still what was read and diffed; a
+    // failure part-way names exactly what was and was not written.
+    let mut done: Vec<String> = vec![];
+    for (i, (f, st, existing)) in r.files.iter().enumerate() {
         let path = dir.join(&f.path);
-        match (f.kind, st) {
-            (_, FileStatus::Unchanged) => println!("  unchanged  {}", f.path),
-            (FileKind::Scaffold, FileStatus::Changed) => {
-                println!(
-                    "  kept       {} (exists; scaffolds never replace files)",
-                    f.path
-                )
-            }
-            (FileKind::Scaffold, FileStatus::New) => {
-                write_atomic(&path, &f.contents, false)?;
-                println!("  scaffolded {}", f.path);
-            }
-            (FileKind::Generated, FileStatus::New) => {
-                write_atomic(&path, &f.contents, false)?;
-                println!("  wrote      {}", f.path);
-            }
-            (FileKind::Generated, FileStatus::Changed) => {
-                let bak = write_atomic(&path, &f.contents, backup)?;
-                match bak {
-                    Some(b) => println!(
-                        "  replaced   {} (old copy: {})",
-                        f.path,
-                        b.file_name().unwrap_or_default().to_string_lossy()
-                    ),
-                    None => println!("  replaced   {}", f.path),
+        let result: Result<(), WriteError> = (|| {
+            match (f.kind, st) {
+                (_, FileStatus::Unchanged) => println!("  unchanged  {}", f.path),
+                (FileKind::Scaffold, FileStatus::Changed) => {
+                    println!(
+                        "  kept       {} (exists; scaffolds never replace files)",
+                        f.path
+                    )
+                }
+                (FileKind::Scaffold, FileStatus::New) => {
+                    write_expecting(&path, &f.contents, None, false)?;
+                    done.push(f.path.clone());
+                    println!("  scaffolded {}", f.path);
+                }
+                (FileKind::Generated, FileStatus::New) => {
+                    write_expecting(&path, &f.contents, None, false)?;
+                    done.push(f.path.clone());
+                    println!("  wrote      {}", f.path);
+                }
+                (FileKind::Generated, FileStatus::Changed) => {
+                    let bak = write_expecting(&path, &f.contents, existing.as_deref(), backup)?;
+                    done.push(f.path.clone());
+                    match bak {
+                        Some(b) => println!(
+                            "  replaced   {} (old copy: {})",
+                            f.path,
+                            b.file_name().unwrap_or_default().to_string_lossy()
+                        ),
+                        None => println!("  replaced   {}", f.path),
+                    }
                 }
             }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let pending: Vec<&str> = r.files[i..]
+                .iter()
+                .filter(|(_, st, _)| *st != FileStatus::Unchanged)
+                .map(|(f, _, _)| f.path.as_str())
+                .collect();
+            let list = |v: Vec<&str>| {
+                if v.is_empty() {
+                    "none".to_string()
+                } else {
+                    v.join(", ")
+                }
+            };
+            bail!(
+                "{e}\nwritten: {}\nnot written: {}",
+                list(done.iter().map(String::as_str).collect()),
+                list(pending)
+            );
         }
     }
     print_explanations(&r.plan);

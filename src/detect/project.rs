@@ -364,7 +364,7 @@ fn read_text(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<String>) -> Opt
     match read_capped(&dir.join(rel), cap) {
         Ok(t) => Some(t),
         Err(e) => {
-            warnings.push(format!("{rel}: cannot read: {e}"));
+            warnings.push(format!("{rel}: cannot read: {}", e.describe()));
             None
         }
     }
@@ -404,14 +404,27 @@ fn redact_scan(s: &mut ProjectScan) {
     }
 }
 
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<String> {
-    let f = fs::File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(cap).read_to_end(&mut buf)?;
-    Ok(match String::from_utf8(buf) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+fn read_capped(path: &Path, cap: u64) -> Result<String, crate::safe_fs::SafeReadError> {
+    // No link followed, no FIFO or device read, over the cap is an error.
+    crate::safe_fs::read_text_bounded(path, cap)
+}
+
+/// An entry point's source, for the import scan only: its first `cap`
+/// bytes (a long script is not an error), and a link, FIFO or device is
+/// skipped with a note rather than read.
+fn read_source(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<String>) -> Option<String> {
+    let path = dir.join(rel);
+    match crate::safe_fs::open_regular(&path) {
+        Ok(f) => {
+            let mut buf = Vec::new();
+            f.take(cap).read_to_end(&mut buf).ok()?;
+            Some(String::from_utf8_lossy(&buf).into_owned())
+        }
+        Err(e) => {
+            warnings.push(format!("{rel}: not scanned for imports: {}", e.describe()));
+            None
+        }
+    }
 }
 
 fn push_unique(into: &mut Vec<String>, items: Vec<String>) {
@@ -1145,13 +1158,14 @@ fn conda_to_pip(name: &str) -> String {
 /// packages) and the `pip:` subsection.
 pub fn parse_environment_yml(text: &str, file: &str) -> ParsedEnvironment {
     let mut out = ParsedEnvironment::default();
-    let doc: serde_yaml::Value = match serde_yaml::from_str(text) {
+    // Bounded: size, nesting depth and a deadline (crate::bounded_yaml).
+    let doc: serde_yaml::Value = match crate::bounded_yaml::parse(text) {
         Ok(d) => d,
         Err(e) => {
             let msg = e.to_string();
             let msg = msg.lines().next().unwrap_or("").to_string();
-            out.warnings.push(match e.location() {
-                Some(loc) => format!("{file}:{}: invalid YAML: {msg}", loc.line()),
+            out.warnings.push(match e.line() {
+                Some(line) => format!("{file}:{line}: invalid YAML: {msg}"),
                 None => format!("{file}: invalid YAML: {msg}"),
             });
             return out;
@@ -1189,10 +1203,24 @@ pub fn parse_environment_yml(text: &str, file: &str) -> ParsedEnvironment {
                     ));
                     continue;
                 };
+                // Items appear in order: each is looked for after the
+                // previous one, counting lines as the cursor moves (one pass
+                // over the text, not one per item).
+                let mut cursor = (0usize, 1usize);
                 for item in items {
                     let Some(line) = item.as_str() else { continue };
-                    let source = source_at(file, text, line);
-                    let lineno = source.line.unwrap_or(0);
+                    let lineno = match text.get(cursor.0..).and_then(|t| t.find(line)) {
+                        Some(i) if !line.is_empty() => {
+                            let at = cursor.0 + i;
+                            cursor.1 += text.as_bytes()[cursor.0..at]
+                                .iter()
+                                .filter(|b| **b == b'\n')
+                                .count();
+                            cursor.0 = at;
+                            cursor.1
+                        }
+                        _ => source_at(file, text, line).line.unwrap_or(0),
+                    };
                     let mut parsed = ParsedRequirements::default();
                     handle_requirement_line(line.trim(), file, lineno, &mut parsed);
                     if lineno == 0 {
@@ -1339,12 +1367,12 @@ fn entry_points(dir: &Path, warnings: &mut Vec<String>) -> EntryPoints {
     };
     let mut imports = BTreeSet::new();
     if let Some(t) = &ep.training {
-        if let Some(src) = read_text(dir, t, SOURCE_CAP, warnings) {
+        if let Some(src) = read_source(dir, t, SOURCE_CAP, warnings) {
             imports.extend(python_imports(&src));
         }
     }
     if let Some(i) = &ep.inference {
-        if let Some(src) = read_text(dir, i, SOURCE_CAP, warnings) {
+        if let Some(src) = read_source(dir, i, SOURCE_CAP, warnings) {
             imports.extend(python_imports(&src));
             ep.inference_app = web_app(&src);
         }

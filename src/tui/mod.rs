@@ -114,6 +114,7 @@ pub fn finish(dir: &Path, facts: &Facts, choices: &Choices, outcome: &Outcome) -
         Outcome::WriteAndBuild { replace } => (replace, true),
     };
     crate::commands::init::ensure_readable_manifests(facts)?;
+    let _lock = crate::commands::init::lock_repo(dir)?;
     let mut rendered = prepare(dir, facts, choices)?;
     rendered.files.retain(|(f, st, _)| {
         let keep = !(f.kind == FileKind::Generated
