@@ -13,6 +13,7 @@ pub mod compat;
 pub mod detect;
 pub mod docker;
 pub mod facts;
+pub mod fixes;
 pub mod index;
 pub mod location;
 pub mod plan;

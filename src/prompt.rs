@@ -136,7 +136,7 @@ fn ask(field: Field, facts: &Facts, c: &Choices) -> Result<Answer<Choices>> {
     match field.kind() {
         FieldKind::Select => {
             let opts = form::options(field, facts, c, p);
-            let def = form::default_index(field, &opts, c, p);
+            let def = form::default_index(field, &opts, facts, c, p);
             for o in opts.iter().filter(|o| o.disabled.is_some()) {
                 eprintln!(
                     "  not offered: {} — {}",

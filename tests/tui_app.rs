@@ -303,3 +303,48 @@ fn a_saved_config_opens_with_its_answers() {
     assert_eq!(p.port, 9100);
     assert!(!a.dirty());
 }
+
+/// A pin that cannot run here (torch 2.5.1+cu124 on an RTX 5090): the
+/// wizard stays on PyTorch, offers fixes that plan, and options that do not
+/// depend on the pin are not disabled by it.
+#[test]
+fn a_blocked_pin_is_never_swapped_silently() {
+    let mut facts = scenarios::rtx5090_570();
+    facts.project = mlcontain::detect::project::scan(&std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/pip-torch"
+    )))
+    .unwrap();
+    let mut a = App::new(
+        facts,
+        Pending::default(),
+        Default::default(),
+        BTreeMap::new(),
+    );
+    assert!(a.plan_ok().is_none(), "the pin cannot run here");
+    a.goto_step(Step::Framework);
+    let here = &a.opts[a.cursor];
+    assert_eq!(
+        here.value,
+        mlcontain::tui::form::Value::Framework("pytorch".into())
+    );
+    assert!(here.warning.is_some() && here.disabled.is_none());
+    // Runtime options are not blocked by the framework's pin.
+    a.goto_step(Step::Runtime);
+    while a.current_field() != Field::Syntax {
+        key(&mut a, KeyCode::Enter);
+    }
+    assert!(a.opts.iter().all(|o| o.disabled.is_none()), "{:?}", a.opts);
+    // The CPU fix, chosen on the framework question, plans.
+    a.goto_step(Step::Framework);
+    let i = a
+        .opts
+        .iter()
+        .position(|o| o.label.contains("CPU build"))
+        .expect("a CPU fix");
+    a.cursor = i;
+    key(&mut a, KeyCode::Enter);
+    let p = a.plan_ok().expect("the fix plans");
+    assert_eq!(p.framework, "pytorch");
+    assert!(p.cuda.is_none());
+}

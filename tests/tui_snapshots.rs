@@ -236,3 +236,25 @@ fn review_summary_with_many_warnings() {
         assert!(end.contains(last.trim()), "{last:?} not on\n{end}");
     }
 }
+
+/// The project pins torch 2.5.1+cu124 on an RTX 5090 (sm_120: no kernels in
+/// that build). The wizard stays on PyTorch and shows the fix right there.
+#[test]
+fn pinned_torch_on_a_5090_stays_on_pytorch() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let facts = Facts {
+            project: scan(&fixture("pip-torch")).unwrap(),
+            ..scenarios::rtx5090_570()
+        };
+        let mut a = App::new(
+            facts,
+            Pending::default(),
+            Default::default(),
+            BTreeMap::new(),
+        );
+        a.color = false;
+        a.goto_step(Step::Framework);
+        let screen = draw(&mut a, w, h);
+        insta::assert_snapshot!(format!("pinned_torch_5090_framework_{w}x{h}"), screen);
+    }
+}

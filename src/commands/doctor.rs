@@ -7,6 +7,7 @@
 //! NVIDIA runtime or CDI specs), else 0.
 
 use crate::catalog::{Catalog, Framework, KernelFit, Release};
+use crate::choices::Choices;
 use crate::compat::{
     gpu_ccs, has_kernels, majors_too_old, newest_fitting, oldest_fitting_after, pinned_builds,
 };
@@ -78,7 +79,12 @@ pub fn run(dir: &Path, json: bool) -> Result<u8> {
         bail!("{} is not a directory", dir.display());
     }
     let facts = detect_all(dir, DEFAULT_DEADLINE);
-    let list = checks(&facts);
+    // The project's own answers, when it has them.
+    let answers = match crate::commands::init::load_saved(dir) {
+        Ok(Some(saved)) => saved.to_choices(),
+        _ => Choices::default(),
+    };
+    let list = checks_for(&facts, &answers);
     if json {
         println!("{}", serde_json::to_string_pretty(&to_json(&list))?);
     } else if crate::term::stdout_colour() {
@@ -167,6 +173,14 @@ pub fn render(checks: &[Check]) -> String {
 
 /// All checks, in report order.
 pub fn checks(f: &Facts) -> Vec<Check> {
+    checks_for(f, &Choices::default())
+}
+
+/// All checks, judged for this project: `answers` are its saved answers
+/// (mlcontain.yaml) or none. A CPU-only plan needs no GPU, so GPU problems
+/// do not fail it; every `mlcontain init …` a fix suggests is planned on
+/// these facts first, and replaced by what does run here when it fails.
+pub fn checks_for(f: &Facts, answers: &Choices) -> Vec<Check> {
     let cat = Catalog::embedded();
     let mut out = Vec::new();
     driver_checks(f, cat, &mut out);
@@ -176,7 +190,104 @@ pub fn checks(f: &Facts) -> Vec<Check> {
     arch_checks(f, cat, &mut out);
     docker_checks(f, &mut out);
     project_checks(f, &mut out);
+    plan_check(f, answers, &mut out);
+    vet_suggestions(f, answers, &mut out);
     out
+}
+
+/// What this project's plan needs of the host.
+fn plan_check(f: &Facts, answers: &Choices, out: &mut Vec<Check>) {
+    match crate::plan::plan(f, answers) {
+        Ok(p) => {
+            let what = match &p.framework_version {
+                Some(v) => format!("{} {v}", p.framework_name),
+                None => p.framework_name.clone(),
+            };
+            match &p.cuda {
+                Some(c) => out.push(Check::new(
+                    Status::Pass,
+                    format!(
+                        "This project runs here: {what}, CUDA {}, Python {}",
+                        c.version, p.python
+                    ),
+                )),
+                None => {
+                    // A project that needs no GPU (its framework has no CUDA
+                    // builds, or its answers say CPU): GPU problems do not
+                    // block it. (A GPU project planned for the CPU because of
+                    // this host's problems still fails on them.)
+                    let cpu_project = answers.cuda == Some(crate::choices::Accel::Cpu)
+                        || Catalog::embedded()
+                            .framework(&p.framework)
+                            .is_some_and(|fw| !fw.supports_cuda());
+                    for c in out
+                        .iter_mut()
+                        .filter(|c| cpu_project && c.status == Status::Fail && gpu_related(c))
+                    {
+                        c.status = Status::Warn;
+                        c.detail
+                            .push("not needed by this project: its plan is CPU-only".into());
+                    }
+                    out.push(
+                        Check::new(
+                            Status::Pass,
+                            format!(
+                                "This project runs here: {what} on the CPU, Python {}",
+                                p.python
+                            ),
+                        )
+                        .detail("it needs no GPU"),
+                    );
+                }
+            }
+        }
+        Err(e @ crate::plan::PlanError::Incompatible(_)) => {
+            let fixes = crate::fixes::fixes(f, answers);
+            let mut c = Check::new(Status::Fail, "This project cannot run here as it stands")
+                .detail(crate::fixes::reason(&e));
+            if !fixes.is_empty() {
+                c = c.fix(crate::fixes::render_fixes(&fixes));
+            }
+            out.push(c);
+        }
+        Err(e) => out.push(
+            Check::new(Status::Warn, "mlcontain cannot plan this project yet")
+                .detail(e.to_string()),
+        ),
+    }
+}
+
+fn gpu_related(c: &Check) -> bool {
+    let t = c.title.to_ascii_lowercase();
+    ["gpu", "nvidia", "cdi", "toolkit"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+/// Every `mlcontain init …` a fix quotes must plan on this host; when one
+/// does not, the fix says what blocks it and what does run here.
+fn vet_suggestions(f: &Facts, answers: &Choices, out: &mut [Check]) {
+    let here = crate::fixes::fixes(f, answers);
+    for c in out.iter_mut() {
+        let Some(fix) = &c.fix else {
+            continue;
+        };
+        let failing: Vec<(String, String)> = crate::fixes::quoted_commands(fix)
+            .into_iter()
+            .filter_map(|cmd| {
+                crate::fixes::suggestion_plans(f, answers, &cmd)
+                    .err()
+                    .map(|e| (cmd, e))
+            })
+            .collect();
+        if failing.is_empty() {
+            continue;
+        }
+        for (cmd, e) in &failing {
+            c.detail.push(format!("{cmd} would not plan here: {e}"));
+        }
+        c.fix = (!here.is_empty()).then(|| crate::fixes::render_fixes(&here));
+    }
 }
 
 fn driver_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
@@ -408,7 +519,7 @@ fn torch_arch_check(torch: &Framework, newest: &Release, cc: ComputeCapability) 
         );
         c = match newest_fitting(torch, cc) {
             Some((r, cuda)) => c.fix(format!(
-                "use PyTorch {} with CUDA {cuda} (`mlcontain init --framework-version {} --cuda {cuda}`)",
+                "use PyTorch {} with CUDA {cuda} (`mlcontain init --framework pytorch --framework-version {} --cuda {cuda}`)",
                 r.version, r.version
             )),
             None => c.fix("no PyTorch build in the catalog supports this GPU: use CPU builds (`--cuda cpu`)"),
@@ -442,7 +553,7 @@ fn torch_arch_check(torch: &Framework, newest: &Release, cc: ComputeCapability) 
     let mut c = Check::new(Status::Warn, title);
     if let Some(cuda) = best {
         c = c.fix(format!(
-            "use a CUDA {cuda} build (`mlcontain init --cuda {cuda}`); mlcontain offers only builds that run here"
+            "use a CUDA {cuda} build (`mlcontain init --framework pytorch --cuda {cuda}`); mlcontain offers only builds that run here"
         ));
     }
     c
@@ -834,11 +945,16 @@ mod tests {
             c.title,
             "PyTorch torch==2.5.1+cu124 (requirements.txt:3) has no kernels for this GPU (sm_120)"
         );
+        // The catalog's newer release contradicts the pin, so the fix is
+        // what plans here: the CPU build, an edit of the pin, or allowing it.
+        let fix = c.fix.as_deref().unwrap();
         assert!(
-            c.fix
-                .as_deref()
-                .unwrap()
-                .starts_with("use PyTorch ≥ 2.7.1 with its CUDA 12.8 build"),
+            fix.contains("--cuda cpu")
+                && fix.contains("edit requirements.txt:3: torch==2.5.1+cu124 → torch=="),
+            "{c:?}"
+        );
+        assert!(
+            c.detail.iter().any(|d| d.contains("would not plan here")),
             "{c:?}"
         );
         // Every build of the newest PyTorch (2.15: CUDA 13.x) carries sm_120.
@@ -857,6 +973,30 @@ mod tests {
         assert_eq!(find(&cs, "could not be read").status, Status::Warn);
         assert_eq!(find(&cs, "MIG mode enabled").status, Status::Warn);
         assert_eq!(exit_code(&cs), 0);
+    }
+
+    #[test]
+    fn a_cpu_project_needs_no_gpu_runtime() {
+        let mut f = healthy();
+        f.tools.nvidia_runtime = Some(false);
+        assert_eq!(exit_code(&checks(&f)), 1, "a GPU project needs the runtime");
+        f.project.requirements = vec!["requirements.txt".into()];
+        f.project.pins = vec![Pin {
+            package: "scikit-learn".into(),
+            version: Some("1.5.2".parse().unwrap()),
+            local: None,
+            extras: vec![],
+            spec: "scikit-learn==1.5.2".into(),
+            source: "requirements.txt:1".into(),
+        }];
+        let cs = checks(&f);
+        assert_eq!(exit_code(&cs), 0, "{cs:#?}");
+        let c = find(&cs, "no NVIDIA runtime registered");
+        assert_eq!(c.status, Status::Warn);
+        assert!(c.detail.iter().any(|d| d.contains("CPU-only")), "{c:?}");
+        assert!(find(&cs, "This project runs here")
+            .title
+            .contains("on the CPU"));
     }
 
     #[test]

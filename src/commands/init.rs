@@ -182,6 +182,18 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
     };
     let facts = gather_facts(dir)?;
     let choices = merge_choices(args, saved.as_ref());
+    // A refusal says what does run here (each fix plans on these facts).
+    if let Err(e @ crate::plan::PlanError::Incompatible(_)) = crate::plan::plan(&facts, &choices) {
+        let fixes = crate::fixes::fixes(&facts, &choices);
+        if !fixes.is_empty() {
+            bail!(
+                "{}
+What runs here: {}.",
+                crate::fixes::reason(&e),
+                crate::fixes::render_fixes(&fixes)
+            );
+        }
+    }
     let rendered = prepare(dir, &facts, &choices)?;
 
     if args.json {

@@ -289,7 +289,9 @@ impl App {
         let field = self.current_field();
         let p = self.plan.as_ref().ok();
         self.cursor = match field.kind() {
-            FieldKind::Select => form::default_index(field, &self.opts, &self.choices, p),
+            FieldKind::Select => {
+                form::default_index(field, &self.opts, &self.facts, &self.choices, p)
+            }
             FieldKind::Review => self
                 .review_rows()
                 .iter()
@@ -438,7 +440,13 @@ impl App {
         // the user moved the highlight.
         let field = self.current_field();
         if field.kind() == FieldKind::Select {
-            let d = form::default_index(field, &self.opts, &self.choices, self.plan.as_ref().ok());
+            let d = form::default_index(
+                field,
+                &self.opts,
+                &self.facts,
+                &self.choices,
+                self.plan.as_ref().ok(),
+            );
             self.cursor = if keep < self.opts.len() && self.cursor != keep {
                 keep
             } else {

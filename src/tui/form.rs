@@ -238,6 +238,8 @@ pub enum Value {
     Stage(Stage),
     Bool(bool),
     Deploy(Vec<DeployTarget>),
+    /// A fix for answers that cannot be planned (the answers with it applied).
+    Fix(Box<Choices>),
 }
 
 /// One option of a Select/Multi field.
@@ -302,6 +304,7 @@ pub fn apply(field: Field, choices: &Choices, value: &Value) -> Choices {
         (Field::Syntax, Value::Bool(b)) => c.syntax = Some(*b),
         (Field::Deploy, Value::Deploy(d)) => c.deploy = Some(d.clone()),
         (Field::AllowIncompatible, Value::Bool(b)) => c.allow_incompatible = *b,
+        (_, Value::Fix(fixed)) => c = (**fixed).clone(),
         (Field::Stages, Value::Stage(s)) => {
             let mut st = c.stages.clone().unwrap_or_else(|| Stage::ALL.to_vec());
             if let Some(i) = st.iter().position(|x| x == s) {
@@ -332,25 +335,43 @@ pub fn choose(field: Field, choices: &Choices, current: Option<&Plan>, value: &V
 
 /// Whether the host (and the other answers) allow `value`: None when it plans,
 /// else the reason. With allow-incompatible, host problems are warnings.
+/// An option is never disabled for a problem the current answers have
+/// without it (`base`): that blocker is elsewhere, and shown there.
 fn check(
     facts: &Facts,
     choices: &Choices,
     field: Field,
     value: &Value,
+    base: Option<&PlanError>,
 ) -> (Option<String>, Option<String>, bool) {
     let mut c = apply(field, choices, value);
     let allow = c.allow_incompatible;
     c.allow_incompatible = false;
     match plan(facts, &c) {
         Ok(_) => (None, None, false),
+        Err(e) if base.is_some_and(|b| b.to_string() == e.to_string()) => (None, None, false),
         Err(PlanError::Incompatible(m)) if allow => (None, Some(m), false),
         Err(e @ PlanError::Incompatible(_)) => (Some(plan_error_text(&e)), None, true),
         Err(e) => (Some(plan_error_text(&e)), None, false),
     }
 }
 
-fn opt(facts: &Facts, choices: &Choices, field: Field, label: String, value: Value) -> Opt {
-    let (disabled, warning, host) = check(facts, choices, field, &value);
+/// The error the current answers have (allow-incompatible off), if any.
+fn base_error(facts: &Facts, choices: &Choices) -> Option<PlanError> {
+    let mut c = choices.clone();
+    c.allow_incompatible = false;
+    plan(facts, &c).err()
+}
+
+/// What the option checks need: the facts, the answers and their own error.
+struct Ctx<'a> {
+    facts: &'a Facts,
+    choices: &'a Choices,
+    base: Option<PlanError>,
+}
+
+fn opt(cx: &Ctx, field: Field, label: String, value: Value) -> Opt {
+    let (disabled, warning, host) = check(cx.facts, cx.choices, field, &value, cx.base.as_ref());
     Opt {
         label,
         value,
@@ -361,7 +382,69 @@ fn opt(facts: &Facts, choices: &Choices, field: Field, label: String, value: Val
 }
 
 /// The options of a Select or Multi field, each checked against the host.
+/// When the answers cannot be planned here, the framework and CUDA
+/// questions also offer the fixes (each one plans).
 pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&Plan>) -> Vec<Opt> {
+    let base = if current.is_some() {
+        None
+    } else {
+        base_error(facts, choices)
+    };
+    let cx = Ctx {
+        facts,
+        choices,
+        base,
+    };
+    let mut out = field_options(field, &cx, current);
+    if let Some(PlanError::Incompatible(why)) = &cx.base {
+        // The answer the project (or the user) gave stays highlighted and
+        // says why it cannot run as it is; the fixes come first.
+        if let Some(want) = intended(field, facts, choices) {
+            for o in out.iter_mut().filter(|o| o.value == want) {
+                o.warning = Some(why.clone());
+                o.disabled = None;
+            }
+        }
+        if matches!(field, Field::Framework | Field::Cuda) {
+            let fixes: Vec<Opt> = crate::fixes::fixes(facts, choices)
+                .into_iter()
+                .filter_map(|f| {
+                    Some(Opt {
+                        label: format!("→ fix: {}", f.label),
+                        value: Value::Fix(Box::new(f.choices?)),
+                        disabled: None,
+                        warning: None,
+                        host: false,
+                    })
+                })
+                .collect();
+            out.splice(0..0, fixes);
+        }
+    }
+    out
+}
+
+/// The fixes that are edits of the project ("edit requirements.txt:3: …"),
+/// shown under the framework and CUDA questions when the answers cannot be
+/// planned here.
+pub fn edit_notes(
+    field: Field,
+    facts: &Facts,
+    choices: &Choices,
+    current: Option<&Plan>,
+) -> Vec<String> {
+    if current.is_some() || !matches!(field, Field::Framework | Field::Cuda) {
+        return vec![];
+    }
+    crate::fixes::fixes(facts, choices)
+        .into_iter()
+        .filter(|f| f.edit.is_some())
+        .map(|f| format!("or {}", f.label))
+        .collect()
+}
+
+fn field_options(field: Field, cx: &Ctx, current: Option<&Plan>) -> Vec<Opt> {
+    let choices = cx.choices;
     let cat = Catalog::embedded();
     let fw_id = current
         .map(|p| p.framework.clone())
@@ -372,15 +455,7 @@ pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&
         Field::Framework => cat
             .frameworks
             .iter()
-            .map(|f| {
-                opt(
-                    facts,
-                    choices,
-                    field,
-                    f.name.clone(),
-                    Value::Framework(f.id.clone()),
-                )
-            })
+            .map(|f| opt(cx, field, f.name.clone(), Value::Framework(f.id.clone())))
             .collect(),
         Field::FrameworkVersion => fw
             .map(|f| {
@@ -389,8 +464,7 @@ pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&
                     .rev()
                     .map(|r| {
                         opt(
-                            facts,
-                            choices,
+                            cx,
                             field,
                             format!("{} {}", f.name, r.version),
                             Value::Version(r.version.clone()),
@@ -420,38 +494,16 @@ pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&
             let mut out: Vec<Opt> = versions
                 .into_iter()
                 .rev()
-                .map(|v| {
-                    opt(
-                        facts,
-                        choices,
-                        field,
-                        format!("CUDA {v}"),
-                        Value::Accel(Accel::Cuda(v)),
-                    )
-                })
+                .map(|v| opt(cx, field, format!("CUDA {v}"), Value::Accel(Accel::Cuda(v))))
                 .collect();
-            out.push(opt(
-                facts,
-                choices,
-                field,
-                "CPU only".into(),
-                Value::Accel(Accel::Cpu),
-            ));
+            out.push(opt(cx, field, "CPU only".into(), Value::Accel(Accel::Cpu)));
             out
         }
         Field::Python => cat
             .python_versions
             .iter()
             .rev()
-            .map(|v| {
-                opt(
-                    facts,
-                    choices,
-                    field,
-                    format!("Python {v}"),
-                    Value::Python(v.clone()),
-                )
-            })
+            .map(|v| opt(cx, field, format!("Python {v}"), Value::Python(v.clone())))
             .collect(),
         Field::PackageManager => PackageManager::ALL
             .iter()
@@ -462,7 +514,7 @@ pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&
                     PackageManager::Poetry => "poetry (pyproject.toml + poetry.lock)",
                     PackageManager::Conda => "conda (environment.yml)",
                 };
-                opt(facts, choices, field, label.into(), Value::Pm(*p))
+                opt(cx, field, label.into(), Value::Pm(*p))
             })
             .collect(),
         Field::Stages => Stage::ALL
@@ -483,10 +535,9 @@ pub fn options(field: Field, facts: &Facts, choices: &Choices, current: Option<&
             })
             .collect(),
         Field::Syntax => vec![
-            opt(facts, choices, field, "no".into(), Value::Bool(false)),
+            opt(cx, field, "no".into(), Value::Bool(false)),
             opt(
-                facts,
-                choices,
+                cx,
                 field,
                 "yes: # syntax=docker/dockerfile:1".into(),
                 Value::Bool(true),
@@ -543,16 +594,50 @@ pub fn deploy_options() -> Vec<(&'static str, Vec<DeployTarget>)> {
 pub fn default_index(
     field: Field,
     opts: &[Opt],
+    facts: &Facts,
     choices: &Choices,
     current: Option<&Plan>,
 ) -> usize {
     let want = match field {
         Field::AllowIncompatible => Some(Value::Bool(choices.allow_incompatible)),
-        _ => current.and_then(|p| planned(field, p)),
+        _ => current
+            .and_then(|p| planned(field, p))
+            .or_else(|| intended(field, facts, choices)),
     };
     want.and_then(|w| opts.iter().position(|o| o.value == w))
         .or_else(|| opts.iter().position(|o| o.disabled.is_none()))
         .unwrap_or(0)
+}
+
+/// What the answers (or the project's pin) say for `field` when there is
+/// no plan: the wizard keeps it highlighted instead of moving to another
+/// option (a detected or saved answer is never swapped silently).
+fn intended(field: Field, facts: &Facts, choices: &Choices) -> Option<Value> {
+    let cat = Catalog::embedded();
+    let pinned = || {
+        cat.frameworks.iter().find_map(|f| {
+            f.packages
+                .iter()
+                .find_map(|p| facts.project.pin(p))
+                .map(|pin| (f, pin))
+        })
+    };
+    match field {
+        Field::Framework => choices
+            .framework
+            .clone()
+            .or_else(|| pinned().map(|(f, _)| f.id.clone()))
+            .map(Value::Framework),
+        Field::FrameworkVersion => choices
+            .framework_version
+            .clone()
+            .or_else(|| pinned().and_then(|(_, p)| p.version.clone()))
+            .map(Value::Version),
+        Field::Cuda => choices.cuda.clone().map(Value::Accel),
+        Field::Python => choices.python.clone().map(Value::Python),
+        Field::PackageManager => choices.package_manager.map(Value::Pm),
+        _ => None,
+    }
 }
 
 /// Whether a Multi option is on.
@@ -756,7 +841,7 @@ mod tests {
         let p = plan(&facts, &c).unwrap();
         let opts = options(Field::Deploy, &facts, &c, Some(&p));
         assert_eq!(opts.len(), deploy_options().len());
-        assert_eq!(default_index(Field::Deploy, &opts, &c, Some(&p)), 0);
+        assert_eq!(default_index(Field::Deploy, &opts, &facts, &c, Some(&p)), 0);
         for o in &opts {
             let Value::Deploy(d) = &o.value else {
                 panic!("{o:?}")

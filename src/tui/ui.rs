@@ -398,11 +398,15 @@ impl App {
         let (opts, sel) = list;
         // The reason a highlighted option is unavailable, under the list.
         let mut reason: Vec<Line> = vec![];
+        for note in form::edit_notes(cur, &self.facts, &self.choices, self.plan_ok()) {
+            reason.push(Line::styled(note, t.accent()));
+        }
         if let Some(o) = self.opts.get(self.cursor) {
             if matches!(cur.kind(), FieldKind::Select) {
                 if let Some(why) = &o.disabled {
                     reason.push(Line::styled(format!("✗ {why}"), t.error()));
-                } else if let Some(w) = &o.warning {
+                } else if let (Some(w), Some(_)) = (&o.warning, self.plan_ok()) {
+                    // (Without a plan the Why pane already says why.)
                     reason.push(Line::styled(format!("! will not run here: {w}"), t.warn()));
                 }
             }
