@@ -206,6 +206,64 @@ pub fn render_fixes(fixes: &[Fix]) -> String {
         .join("; or ")
 }
 
+/// The `mlcontain init --yes …` command that writes what `choices` say
+/// (every answer given as a flag, shell-quoted), for when the wizard
+/// cannot write itself.
+pub fn init_command(choices: &Choices) -> String {
+    use crate::render::encode::shell_word;
+    let mut w: Vec<String> = vec!["mlcontain".into(), "init".into(), "--yes".into()];
+    let mut flag = |name: &str, value: Option<String>| {
+        if let Some(v) = value {
+            w.push(format!("--{name}"));
+            w.push(shell_word(&v));
+        }
+    };
+    let c = choices;
+    flag("framework", c.framework.clone());
+    flag(
+        "framework-version",
+        c.framework_version.as_ref().map(|v| v.to_string()),
+    );
+    flag("cuda", c.cuda.as_ref().map(|v| v.to_string()));
+    flag("python", c.python.as_ref().map(|v| v.to_string()));
+    flag("package-manager", c.package_manager.map(|v| v.to_string()));
+    flag(
+        "stages",
+        c.stages
+            .as_ref()
+            .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")),
+    );
+    flag("base-image", c.base_image.clone());
+    flag("registry", c.registry.clone());
+    flag("port", c.port.map(|v| v.to_string()));
+    flag("uid", c.uid.map(|v| v.to_string()));
+    flag(
+        "gpus",
+        c.gpus.as_ref().map(|g| match g {
+            crate::choices::GpuSelection::Count(crate::choices::GpuCount::All) => "all".into(),
+            crate::choices::GpuSelection::Count(crate::choices::GpuCount::N(n)) => n.to_string(),
+            crate::choices::GpuSelection::Ids(ids) => ids.join(","),
+        }),
+    );
+    flag(
+        "deploy",
+        c.deploy
+            .as_ref()
+            .map(|d| d.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")),
+    );
+    flag("nodes", c.nodes.map(|v| v.to_string()));
+    if c.syntax == Some(true) {
+        w.push("--syntax".into());
+    }
+    if c.bytecode == Some(true) {
+        w.push("--bytecode".into());
+    }
+    if c.allow_incompatible {
+        w.push("--allow-incompatible".into());
+    }
+    w.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

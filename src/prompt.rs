@@ -54,6 +54,10 @@ pub fn run(dir: &Path, choices: Choices, colour: bool) -> Result<Ended> {
     eprintln!("mlcontain: detecting GPUs, tools and the project…");
     let facts = crate::detect::detect_all(dir, crate::tui::DETECT_DEADLINE);
     print_host(&facts);
+    let notes = crate::tui::dir_notes(dir);
+    for (note, _) in &notes {
+        eprintln!("  Folder: {note}");
+    }
 
     let fields: Vec<(Step, Field)> = Step::ALL
         .iter()
@@ -87,6 +91,13 @@ pub fn run(dir: &Path, choices: Choices, colour: bool) -> Result<Ended> {
         }
     }
     eprintln!("\n── {}/{} Review ──", Step::ALL.len(), Step::ALL.len());
+    if let Some((why, _)) = notes.iter().find(|(_, blocks)| *blocks) {
+        eprintln!(
+            "  ✗ cannot write: {why}. The same files, from a shell that can write there:\n    {}",
+            crate::fixes::init_command(&c)
+        );
+        return Ok(Ended::Done(Outcome::Cancelled, facts, c));
+    }
     let outcome = review(dir, &facts, &c)?;
     Ok(Ended::Done(outcome, facts, c))
 }
@@ -137,12 +148,25 @@ fn ask(field: Field, facts: &Facts, c: &Choices) -> Result<Answer<Choices>> {
         FieldKind::Select => {
             let opts = form::options(field, facts, c, p);
             let def = form::default_index(field, &opts, facts, c, p);
+            // One note per question: the options not offered, grouped by reason.
+            let mut by_reason: Vec<(String, Vec<String>)> = vec![];
             for o in opts.iter().filter(|o| o.disabled.is_some()) {
-                eprintln!(
-                    "  not offered: {} — {}",
-                    o.label,
-                    o.disabled.as_deref().unwrap_or("")
-                );
+                let why = o.disabled.clone().unwrap_or_default();
+                match by_reason.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, labels)) => labels.push(o.label.clone()),
+                    None => by_reason.push((why, vec![o.label.clone()])),
+                }
+            }
+            if let Some((why, _)) = by_reason.first() {
+                let labels: Vec<String> = by_reason
+                    .iter()
+                    .flat_map(|(_, l)| l.iter().cloned())
+                    .collect();
+                let more = match by_reason.len() - 1 {
+                    0 => String::new(),
+                    n => format!(" (and {n} more reason{})", if n == 1 { "" } else { "s" }),
+                };
+                eprintln!("  not offered: {} — {why}{more}", labels.join(", "));
             }
             let enabled: Vec<(usize, String)> = opts
                 .iter()
@@ -158,6 +182,16 @@ fn ask(field: Field, facts: &Facts, c: &Choices) -> Result<Answer<Choices>> {
                 .collect();
             if enabled.is_empty() {
                 return Ok(Answer::Value(c.clone()));
+            }
+            if enabled.len() == 1 {
+                // Nothing to choose: say the answer and go on.
+                let o = &opts[enabled[0].0];
+                eprintln!(
+                    "{} {} (the only option here)",
+                    field.question(),
+                    enabled[0].1
+                );
+                return Ok(Answer::Value(form::choose(field, c, p, &o.value)));
             }
             let start = enabled.iter().position(|(i, _)| *i == def).unwrap_or(0);
             let labels: Vec<String> = enabled.iter().map(|(_, l)| l.clone()).collect();
@@ -237,6 +271,10 @@ fn ask(field: Field, facts: &Facts, c: &Choices) -> Result<Answer<Choices>> {
                 .prompt();
             Ok(match answer(r)? {
                 Answer::Value(s) => {
+                    if s.trim().is_empty() {
+                        // Echo what an empty answer means.
+                        eprintln!("  → {placeholder} (default)");
+                    }
                     Answer::Value(form::set_text(field, c, facts, &s).map_err(anyhow::Error::msg)?)
                 }
                 Answer::Back => Answer::Back,
@@ -291,15 +329,46 @@ fn review(dir: &Path, facts: &Facts, c: &Choices) -> Result<Outcome> {
             Answer::Cancel => return Ok(Outcome::Cancelled),
         }
     }
-    let actions = vec![
-        "Write the files".to_string(),
-        "Write the files and build the images".to_string(),
-        "Cancel (write nothing)".to_string(),
-    ];
-    let r = Select::new("Next:", actions).raw_prompt();
-    Ok(match answer(r)? {
-        Answer::Value(a) if a.index == 0 => Outcome::Write { replace },
-        Answer::Value(a) if a.index == 1 => Outcome::WriteAndBuild { replace },
-        _ => Outcome::Cancelled,
-    })
+    loop {
+        let actions = vec![
+            "Write the files".to_string(),
+            "Write the files and build the images".to_string(),
+            "Show the files first (new ones whole, changed ones as a diff)".to_string(),
+            "Cancel (write nothing)".to_string(),
+        ];
+        let r = Select::new("Next:", actions).raw_prompt();
+        return Ok(match answer(r)? {
+            Answer::Value(a) if a.index == 0 => Outcome::Write { replace },
+            Answer::Value(a) if a.index == 1 => Outcome::WriteAndBuild { replace },
+            Answer::Value(a) if a.index == 2 => {
+                show_files(&rendered);
+                continue;
+            }
+            _ => Outcome::Cancelled,
+        });
+    }
+}
+
+/// Every file as it would be written: new ones whole, changed ones as a
+/// diff against the disk, unchanged and kept ones named.
+fn show_files(r: &crate::commands::init::Rendered) {
+    for (f, st, existing) in &r.files {
+        match (f.kind, st) {
+            (_, FileStatus::Unchanged) => eprintln!("==> {} (unchanged)", f.path),
+            (FileKind::Scaffold, FileStatus::Changed) => {
+                eprintln!("==> {} (exists; kept)", f.path)
+            }
+            (_, FileStatus::Changed) => eprint!(
+                "{}",
+                unified_diff(&f.path, existing.as_deref().unwrap_or(""), &f.contents)
+            ),
+            (_, FileStatus::New) => {
+                eprintln!("==> {} (new) <==", f.path);
+                eprint!("{}", f.contents);
+                if !f.contents.ends_with('\n') {
+                    eprintln!();
+                }
+            }
+        }
+    }
 }

@@ -113,8 +113,8 @@ fn plain_prompts_write_the_files() {
     let mut p = Pty::spawn(&["--plain"], repo.path(), &env(home.path()));
     p.expect("Framework:", T);
     p.send("\r");
-    p.expect("Framework version:", T);
-    p.send("\r");
+    // One release fits the pin: the question is skipped, the answer said.
+    p.expect("Framework version: PyTorch 2.5.1 (the only option here)", T);
     p.expect("CUDA (or CPU):", T);
     p.send("\r");
     p.expect("Python version:", T);
@@ -146,8 +146,24 @@ fn plain_prompts_write_the_files() {
     p.expect("Replace compose.yaml?", T);
     p.send("y\r");
     p.expect("Next:", T);
+    // See the files first (third action), then write.
+    p.send("\x1b[B\x1b[B\r");
+    p.expect_raw("==> Dockerfile (new) <==", T);
+    p.expect_raw("+++ b/compose.yaml", T);
+    // Asked again after the files.
+    let end = std::time::Instant::now() + T;
+    while p.raw_text().matches("Next:").count() < 2 {
+        assert!(std::time::Instant::now() < end, "not asked again");
+        p.settle(Duration::from_millis(50));
+    }
     p.send("\r"); // Write the files
     let code = p.wait(T);
+    let out = p.raw_text();
+    // Accepted defaults are echoed; one "not offered" note per question.
+    assert!(out.contains("→ 10001 (default)"), "{out}");
+    for section in out.split("── ").skip(1) {
+        assert!(section.matches("not offered:").count() <= 1, "{section}");
+    }
     assert_eq!(code, 0, "{}", String::from_utf8_lossy(&p.raw));
     let dockerfile = std::fs::read_to_string(repo.path().join("Dockerfile")).unwrap();
     assert!(dockerfile.contains("EXPOSE 8080"), "{dockerfile}");
@@ -219,4 +235,58 @@ fn two_keystrokes_write_a_default_setup() {
     }
     let dockerfile = std::fs::read_to_string(repo.path().join("Dockerfile")).unwrap();
     assert!(dockerfile.contains("torch==2.5.1"), "{dockerfile}");
+}
+
+/// Make `dir` unwritable, even for root (chmod, then the immutable flag);
+/// false when this system allows neither.
+fn make_read_only(dir: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = dir.join(".probe");
+    if std::fs::write(&probe, "").is_err() {
+        return true;
+    }
+    let _ = std::fs::remove_file(&probe);
+    let chattr = Command::new("chattr").arg("+i").arg(dir).status();
+    if chattr.map(|s| s.success()).unwrap_or(false) && std::fs::write(&probe, "").is_err() {
+        return true;
+    }
+    false
+}
+
+fn make_writable(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = Command::new("chattr").arg("-i").arg(dir).status();
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+}
+
+/// A folder that cannot be written is found on the Host step; writing from
+/// Review is refused inside the wizard with the answers kept and the
+/// equivalent `mlcontain init --yes …` command; nothing is written.
+#[test]
+fn a_read_only_folder_is_found_before_the_work() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("requirements.txt"), "torch==2.5.1\n").unwrap();
+    if !make_read_only(repo.path()) {
+        make_writable(repo.path());
+        eprintln!("SKIPPED: this system cannot make a folder read-only for this user (root without chattr)");
+        return;
+    }
+    let mut p = Pty::spawn(&[], repo.path(), &env(home.path()));
+    p.expect("is not writable", T);
+    p.send("r");
+    p.expect("step 7/7: Review", T);
+    p.send("w");
+    p.expect("Your choices are kept", T);
+    p.expect_raw("mlcontain init --yes", T);
+    assert!(
+        p.screen().contains("step 7/7: Review"),
+        "still in the wizard"
+    );
+    p.send("q");
+    let code = p.wait(T);
+    make_writable(repo.path());
+    assert_eq!(code, 1);
+    assert!(!repo.path().join("Dockerfile").exists());
 }

@@ -142,6 +142,9 @@ pub struct App {
     pub host_scroll: u16,
     /// Set by the suspend key; the event loop suspends and clears it.
     pub suspend: bool,
+    /// Problems with the target folder found before the questions (not
+    /// writable, not a repository): (text, whether it stops writing).
+    pub dir_notes: Vec<(String, bool)>,
     pub confirm_quit: bool,
     /// Changed files the user confirmed to replace.
     pub replace: BTreeMap<String, bool>,
@@ -183,6 +186,7 @@ impl App {
             why_scroll: 0,
             host_scroll: 0,
             suspend: false,
+            dir_notes: vec![],
             confirm_quit: false,
             replace: BTreeMap::new(),
             message: None,
@@ -857,6 +861,16 @@ impl App {
         if let Err(e) = &self.plan {
             let e = e.clone();
             self.error(format!("cannot write: {e}"));
+            return None;
+        }
+        if let Some((why, _)) = self.dir_notes.iter().find(|(_, blocks)| *blocks) {
+            // Found before the work: the answers stay, and the same setup
+            // can be written from somewhere that can.
+            let why = why.clone();
+            self.error(format!(
+                "cannot write: {why}. Your choices are kept; the same files from a shell that can write there: {}",
+                crate::fixes::init_command(&self.choices)
+            ));
             return None;
         }
         let replace: Vec<String> = self

@@ -73,7 +73,14 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
             crate::term::say("Cancelled; nothing was written.");
             Ok(1)
         }
-        Ended::Done(outcome, facts, choices) => finish(dir, &facts, &choices, &outcome),
+        Ended::Done(outcome, facts, choices) => {
+            finish(dir, &facts, &choices, &outcome).map_err(|e| {
+                e.context(format!(
+                    "writing failed; your answers, as one command to run where it can write: {}",
+                    crate::fixes::init_command(&choices)
+                ))
+            })
+        }
     }
 }
 
@@ -142,6 +149,34 @@ pub fn finish(dir: &Path, facts: &Facts, choices: &Choices, outcome: &Outcome) -
     )
 }
 
+/// What is wrong with the target folder, found before any question: not
+/// writable (stops writing), not a repository (a note).
+pub fn dir_notes(dir: &Path) -> Vec<(String, bool)> {
+    let mut out = vec![];
+    let probe = dir.join(format!(".mlcontain-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => out.push((format!("{} is not writable ({e})", dir.display()), true)),
+    }
+    let repo = dir
+        .canonicalize()
+        .ok()
+        .is_some_and(|d| d.ancestors().any(|a| a.join(".git").exists()));
+    if !repo {
+        out.push((
+            "not a git repository (the files are written all the same)".to_string(),
+            false,
+        ));
+    }
+    out
+}
+
 /// The generated files as they are on disk now.
 pub fn read_disk(dir: &Path) -> BTreeMap<String, Option<String>> {
     app::PREVIEW_FILES
@@ -198,6 +233,7 @@ fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError
     let disk = read_disk(dir);
     let mut app = App::new(Facts::default(), Pending::all(), choices, disk);
     app.color = colour;
+    app.dir_notes = dir_notes(dir);
 
     let (tx, rx) = mpsc::channel::<Msg>();
     // Signals and a vanished terminal end the loop; if it cannot end within

@@ -244,6 +244,10 @@ impl App {
                 }
             }
         }
+        for (note, blocks) in &self.dir_notes {
+            let style = if *blocks { t.error() } else { t.warn() };
+            out.push(Line::styled(format!("Folder: {note}"), style));
+        }
         if self.pending.project {
             out.push(Line::styled(format!("{sp} Project: scanning…"), t.warn()));
         } else {
