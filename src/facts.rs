@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Facts {
+    /// The host's CPU platform (None: one mlcontain has no images for).
+    #[serde(default)]
+    pub platform: Option<crate::platform::Platform>,
     pub gpus: Vec<Gpu>,
     pub driver: Option<Driver>,
     pub nvml: NvmlStatus,

@@ -28,13 +28,15 @@ pub fn to_json(facts: &Facts) -> serde_json::Value {
     serde_json::to_value(JsonFacts::from(facts)).unwrap_or_default()
 }
 
-/// The `--json` text (keys in report order: gpus, driver, nvml, tools, project).
+/// The `--json` text (keys in report order: platform, gpus, driver, nvml, tools, project).
 pub fn to_json_string(facts: &Facts) -> String {
     serde_json::to_string_pretty(&JsonFacts::from(facts)).unwrap_or_default()
 }
 
 #[derive(serde::Serialize)]
 struct JsonFacts<'a> {
+    /// `linux/amd64`, `linux/arm64`, or null.
+    platform: Option<crate::platform::Platform>,
     gpus: &'a [crate::facts::Gpu],
     driver: &'a Option<crate::facts::Driver>,
     nvml: &'a crate::facts::NvmlStatus,
@@ -56,6 +58,7 @@ struct JsonTools<'a> {
 impl<'a> From<&'a Facts> for JsonFacts<'a> {
     fn from(f: &'a Facts) -> Self {
         JsonFacts {
+            platform: f.platform,
             gpus: &f.gpus,
             driver: &f.driver,
             nvml: &f.nvml,
@@ -87,6 +90,13 @@ fn daemon_text(s: &DaemonState) -> &'static str {
 pub fn report(f: &Facts) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "Host");
+    let _ = writeln!(
+        o,
+        "  Platform        {}",
+        f.platform
+            .map(|p| format!("{p} ({})", p.arch()))
+            .unwrap_or_else(|| format!("{} (no images for it)", std::env::consts::ARCH))
+    );
     match &f.driver {
         Some(d) => {
             let cuda = d
@@ -321,6 +331,11 @@ mod tests {
 
     #[test]
     fn json_shape() {
+        let mut f = facts();
+        f.platform = Some(crate::platform::Platform::Arm64);
+        let j = to_json(&f);
+        assert_eq!(j["platform"], "linux/arm64");
+        assert!(report(&f).contains("Platform        linux/arm64 (aarch64)"));
         let j = to_json(&facts());
         assert_eq!(j["gpus"][0]["index"], 0);
         assert_eq!(j["gpus"][0]["name"], "NVIDIA H100 80GB HBM3");

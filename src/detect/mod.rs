@@ -91,7 +91,10 @@ pub fn assemble(
     project: Option<Result<ProjectScan, String>>,
     deadline: Duration,
 ) -> Facts {
-    let mut facts = Facts::default();
+    let mut facts = Facts {
+        platform: crate::platform::Platform::host(),
+        ..Facts::default()
+    };
     gpus.unwrap_or_else(|| GpuFacts::unavailable(nvml::timeout_message(deadline)))
         .apply(&mut facts);
     facts.tools = tools.unwrap_or_else(|| Tools {
