@@ -4,6 +4,7 @@
 //! are [`choices::Choices`], [`plan::plan`] turns both into a typed
 //! [`plan::Plan`], and [`render::render`] turns a plan into file texts.
 
+pub mod addons;
 pub mod bounded_yaml;
 pub mod catalog;
 pub mod choices;

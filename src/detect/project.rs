@@ -29,6 +29,14 @@ pub const FRAMEWORK_PACKAGES: &[&str] = &[
     "xgboost",
     "xgboost-cpu",
     "lightgbm",
+    // CUDA add-ons (catalog `addons`): checked against the plan's CUDA and GPUs.
+    "cupy-cuda12x",
+    "cupy-cuda13x",
+    "cudf-cu12",
+    "cudf-cu13",
+    "cuml-cu12",
+    "cuml-cu13",
+    "onnxruntime-gpu",
 ];
 
 /// Module names looked for in entry point imports, as reported in
@@ -1831,6 +1839,15 @@ app = FastAPI(title=\"x\")
         for f in &cat.frameworks {
             for p in &f.packages {
                 assert!(is_framework_package(p), "catalog package {p} not scanned");
+            }
+        }
+        for a in &cat.addons {
+            for v in &a.variants {
+                assert!(
+                    is_framework_package(&v.package),
+                    "add-on {} not scanned",
+                    v.package
+                );
             }
         }
     }
