@@ -551,6 +551,34 @@ pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
             engine.program()
         ));
     }
+    if lower.contains("docker exporter does not currently support exporting manifest lists")
+        || lower.contains("multiple platforms feature is currently not supported for docker driver")
+    {
+        out.push(
+            "A multi-platform image cannot be loaded into this engine's image store. Enable the \
+             containerd image store (Docker Engine: `\"features\": {\"containerd-snapshotter\": true}` \
+             in /etc/docker/daemon.json, then restart it), use a docker-container builder \
+             (`docker buildx create --use --driver docker-container`) and push instead of loading \
+             (`mlcontain build --platform linux/amd64,linux/arm64 --tag REGISTRY/NAME -- --push`), \
+             or build one platform at a time."
+                .to_string(),
+        );
+    }
+    if lower.contains("exec format error") {
+        out.push(
+            "A RUN step ran a binary for another CPU: building for a foreign platform needs QEMU \
+             emulation registered with the kernel (`docker run --privileged --rm tonistiigi/binfmt --install all`), \
+             or build on a machine of that platform."
+                .to_string(),
+        );
+    }
+    if lower.contains("no match for platform in manifest") {
+        out.push(
+            "A base image has no variant for the requested platform: choose a base image published \
+             for it (`mlcontain init --base-image IMAGE`), or build for the platforms it has."
+                .to_string(),
+        );
+    }
     if lower.contains("no space left on device") {
         out.push(format!(
             "The disk is full (no space left on device). See what uses it with `{p} system df`; \

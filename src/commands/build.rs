@@ -41,6 +41,11 @@ pub struct BuildArgs {
     /// The engine's progress output: auto, plain, tty or quiet.
     #[arg(long, value_name = "MODE")]
     pub progress: Option<String>,
+    /// Target platforms (`linux/amd64`, `linux/arm64`, or both comma-separated
+    /// for a multi-platform build through buildx). Default: mlcontain.yaml's
+    /// `platform:`, else the engine's own.
+    #[arg(long, value_name = "PLATFORMS")]
+    pub platform: Option<String>,
     /// Print the commands and run nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -156,6 +161,39 @@ fn compose_services(path: &Path) -> Result<Vec<String>> {
         .unwrap_or_default())
 }
 
+/// Whether the extra engine arguments send the image elsewhere than the engine.
+fn pushes(extra: &[String]) -> bool {
+    extra.iter().any(|a| {
+        a == "--push" || a == "-o" || a.starts_with("--output") || a.starts_with("--push=")
+    })
+}
+
+/// The platforms to build: `--platform`, else mlcontain.yaml's `platform:`
+/// (a string or a list), else none (the engine's default).
+pub fn build_platforms(dir: &Path, flag: Option<&str>) -> Result<Vec<crate::platform::Platform>> {
+    if let Some(f) = flag {
+        return crate::platform::parse_list(f).map_err(anyhow::Error::msg);
+    }
+    let path = dir.join(crate::render::CONFIG);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(vec![]);
+    };
+    let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+        return Ok(vec![]);
+    };
+    let list = match v.get("platform") {
+        Some(serde_yaml::Value::String(s)) => s.clone(),
+        Some(serde_yaml::Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => return Ok(vec![]),
+    };
+    crate::platform::parse_list(&list)
+        .map_err(|e| anyhow::anyhow!("{}: platform: {e}", path.display()))
+}
+
 pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
     let dir = absolute_dir(dir)?;
     let dockerfile = dir.join(DOCKERFILE);
@@ -178,7 +216,13 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
     if args.no_cache {
         extra.push("--no-cache".into());
     }
+    let platforms = build_platforms(&dir, args.platform.as_deref())?;
+    if !platforms.is_empty() {
+        extra.push("--platform".into());
+        extra.push(crate::platform::join(&platforms));
+    }
     extra.extend(args.extra.iter().cloned());
+    let multi = platforms.len() > 1;
 
     let mut plan: Vec<(String, Option<String>, CommandLine)> = vec![];
     if args.compose {
@@ -222,6 +266,12 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
             }
             choose_builder(engine)
         };
+        if multi && builder != Builder::Buildx {
+            bail!(
+                "a multi-platform build ({}) needs docker buildx; install the buildx plugin, or build one platform at a time (--platform linux/amd64)",
+                crate::platform::join(&platforms)
+            );
+        }
         // Manifests holding credentials reach the build as secrets only.
         for (id, rel) in crate::docker::dockerfile_secrets(&text) {
             let src = dir.join(&rel);
@@ -234,11 +284,12 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
         let several = targets.len() > 1;
         for t in &targets {
             let image = image_name(&project, t, args.tag.as_deref(), several);
-            plan.push((
-                t.clone(),
-                Some(image.clone()),
-                build_command(builder, &dir, &dockerfile, t, &image, &extra),
-            ));
+            let mut c = build_command(builder, &dir, &dockerfile, t, &image, &extra);
+            if multi && pushes(&extra) {
+                // Pushed (or exported) instead of loaded into the engine.
+                c.args.retain(|a| a != "--load");
+            }
+            plan.push((t.clone(), Some(image.clone()), c));
         }
     }
 
@@ -376,5 +427,50 @@ mod tests {
         let b = parse(&["mlcontain", "build", "--compose"]);
         assert_eq!(b.target, "all");
         assert!(b.compose && b.extra.is_empty());
+    }
+
+    #[test]
+    fn platforms_from_the_flag_or_mlcontain_yaml() {
+        use crate::platform::Platform::{Amd64, Arm64};
+        let d = tempfile::tempdir().unwrap();
+        assert!(super::build_platforms(d.path(), None).unwrap().is_empty());
+        assert_eq!(
+            super::build_platforms(d.path(), Some("linux/arm64,linux/amd64")).unwrap(),
+            vec![Amd64, Arm64]
+        );
+        assert!(super::build_platforms(d.path(), Some("linux/s390x")).is_err());
+        std::fs::write(
+            d.path().join("mlcontain.yaml"),
+            "framework: none\nplatform: linux/arm64\n",
+        )
+        .unwrap();
+        assert_eq!(super::build_platforms(d.path(), None).unwrap(), vec![Arm64]);
+        std::fs::write(
+            d.path().join("mlcontain.yaml"),
+            "platform: [linux/amd64, linux/arm64]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            super::build_platforms(d.path(), None).unwrap(),
+            vec![Amd64, Arm64]
+        );
+        // The flag wins.
+        assert_eq!(
+            super::build_platforms(d.path(), Some("amd64")).unwrap(),
+            vec![Amd64]
+        );
+        std::fs::write(d.path().join("mlcontain.yaml"), "platform: windows/amd64\n").unwrap();
+        let e = super::build_platforms(d.path(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("mlcontain.yaml: platform: unknown platform"),
+            "{e}"
+        );
+        assert!(super::pushes(&["--push".to_string()]));
+        assert!(super::pushes(&["--output=type=oci,dest=x.tar".to_string()]));
+        assert!(!super::pushes(&["--progress=plain".to_string()]));
+        let b = parse(&["mlcontain", "build", "--platform", "linux/arm64"]);
+        assert_eq!(b.platform.as_deref(), Some("linux/arm64"));
     }
 }
