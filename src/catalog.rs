@@ -368,13 +368,31 @@ impl Catalog {
 
     /// The embedded catalog's linux/amd64 view (parsed once).
     pub fn embedded() -> &'static Catalog {
-        static CAT: OnceLock<Catalog> = OnceLock::new();
-        CAT.get_or_init(|| Catalog::embedded_raw().for_platforms(&[Platform::Amd64]))
+        Catalog::embedded_view(&[Platform::Amd64])
+    }
+
+    /// The embedded catalog's view for these platforms (resolved once per set).
+    pub fn embedded_view(platforms: &[Platform]) -> &'static Catalog {
+        static VIEWS: OnceLock<[Catalog; 3]> = OnceLock::new();
+        let views = VIEWS.get_or_init(|| {
+            let raw = Catalog::embedded_raw();
+            [
+                Catalog::resolve(raw, &[Platform::Amd64]),
+                Catalog::resolve(raw, &[Platform::Arm64]),
+                Catalog::resolve(raw, &Platform::ALL),
+            ]
+        });
+        let has = |p| platforms.contains(&p);
+        match (has(Platform::Amd64), has(Platform::Arm64)) {
+            (false, true) => &views[1],
+            (true, true) => &views[2],
+            _ => &views[0],
+        }
     }
 
     /// The embedded catalog's view for these platforms.
     pub fn embedded_for(platforms: &[Platform]) -> Catalog {
-        Catalog::embedded_raw().for_platforms(platforms)
+        Catalog::embedded_view(platforms).clone()
     }
 
     /// The embedded catalog with a user overlay merged over it (validated with
@@ -429,17 +447,27 @@ impl Catalog {
     /// carry, toolkits with images for all of them, and the PyPI default
     /// build and CPU requirement those platforms get.
     pub fn for_platforms(&self, platforms: &[Platform]) -> Catalog {
-        if let Some(raw) = &self.raw {
-            return raw.for_platforms(platforms);
+        match &self.raw {
+            Some(raw) => Catalog::resolve(raw, platforms),
+            None => Catalog::resolve(&Arc::new(self.clone()), platforms),
         }
+    }
+
+    /// Sorted, deduplicated platforms (linux/amd64 when none).
+    pub fn platform_set(platforms: &[Platform]) -> Vec<Platform> {
         let mut ps: Vec<Platform> = platforms.to_vec();
         ps.sort();
         ps.dedup();
         if ps.is_empty() {
             ps.push(Platform::Amd64);
         }
-        let mut view = self.clone();
-        view.raw = Some(Arc::new(self.clone()));
+        ps
+    }
+
+    fn resolve(raw: &Arc<Catalog>, platforms: &[Platform]) -> Catalog {
+        let ps = Catalog::platform_set(platforms);
+        let mut view = (**raw).clone();
+        view.raw = Some(raw.clone());
         view.resolved_for = ps.clone();
         let has_all = |list: &[Platform]| ps.iter().all(|p| list.contains(p));
         view.cuda.retain(|t| has_all(&t.platforms));
@@ -482,6 +510,23 @@ impl Catalog {
             }
         }
         view
+    }
+
+    /// The platforms on which a framework has CUDA builds (from the raw
+    /// catalog, whatever this view's platforms).
+    pub fn cuda_platforms(&self, framework: &str) -> Vec<Platform> {
+        let raw: &Catalog = self.raw.as_deref().unwrap_or(self);
+        let Some(f) = raw.framework(framework) else {
+            return vec![];
+        };
+        Platform::ALL
+            .into_iter()
+            .filter(|p| {
+                f.releases
+                    .iter()
+                    .any(|r| r.builds.iter().any(|b| b.kernels(*p).is_some()))
+            })
+            .collect()
     }
 
     /// The highest CUDA a driver supports, from its branch (the first

@@ -2,6 +2,7 @@
 //! Every field is optional; the planner fills the gaps with defaults.
 
 use crate::facts::PackageManager;
+use crate::platform::Platform;
 use crate::version::Version;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -267,8 +268,56 @@ pub struct Choices {
     pub syntax: Option<bool>,
     /// Ship precompiled bytecode (faster start, larger image).
     pub bytecode: Option<bool>,
+    /// Target CPU platforms (`--platform`); None: the host's.
+    pub platform: Option<Vec<Platform>>,
+    /// A user catalog overlay to plan with (loaded by the command; recorded in mlcontain.yaml).
+    pub catalog_overlay: Option<SavedOverlay>,
     /// Accept combinations the host cannot run (the plan carries warnings instead).
     pub allow_incompatible: bool,
+}
+
+/// A catalog overlay as recorded in mlcontain.yaml: where it came from, its
+/// date and its content, so a teammate plans with the same catalog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedOverlay {
+    pub source: String,
+    pub updated: String,
+    pub content: serde_yaml::Value,
+}
+
+/// `platform: linux/arm64` or `platform: [linux/amd64, linux/arm64]`.
+fn ser_platforms<S: serde::Serializer>(v: &Option<Vec<Platform>>, s: S) -> Result<S::Ok, S::Error> {
+    match v.as_deref() {
+        Some([one]) => s.serialize_str(one.docker()),
+        Some(many) => many.serialize(s),
+        None => s.serialize_none(),
+    }
+}
+
+fn de_platforms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Platform>>, D::Error> {
+    let v = serde_yaml::Value::deserialize(d)?;
+    let text = match v {
+        serde_yaml::Value::Null => return Ok(None),
+        serde_yaml::Value::String(s) => s,
+        serde_yaml::Value::Sequence(items) => items
+            .iter()
+            .map(|i| {
+                i.as_str().map(str::to_string).ok_or_else(|| {
+                    serde::de::Error::custom("platform: expected names like linux/amd64")
+                })
+            })
+            .collect::<Result<Vec<_>, D::Error>>()?
+            .join(","),
+        other => {
+            return Err(serde::de::Error::custom(format!(
+                "platform: expected linux/amd64, linux/arm64 or a list of them, found {other:?}"
+            )))
+        }
+    };
+    crate::platform::parse_list(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// `mlcontain.yaml`: the answers saved in the repository.
@@ -303,8 +352,19 @@ pub struct SavedConfig {
     pub syntax: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytecode: Option<bool>,
+    /// The target platforms, when chosen (else the host's at generation time).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_platforms",
+        deserialize_with = "de_platforms"
+    )]
+    pub platform: Option<Vec<Platform>>,
     /// The catalog date the files were generated with.
     pub catalog: String,
+    /// The user catalog overlay merged over it, when one was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog_overlay: Option<SavedOverlay>,
 }
 
 fn de_nodes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
@@ -365,6 +425,8 @@ impl SavedConfig {
             nodes: self.nodes,
             syntax: self.syntax,
             bytecode: self.bytecode,
+            platform: self.platform.clone(),
+            catalog_overlay: self.catalog_overlay.clone(),
             allow_incompatible: false,
         }
     }
@@ -389,6 +451,8 @@ impl Choices {
             nodes: self.nodes.or(base.nodes),
             syntax: self.syntax.or(base.syntax),
             bytecode: self.bytecode.or(base.bytecode),
+            platform: self.platform.or(base.platform),
+            catalog_overlay: self.catalog_overlay.or(base.catalog_overlay),
             allow_incompatible: self.allow_incompatible || base.allow_incompatible,
         }
     }

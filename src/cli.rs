@@ -131,6 +131,13 @@ pub struct InitArgs {
     /// With --force: keep no .bak copies.
     #[arg(long)]
     pub no_backup: bool,
+    /// Target platforms: linux/amd64, linux/arm64, or both comma-separated
+    /// (default: this host's). Kernel lists and wheels are checked for each.
+    #[arg(long, value_name = "linux/amd64|linux/arm64", value_delimiter = ',')]
+    pub platform: Option<Vec<crate::platform::Platform>>,
+    /// The catalog overlay (set from the global --catalog).
+    #[arg(skip)]
+    pub catalog: Option<PathBuf>,
     /// Generate combinations this host cannot run (e.g. to deploy elsewhere).
     #[arg(long)]
     pub allow_incompatible: bool,
@@ -157,6 +164,13 @@ impl InitArgs {
             nodes: self.nodes,
             syntax: self.syntax.then_some(true),
             bytecode: self.bytecode.then_some(true),
+            platform: self.platform.as_ref().map(|p| {
+                let mut p = p.clone();
+                p.sort();
+                p.dedup();
+                p
+            }),
+            catalog_overlay: None,
             allow_incompatible: self.allow_incompatible,
         }
     }
@@ -168,7 +182,10 @@ pub fn main() -> ExitCode {
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let json = cli.command.as_ref().is_some_and(Command::json);
     let result = match cli.command {
-        Some(Command::Init(args)) => crate::commands::init::run(&dir, &args, args.plain),
+        Some(Command::Init(mut args)) => {
+            args.catalog = cli.catalog.clone();
+            crate::commands::init::run(&dir, &args, args.plain)
+        }
         Some(Command::Detect { json }) => crate::commands::detect::run(&dir, json),
         Some(Command::Doctor { json }) => crate::commands::doctor::run(&dir, json),
         Some(Command::Completions { shell }) => {
@@ -185,6 +202,7 @@ pub fn main() -> ExitCode {
             &dir,
             &InitArgs {
                 plain: cli.plain,
+                catalog: cli.catalog.clone(),
                 ..Default::default()
             },
             cli.plain,

@@ -49,35 +49,7 @@ impl<'a> Compat<'a> {
     /// framework's bundled libraries (minor-version compatibility allowed).
     /// `Ok(Some(note))` when it relies on minor-version compatibility.
     pub fn driver_runs_major(&self, cuda: &Version) -> Result<Option<String>, String> {
-        let Some(driver) = &self.facts.driver else {
-            return Ok(None);
-        };
-        let major = cuda.major();
-        let floor = self.cat.major_min_driver(major);
-        if let Some(floor) = floor {
-            if driver.version < *floor {
-                return Err(format!(
-                    "CUDA {cuda} needs driver ≥ {floor}; this host has {}",
-                    driver.version
-                ));
-            }
-        }
-        if let Some(max) = &driver.cuda_max {
-            if max.major() < major {
-                return Err(format!(
-                    "CUDA {cuda} needs a driver for CUDA {major}.x (≥ {}); this host's driver {} supports up to CUDA {max}",
-                    floor.map(|f| f.to_string()).unwrap_or_else(|| "a newer one".into()),
-                    driver.version
-                ));
-            }
-            if cuda.major_minor() > max.major_minor() {
-                return Ok(Some(format!(
-                    "CUDA {cuda} is newer than the driver's CUDA {max}: it runs through CUDA minor-version compatibility (same major {major}, driver ≥ {})",
-                    floor.map(|f| f.to_string()).unwrap_or_default()
-                )));
-            }
-        }
-        Ok(None)
+        crate::rules::driver_runs(self.cat, self.facts, cuda)
     }
 
     /// Whether the host runs `build` of `fw` `rel`: the driver and every GPU.
@@ -89,33 +61,26 @@ impl<'a> Compat<'a> {
             Ok(None) => {}
             Err(e) => problems.push(e),
         }
+        // CUDA 13 and GPUs below sm_75: said once for the whole host.
+        let floor = crate::rules::major_floor_problem(self.cat, self.facts, &build.cuda);
+        let below = |g: &Gpu| {
+            g.compute_capability.is_some_and(|cc| {
+                self.cat
+                    .cuda_major_floor(build.cuda.major())
+                    .is_some_and(|f| cc < f)
+            })
+        };
+        let what = format!("{} {}", fw.name, rel.version);
         for g in self.gpus() {
-            let Some(cc) = g.compute_capability else {
-                continue;
-            };
-            match build.fit(cc) {
-                KernelFit::Sass(_) => {}
-                KernelFit::Ptx(p) => notes.push(format!(
-                    "{} has no {} SASS in {} {} ({}); it JIT-compiles PTX for compute_{}{} at first start",
-                    g.label(),
-                    cc.sm(),
-                    fw.name,
-                    rel.version,
-                    build.tag,
-                    p.major,
-                    p.minor
-                )),
-                KernelFit::Floor(_) => {}
-                KernelFit::PtxIsa { .. } | KernelFit::None => problems.push(format!(
-                    "{} has no kernels in {} {} built for CUDA {} ({}: {})",
-                    g.label(),
-                    fw.name,
-                    rel.version,
-                    build.cuda,
-                    build.tag,
-                    build.sass_list()
-                )),
+            match crate::rules::gpu_fit(self.cat, self.facts, g, &what, build) {
+                Ok(Some(n)) => notes.push(n),
+                Ok(None) => {}
+                Err(_) if floor.is_some() && below(g) => {}
+                Err(e) => problems.push(e),
             }
+        }
+        if let Some(f) = floor {
+            problems.insert(0, f);
         }
         if problems.is_empty() {
             HostFit::Runs(notes)
@@ -160,22 +125,30 @@ impl<'a> Compat<'a> {
     pub fn toolkit_problems(&self, tk: &CudaToolkit) -> Vec<String> {
         let mut out = vec![];
         if let Some(d) = &self.facts.driver {
-            let too_new = d
-                .cuda_max
+            let max = crate::rules::driver_cuda(self.cat, d);
+            let too_new = max
                 .as_ref()
                 .map(|m| tk.version.major_minor() > m.major_minor())
                 .unwrap_or(d.version < tk.min_driver);
             if too_new {
-                out.push(format!(
+                let mut msg = format!(
                     "nvidia/cuda:{} images set NVIDIA_REQUIRE_CUDA=cuda>={}, which the NVIDIA Container Toolkit refuses on this host's driver {}{}: choose CUDA ≤ {} or update the driver to ≥ {}",
                     tk.image,
                     tk.version,
                     d.version,
-                    d.cuda_max.as_ref().map(|m| format!(" (CUDA {m})")).unwrap_or_default(),
-                    d.cuda_max.as_ref().map(|m| m.to_string()).unwrap_or_else(|| "the driver's".into()),
+                    max.as_ref().map(|m| format!(" (CUDA {m})")).unwrap_or_default(),
+                    max.as_ref().map(|m| m.to_string()).unwrap_or_else(|| "the driver's".into()),
                     tk.min_driver
-                ));
+                );
+                if let Some(fc) = crate::rules::forward_compat(self.cat, self.facts, &tk.version) {
+                    msg.push_str(&format!(" ({fc})"));
+                }
+                out.push(msg);
             }
+        }
+        if let Some(f) = crate::rules::major_floor_problem(self.cat, self.facts, &tk.version) {
+            out.push(f);
+            return out;
         }
         for g in self.gpus() {
             if let Some(cc) = g.compute_capability {

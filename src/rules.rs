@@ -87,20 +87,30 @@ pub fn driver_runs(cat: &Catalog, facts: &Facts, cuda: &Version) -> Result<Optio
     let major = cuda.major();
     let floor = cat.major_min_driver(major);
     let max = driver_cuda(cat, driver);
-    let too_old = floor.is_some_and(|f| driver.version < *f)
-        || max.as_ref().is_some_and(|m| m.major() < major);
+    // The driver's own CUDA version is authoritative (Jetson drivers number
+    // differently: Thor's R580 reports 580.00 and CUDA 13.0); the version
+    // floor applies when NVML does not say.
+    let too_old = match &driver.cuda_max {
+        Some(m) => m.major() < major,
+        None => {
+            floor.is_some_and(|f| driver.version < *f)
+                || max.as_ref().is_some_and(|m| m.major() < major)
+        }
+    };
     if too_old {
-        let branch = cat
-            .branch_for_cuda(&Version::new(&[major, 0]))
-            .map(|b| format!(" (R{})", b.branch))
-            .unwrap_or_default();
         let mut msg = format!(
-            "CUDA {cuda} needs driver ≥ {}{branch}; this host has {}",
+            "CUDA {cuda} needs driver ≥ {}; this host has {}",
             floor
                 .map(|f| f.to_string())
                 .unwrap_or_else(|| "a newer one".into()),
             driver_label(cat, driver)
         );
+        if let Some(b) = cat.branch_for_cuda(cuda) {
+            msg.push_str(&format!(
+                " (R{} drivers run CUDA {} natively)",
+                b.branch, b.cuda
+            ));
+        }
         if let Some(c) = cutoff_sentence(cat, facts, cuda) {
             msg.push_str(&format!("; {c}"));
         } else if let Some(fc) = forward_compat(cat, facts, cuda) {

@@ -135,6 +135,40 @@ pub fn load_with(
     Ok((**Catalog::embedded_raw()).clone())
 }
 
+/// The overlay a plan uses, for recording in mlcontain.yaml: `--catalog
+/// FILE`/`$MLCONTAIN_CATALOG` first, else the one mlcontain.yaml recorded,
+/// else `~/.config/mlcontain/catalog.yaml`; validated here.
+pub fn overlay_for_plan(
+    explicit: Option<&Path>,
+    recorded: Option<&crate::choices::SavedOverlay>,
+) -> Result<Option<crate::choices::SavedOverlay>, CatalogError> {
+    let env = |k: &str| std::env::var(k).ok();
+    let path = overlay_path(explicit, &env);
+    let from_file =
+        |p: &Path, required: bool| -> Result<Option<crate::choices::SavedOverlay>, CatalogError> {
+            let Some(text) = read_overlay(p, required)? else {
+                return Ok(None);
+            };
+            let cat = Catalog::with_overlay(&text, &p.display().to_string())?;
+            Ok(cat.overlay.map(|o| crate::choices::SavedOverlay {
+                source: o.source,
+                updated: o.updated,
+                content: o.content,
+            }))
+        };
+    if let Some((p, true)) = &path {
+        return from_file(p, true);
+    }
+    if let Some(r) = recorded {
+        Catalog::with_overlay_value(r.content.clone(), &r.source)?;
+        return Ok(Some(r.clone()));
+    }
+    match &path {
+        Some((p, false)) => from_file(p, false),
+        _ => Ok(None),
+    }
+}
+
 pub fn run(cmd: &CatalogCommand, explicit: Option<&Path>) -> Result<u8> {
     let cat = load(explicit, None)?;
     match cmd {

@@ -434,7 +434,8 @@ fn arch_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
         // A local tag (`cu124`) or an extra (`cuda12`, `and-cuda`) names the build.
         let candidates = pinned_builds(release, pin);
         for cc in &ccs {
-            if candidates.iter().any(|b| has_kernels(b.fit(*cc))) {
+            // PTX counts only where its ISA can target the GPU (cat.fit).
+            if candidates.iter().any(|b| cat.fit(b, *cc).runs()) {
                 continue;
             }
             let mut c = Check::new(
@@ -463,7 +464,7 @@ fn arch_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
             } else if let Some((r, cuda)) = release
                 .builds
                 .iter()
-                .find(|b| has_kernels(b.fit(*cc)))
+                .find(|b| cat.fit(b, *cc).runs())
                 .map(|b| (release, b.cuda.clone()))
             {
                 c = c.fix(format!(

@@ -97,6 +97,7 @@ pub fn gather_facts(dir: &Path) -> Result<Facts> {
         .with_context(|| format!("cannot scan {}", dir.display()))?;
     let mut facts = Facts {
         project,
+        platform: crate::platform::Platform::host(),
         ..Default::default()
     };
     crate::detect::nvml::detect_gpus_with_deadline(NVML_DEADLINE).apply(&mut facts);
@@ -121,6 +122,19 @@ pub fn merge_choices(args: &InitArgs, saved: Option<&SavedConfig>) -> Choices {
             c
         }
     }
+}
+
+/// Attach the catalog overlay to plan with (`--catalog`, `$MLCONTAIN_CATALOG`,
+/// the one mlcontain.yaml recorded, `~/.config/mlcontain/catalog.yaml`).
+pub fn with_catalog_overlay(
+    mut choices: Choices,
+    args: &InitArgs,
+    saved: Option<&SavedConfig>,
+) -> Result<Choices> {
+    let recorded = saved.and_then(|s| s.catalog_overlay.as_ref());
+    choices.catalog_overlay =
+        crate::commands::catalog::overlay_for_plan(args.catalog.as_deref(), recorded)?;
+    Ok(choices)
 }
 
 pub struct Rendered {
@@ -181,7 +195,7 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
         Some(lock)
     };
     let facts = gather_facts(dir)?;
-    let choices = merge_choices(args, saved.as_ref());
+    let choices = with_catalog_overlay(merge_choices(args, saved.as_ref()), args, saved.as_ref())?;
     // A refusal says what does run here (each fix plans on these facts).
     if let Err(e @ crate::plan::PlanError::Incompatible(_)) = crate::plan::plan(&facts, &choices) {
         let fixes = crate::fixes::fixes(&facts, &choices);

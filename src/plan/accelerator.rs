@@ -67,10 +67,20 @@ impl<'a> Planner<'a> {
         let pinned_accel = pin.and_then(|p| pinned_accel(fw, p));
         if let (Some(Accel::Cuda(v)), false) = (&self.choices.cuda, fw.is_none()) {
             if fw.releases.iter().all(|r| r.builds.is_empty()) {
-                return Err(PlanError::Unsupported(format!(
-                    "{} has no CUDA builds; use --cuda cpu, or --framework none for a CUDA base image (CUDA {v})",
-                    fw.name
-                )));
+                let elsewhere = self.cat.cuda_platforms(&fw.id);
+                return Err(PlanError::Unsupported(if elsewhere.is_empty() {
+                    format!(
+                        "{} has no CUDA builds; use --cuda cpu, or --framework none for a CUDA base image (CUDA {v})",
+                        fw.name
+                    )
+                } else {
+                    let there = crate::platform::join(&elsewhere);
+                    format!(
+                        "{} has no CUDA build for {} (CUDA {v} asked; its CUDA builds are for {there}); use --cuda cpu, or --platform {there}",
+                        fw.name,
+                        crate::platform::join(&self.cat.resolved_for),
+                    )
+                }));
             }
         }
         let explicit = self.explicit_release(fw)?;
@@ -257,7 +267,15 @@ impl<'a> Planner<'a> {
                 "plain Python needs no CUDA; pick a CUDA version to get an nvidia/cuda base image"
                     .to_string()
             } else if !fw.supports_cuda() {
-                format!("{} runs on the CPU", fw.name)
+                match self.cat.cuda_platforms(&fw.id) {
+                    elsewhere if !elsewhere.is_empty() => format!(
+                        "{} has no CUDA build for {} (its wheels there are CPU-only; CUDA builds exist for {})",
+                        fw.name,
+                        crate::platform::join(&self.cat.resolved_for),
+                        crate::platform::join(&elsewhere)
+                    ),
+                    _ => format!("{} runs on the CPU", fw.name),
+                }
             } else {
                 let why = self
                     .facts
@@ -283,6 +301,26 @@ impl<'a> Planner<'a> {
             .filter(|r| self.python_for(r).is_some())
             .find_map(|r| self.best_build(fw, r).map(|(b, notes)| (r, b, notes)));
         let Some((r, b, notes)) = chosen else {
+            if fw
+                .releases
+                .iter()
+                .all(|r| r.builds.iter().all(|b| !b.confirmed))
+            {
+                // Only unconfirmed CUDA builds (XGBoost): CPU by default.
+                let mut cudas: Vec<String> = fw
+                    .releases
+                    .iter()
+                    .flat_map(|r| r.builds.iter().map(|b| b.cuda.to_string()))
+                    .collect();
+                cudas.dedup();
+                let detail = format!(
+                    "{}'s CUDA builds (--cuda {}) are offered when asked for, not by default: their kernel lists are not confirmed in the catalog",
+                    fw.name,
+                    cudas.join(" or --cuda ")
+                );
+                self.explain("cuda", "CPU", &Origin::Default, &detail);
+                return Ok(());
+            }
             return self.nothing_runs(fw, sel);
         };
         sel.release = Some(r);
@@ -294,7 +332,7 @@ impl<'a> Planner<'a> {
             .driver
             .as_ref()
             .map(|d| {
-                let cuda = d.cuda_max.as_ref().map(|m| format!(" (CUDA {m})"));
+                let cuda = crate::rules::driver_cuda(self.cat, d).map(|m| format!(" (CUDA {m})"));
                 format!(" on driver {}{}", d.version, cuda.unwrap_or_default())
             })
             .unwrap_or_default();
@@ -319,14 +357,21 @@ impl<'a> Planner<'a> {
         let mut fits: Vec<(&Build, Vec<String>)> = r
             .builds
             .iter()
+            // Unconfirmed builds are offered when asked for, never by default.
+            .filter(|b| b.confirmed)
             .filter_map(|b| match self.compat.fit(fw, r, b) {
                 HostFit::Runs(n) => Some((b, n)),
                 HostFit::No(_) => None,
             })
             .collect();
-        let cuda_max = self.facts.driver.as_ref().and_then(|d| d.cuda_max.as_ref());
+        let cuda_max = self
+            .facts
+            .driver
+            .as_ref()
+            .and_then(|d| crate::rules::driver_cuda(self.cat, d));
         let within_driver = |b: &Build| {
             cuda_max
+                .as_ref()
                 .map(|m| b.cuda.major_minor() <= m.major_minor())
                 .unwrap_or(true)
         };
@@ -453,6 +498,12 @@ impl<'a> Planner<'a> {
         let (Some(r), Some(b)) = (sel.release, sel.build) else {
             return Ok(());
         };
+        if !b.confirmed {
+            self.warnings.push(format!(
+                "{} {} ({}, CUDA {}) is not confirmed in the catalog (its kernel list could not be read from a primary source): check it runs on the target GPUs",
+                fw.name, r.version, b.tag, b.cuda
+            ));
+        }
         match self.compat.fit(fw, r, b) {
             HostFit::No(problems) => {
                 let mut msg = problems.join("; ");

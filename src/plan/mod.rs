@@ -10,6 +10,7 @@
 //! explanation text is worded from it in [`origin`].
 
 mod accelerator;
+mod addons;
 mod deploy;
 mod entry_points;
 mod framework;
@@ -34,16 +35,81 @@ pub use types::*;
 use crate::catalog::Catalog;
 use crate::choices::{Choices, SavedConfig};
 use crate::facts::Facts;
+use crate::platform::Platform;
 use planner::Planner;
 
-/// Plan with the embedded catalog.
+/// Plan with the embedded catalog, or with the overlay the choices carry
+/// merged over it.
 pub fn plan(facts: &Facts, choices: &Choices) -> Result<Plan, PlanError> {
-    plan_with(Catalog::embedded(), facts, choices)
+    let platforms = target_platforms(facts, choices);
+    match &choices.catalog_overlay {
+        None => plan_with(Catalog::embedded_view(&platforms), facts, choices),
+        Some(o) => {
+            let cat = overlay_catalog(o)?;
+            plan_with(&cat, facts, choices)
+        }
+    }
 }
 
-/// Plan with a given catalog: the phases in order.
+/// The platforms the plan is for: chosen, else the host's, else linux/amd64.
+pub fn target_platforms(facts: &Facts, choices: &Choices) -> Vec<Platform> {
+    Catalog::platform_set(
+        &choices
+            .platform
+            .clone()
+            .or(facts.platform.map(|p| vec![p]))
+            .unwrap_or_default(),
+    )
+}
+
+/// The embedded catalog with an overlay (the last one is kept: the wizard
+/// plans many times with the same overlay).
+fn overlay_catalog(o: &crate::choices::SavedOverlay) -> Result<std::sync::Arc<Catalog>, PlanError> {
+    use std::sync::{Arc, Mutex};
+    static LAST: Mutex<Option<(crate::choices::SavedOverlay, Arc<Catalog>)>> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((k, c)) = last.as_ref() {
+        if k == o {
+            return Ok(c.clone());
+        }
+    }
+    let cat = Arc::new(
+        Catalog::with_overlay_value(o.content.clone(), &o.source).map_err(|e| {
+            PlanError::Invalid {
+                what: "catalog overlay",
+                value: o.source.clone(),
+                why: e.message,
+            }
+        })?,
+    );
+    *last = Some((o.clone(), cat.clone()));
+    Ok(cat)
+}
+
+fn platform_explanation(facts: &Facts, choices: &Choices, platforms: &[Platform]) -> String {
+    let names = crate::platform::join(platforms);
+    match (&choices.platform, facts.platform) {
+        (Some(_), Some(h)) if platforms != [h] => format!(
+            "{names} — chosen (this host is {h}); kernel lists and wheels are those of {names}, the GPUs and driver checked are this host's."
+        ),
+        (Some(_), _) => format!("{names} — chosen."),
+        (None, Some(_)) => format!("{names} — this host's platform."),
+        (None, None) => format!("{names} — the default (the host's platform is not known, or mlcontain has no images for it)."),
+    }
+}
+
+/// Plan with a given catalog (resolved here for the target platforms): the phases in order.
 pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan, PlanError> {
+    let platforms = target_platforms(facts, choices);
+    let view;
+    let cat = if cat.resolved_for == platforms {
+        cat
+    } else {
+        view = cat.for_platforms(&platforms);
+        &view
+    };
     let mut p = Planner::new(cat, facts, choices);
+    p.note("platform", platform_explanation(facts, choices, &platforms));
     let fw = p.framework()?;
     let pin = p.pin_of(fw.value);
     let pm = p.package_manager();
@@ -56,6 +122,11 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     let mut m = p.manifests(fw.value, pin, &sel, pm.value)?;
     let commands = p.entry_points(&stages, &mut m.scaffold)?;
     let run = p.runtime(fw.value, img.cuda.is_some())?;
+    p.addons(
+        img.cuda.as_ref().map(|c| &c.version),
+        &img.python,
+        &platforms,
+    )?;
     let deploy = deploy::plan_deploy(choices, &mut p.explanations, &mut p.warnings);
 
     let release = sel.release;
@@ -75,7 +146,9 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         nodes: choices.nodes,
         syntax: choices.syntax,
         bytecode: choices.bytecode,
+        platform: choices.platform.clone(),
         catalog: cat.updated.clone(),
+        catalog_overlay: choices.catalog_overlay.clone(),
     };
     Ok(Plan {
         framework: fw.value.id.clone(),
@@ -115,5 +188,6 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         explanations: p.explanations,
         warnings: p.warnings,
         saved,
+        platforms,
     })
 }

@@ -139,6 +139,8 @@ pub struct Plan {
     pub explanations: Vec<Explanation>,
     pub warnings: Vec<String>,
     pub saved: SavedConfig,
+    /// The target platforms (`docker build --platform`).
+    pub platforms: Vec<crate::platform::Platform>,
 }
 
 impl Plan {

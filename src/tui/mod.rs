@@ -49,7 +49,11 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
         );
     }
     let saved = load_saved(dir)?;
-    let choices = merge_choices(args, saved.as_ref());
+    let choices = crate::commands::init::with_catalog_overlay(
+        merge_choices(args, saved.as_ref()),
+        args,
+        saved.as_ref(),
+    )?;
     let colour = colour_enabled();
 
     let ended = if !plain && can_full_screen() {
