@@ -23,7 +23,6 @@ pub mod prompt;
 pub mod redact;
 pub mod render;
 pub mod safe_fs;
-pub mod rules;
 pub mod scenarios;
 pub mod term;
 pub mod tui;

@@ -376,3 +376,121 @@ fn overlays_from_flag_env_and_config_are_merged_and_checked() {
         text(&o)
     );
 }
+
+#[test]
+fn init_records_the_platform_and_the_overlay_for_a_teammate() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let overlay = home.path().join("team.yaml");
+    std::fs::write(&overlay, OVERLAY).unwrap();
+    let dir = repo.path().to_str().unwrap();
+    let o = mlcontain(
+        home.path(),
+        &[
+            "--catalog",
+            overlay.to_str().unwrap(),
+            "init",
+            "--yes",
+            "--dir",
+            dir,
+            "--framework",
+            "pytorch",
+            "--cuda",
+            "13.2",
+            "--platform",
+            "linux/amd64",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let reqs = std::fs::read_to_string(repo.path().join("requirements.txt")).unwrap();
+    assert!(reqs.contains("torch==2.16.0+cu132"), "{reqs}");
+    let saved = std::fs::read_to_string(repo.path().join("mlcontain.yaml")).unwrap();
+    assert!(saved.contains("platform: linux/amd64"), "{saved}");
+    assert!(saved.contains("catalog_overlay:"), "{saved}");
+    assert!(
+        saved.contains("updated: 2026-12-20") || saved.contains("updated: '2026-12-20'"),
+        "{saved}"
+    );
+    // The teammate has no overlay file: the recorded one gives the same files.
+    std::fs::remove_file(&overlay).unwrap();
+    let o = mlcontain(home.path(), &["init", "--check", "--dir", dir], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // mlcontain build passes the recorded platform.
+    let o = mlcontain(home.path(), &["build", "--dry-run", "--dir", dir], &[]);
+    let out = text(&o);
+    assert!(out.contains("--platform linux/amd64"), "{out}");
+    let o = mlcontain(
+        home.path(),
+        &[
+            "build",
+            "--dry-run",
+            "--dir",
+            dir,
+            "--platform",
+            "linux/amd64,linux/arm64",
+        ],
+        &[],
+    );
+    let out = text(&o);
+    assert!(out.contains("docker buildx build --load"), "{out}");
+    assert!(out.contains("--platform linux/amd64,linux/arm64"), "{out}");
+}
+
+#[test]
+fn init_for_arm64_installs_tensorflows_cpu_wheel() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path().to_str().unwrap();
+    let o = mlcontain(
+        home.path(),
+        &[
+            "init",
+            "--yes",
+            "--dir",
+            dir,
+            "--framework",
+            "tensorflow",
+            "--platform",
+            "linux/arm64",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let reqs = std::fs::read_to_string(repo.path().join("requirements.txt")).unwrap();
+    let newest = mlcontain::catalog::Catalog::embedded_for(&[mlcontain::platform::Platform::Arm64])
+        .framework("tensorflow")
+        .unwrap()
+        .newest()
+        .unwrap()
+        .version
+        .to_string();
+    assert!(reqs.contains(&format!("tensorflow=={newest}")), "{reqs}");
+    assert!(
+        !reqs.contains("tensorflow-cpu") && !reqs.contains("and-cuda"),
+        "{reqs}"
+    );
+    // A CUDA choice for TensorFlow on arm64 is refused with the reason.
+    let o = mlcontain(
+        home.path(),
+        &[
+            "init",
+            "--dry-run",
+            "--dir",
+            dir,
+            "--framework",
+            "tensorflow",
+            "--cuda",
+            "12.5",
+            "--platform",
+            "linux/arm64",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("no CUDA build for linux/arm64"),
+        "{}",
+        text(&o)
+    );
+}

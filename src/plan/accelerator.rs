@@ -332,7 +332,7 @@ impl<'a> Planner<'a> {
             .driver
             .as_ref()
             .map(|d| {
-                let cuda = crate::rules::driver_cuda(self.cat, d).map(|m| format!(" (CUDA {m})"));
+                let cuda = crate::compat::driver_cuda(self.cat, d).map(|m| format!(" (CUDA {m})"));
                 format!(" on driver {}{}", d.version, cuda.unwrap_or_default())
             })
             .unwrap_or_default();
@@ -368,7 +368,7 @@ impl<'a> Planner<'a> {
             .facts
             .driver
             .as_ref()
-            .and_then(|d| crate::rules::driver_cuda(self.cat, d));
+            .and_then(|d| crate::compat::driver_cuda(self.cat, d));
         let within_driver = |b: &Build| {
             cuda_max
                 .as_ref()

@@ -94,7 +94,7 @@ fn platform_explanation(facts: &Facts, choices: &Choices, platforms: &[Platform]
         ),
         (Some(_), _) => format!("{names} — chosen."),
         (None, Some(_)) => format!("{names} — this host's platform."),
-        (None, None) => format!("{names} — the default (the host's platform is not known, or mlcontain has no images for it)."),
+        (None, None) => format!("{names} — the default."),
     }
 }
 
@@ -109,7 +109,6 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         &view
     };
     let mut p = Planner::new(cat, facts, choices);
-    p.note("platform", platform_explanation(facts, choices, &platforms));
     let fw = p.framework()?;
     let pin = p.pin_of(fw.value);
     let pm = p.package_manager();
@@ -127,6 +126,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         &img.python,
         &platforms,
     )?;
+    p.note("platform", platform_explanation(facts, choices, &platforms));
     let deploy = deploy::plan_deploy(choices, &mut p.explanations, &mut p.warnings);
 
     let release = sel.release;
