@@ -331,43 +331,6 @@ pub fn pinned_builds<'r>(release: &'r Release, pin: &Pin) -> Vec<&'r Build> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{majors_too_old, Compat, HostFit};
-    use crate::catalog::Catalog;
-    use crate::scenarios;
-
-    #[test]
-    fn an_option_fits_or_says_why_not() {
-        let cat = Catalog::embedded();
-        let torch = cat.framework("pytorch").unwrap();
-        let gtx = scenarios::gtx1080_470();
-        let c = Compat::new(cat, &gtx);
-        assert!(c.cuda_option(torch, None, &"11.8".parse().unwrap()).runs());
-        match c.cuda_option(torch, None, &"12.8".parse().unwrap()) {
-            HostFit::No(why) => {
-                assert!(why.iter().any(|w| w.contains("needs driver ≥")), "{why:?}")
-            }
-            HostFit::Runs(n) => panic!("CUDA 12.8 on driver 470 runs? {n:?}"),
-        }
-        assert!(!majors_too_old(cat, gtx.driver.as_ref().unwrap()).is_empty());
-    }
-
-    #[test]
-    fn toolkit_images_the_driver_refuses() {
-        let cat = Catalog::embedded();
-        let newest = cat.cuda.last().unwrap();
-        let gtx = scenarios::gtx1080_470();
-        let problems = Compat::new(cat, &gtx).toolkit_problems(newest);
-        assert!(
-            problems.iter().any(|p| p.contains("NVIDIA_REQUIRE_CUDA")),
-            "{problems:?}"
-        );
-        let none = scenarios::no_gpu();
-        assert!(Compat::new(cat, &none).toolkit_problems(newest).is_empty());
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The rules as sentences: driver branches and their highest CUDA, the
 // per-architecture driver cutoff, CUDA 13's sm_75 floor for the whole host,
@@ -592,5 +555,42 @@ pub fn gpu_fit(
             build.tag,
             build.sass_list()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{majors_too_old, Compat, HostFit};
+    use crate::catalog::Catalog;
+    use crate::scenarios;
+
+    #[test]
+    fn an_option_fits_or_says_why_not() {
+        let cat = Catalog::embedded();
+        let torch = cat.framework("pytorch").unwrap();
+        let gtx = scenarios::gtx1080_470();
+        let c = Compat::new(cat, &gtx);
+        assert!(c.cuda_option(torch, None, &"11.8".parse().unwrap()).runs());
+        match c.cuda_option(torch, None, &"12.8".parse().unwrap()) {
+            HostFit::No(why) => {
+                assert!(why.iter().any(|w| w.contains("needs driver ≥")), "{why:?}")
+            }
+            HostFit::Runs(n) => panic!("CUDA 12.8 on driver 470 runs? {n:?}"),
+        }
+        assert!(!majors_too_old(cat, gtx.driver.as_ref().unwrap()).is_empty());
+    }
+
+    #[test]
+    fn toolkit_images_the_driver_refuses() {
+        let cat = Catalog::embedded();
+        let newest = cat.cuda.last().unwrap();
+        let gtx = scenarios::gtx1080_470();
+        let problems = Compat::new(cat, &gtx).toolkit_problems(newest);
+        assert!(
+            problems.iter().any(|p| p.contains("NVIDIA_REQUIRE_CUDA")),
+            "{problems:?}"
+        );
+        let none = scenarios::no_gpu();
+        assert!(Compat::new(cat, &none).toolkit_problems(newest).is_empty());
     }
 }
