@@ -690,6 +690,52 @@ impl Catalog {
                 if r.platforms.is_empty() {
                     p.push(format!("{} {}: no platforms", f.id, r.version));
                 }
+                if r.python.is_empty() {
+                    p.push(format!("{} {}: no Pythons", f.id, r.version));
+                }
+                for py in &r.python {
+                    if !self.python_versions.contains(py) {
+                        p.push(format!(
+                            "{} {}: Python {py} is not in python_versions",
+                            f.id, r.version
+                        ));
+                    }
+                }
+                for b in &r.builds {
+                    let what = format!("{} {} {}", f.id, r.version, b.tag);
+                    let major = b.cuda.major();
+                    if self.major_min_driver(major).is_none() {
+                        p.push(format!("{what}: CUDA major {major} is not in cuda_majors"));
+                    }
+                    match (&f.cuda_requirement, &f.cuda_index) {
+                        (None, _) => {
+                            p.push(format!("{what}: a CUDA build without cuda_requirement"))
+                        }
+                        (Some(req), None) if req.contains('+') => p.push(format!(
+                            "{what}: a local-version requirement needs cuda_index"
+                        )),
+                        _ => {}
+                    }
+                    // SASS its CUDA major's toolkits can build.
+                    let buildable: Vec<ComputeCapability> = self
+                        .cuda
+                        .iter()
+                        .filter(|t| t.version.major() == major)
+                        .flat_map(|t| t.archs.iter().copied())
+                        .collect();
+                    if !buildable.is_empty() {
+                        for k in [&b.amd64, &b.arm64].into_iter().flatten() {
+                            for sm in &k.sass {
+                                if !buildable.contains(sm) {
+                                    p.push(format!(
+                                        "{what}: {} is not buildable with CUDA {major}",
+                                        sm.sm()
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
                 for b in &r.builds {
                     let what = format!("{} {} {}", f.id, r.version, b.tag);
                     if b.amd64.is_none() && b.arm64.is_none() {

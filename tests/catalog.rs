@@ -681,6 +681,19 @@ frameworks:
         e.message.contains("sm_70 below CUDA 13's floor sm_75"),
         "{e}"
     );
+    // ... every SASS must be buildable by its CUDA major, every Python known ...
+    let bad = bad.replace(r#"sass: ["7.0", "9.0"]"#, r#"sass: ["9.5"]"#);
+    let e = Catalog::with_overlay(&bad, "bad.yaml").unwrap_err();
+    assert!(
+        e.message.contains("sm_95 is not buildable with CUDA 13"),
+        "{e}"
+    );
+    let bad = bad.replace(r#"python: ["3.12"]"#, r#"python: ["3.99"]"#);
+    let e = Catalog::with_overlay(&bad, "bad.yaml").unwrap_err();
+    assert!(
+        e.message.contains("Python 3.99 is not in python_versions"),
+        "{e}"
+    );
     // ... malformed YAML names the line, a missing date is refused.
     let e =
         Catalog::with_overlay("updated: \"2026-12-15\"\nframeworks: [\n", "x.yaml").unwrap_err();
