@@ -264,6 +264,8 @@ pub struct Choices {
     pub deploy: Option<Vec<DeployTarget>>,
     /// Training nodes for the cluster targets (default 1).
     pub nodes: Option<u32>,
+    /// Write docker-bake.hcl (also written for a cluster deploy target).
+    pub bake: Option<bool>,
     /// Emit `# syntax=docker/dockerfile:1` (needs the registry at build time).
     pub syntax: Option<bool>,
     /// Ship precompiled bytecode (faster start, larger image).
@@ -349,6 +351,8 @@ pub struct SavedConfig {
     )]
     pub nodes: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syntax: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytecode: Option<bool>,
@@ -423,6 +427,7 @@ impl SavedConfig {
             gpus: self.gpus.clone(),
             deploy: self.deploy.clone(),
             nodes: self.nodes,
+            bake: self.bake,
             syntax: self.syntax,
             bytecode: self.bytecode,
             platform: self.platform.clone(),
@@ -449,6 +454,7 @@ impl Choices {
             gpus: self.gpus.or(base.gpus),
             deploy: self.deploy.or(base.deploy),
             nodes: self.nodes.or(base.nodes),
+            bake: self.bake.or(base.bake),
             syntax: self.syntax.or(base.syntax),
             bytecode: self.bytecode.or(base.bytecode),
             platform: self.platform.or(base.platform),

@@ -113,6 +113,10 @@ pub struct InitArgs {
     /// Training nodes for kubernetes/slurm (default 1); --gpus is per node.
     #[arg(long, value_name = "N", value_parser = parse_nodes)]
     pub nodes: Option<u32>,
+    /// Write docker-bake.hcl (one bake target per stage, registry cache); also
+    /// written when --deploy names kubernetes or slurm.
+    #[arg(long)]
+    pub bake: bool,
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]
     pub syntax: bool,
@@ -162,6 +166,7 @@ impl InitArgs {
             gpus: self.gpus.clone(),
             deploy: self.deploy.clone(),
             nodes: self.nodes,
+            bake: self.bake.then_some(true),
             syntax: self.syntax.then_some(true),
             bytecode: self.bytecode.then_some(true),
             platform: self.platform.as_ref().map(|p| {

@@ -79,6 +79,8 @@ pub struct CommandLine {
     pub program: String,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// The folder it runs in (None: the current one).
+    pub cwd: Option<std::path::PathBuf>,
 }
 
 impl CommandLine {
@@ -87,6 +89,7 @@ impl CommandLine {
             program: program.to_string(),
             args: vec![],
             env: vec![],
+            cwd: None,
         }
     }
 
@@ -117,6 +120,9 @@ impl CommandLine {
         c.args(&self.args);
         for (k, v) in &self.env {
             c.env(k, v);
+        }
+        if let Some(d) = &self.cwd {
+            c.current_dir(d);
         }
         c
     }

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod compat;
 pub mod detect;
 pub mod docker;
+pub mod elf;
 pub mod facts;
 pub mod fixes;
 pub mod index;

@@ -264,6 +264,44 @@ fn write_bytes_atomic(
     result
 }
 
+/// Create the folders above `rel` (a relative path under `root`) that are
+/// missing, one at a time. An existing component that is a symlink or not a
+/// folder is refused, so a generated file never lands outside `root`.
+pub fn ensure_parent_dirs(root: &Path, rel: &str) -> Result<(), WriteError> {
+    let parent = match Path::new(rel).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => return Ok(()),
+    };
+    let mut at = root.to_path_buf();
+    for c in parent.components() {
+        let std::path::Component::Normal(name) = c else {
+            return Err(WriteError::Write {
+                path: rel.to_string(),
+                source: io::Error::new(io::ErrorKind::InvalidInput, "not a plain relative path"),
+            });
+        };
+        at.push(name);
+        let werr = |e: io::Error| WriteError::Write {
+            path: at.display().to_string(),
+            source: e,
+        };
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_dir() => {}
+            Ok(m) => {
+                let what = if m.file_type().is_symlink() {
+                    "is a symlink; refusing to write through it"
+                } else {
+                    "exists and is not a folder"
+                };
+                return Err(werr(io::Error::new(io::ErrorKind::AlreadyExists, what)));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir(&at).map_err(werr)?,
+            Err(e) => return Err(werr(e)),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,5 +350,21 @@ mod tests {
             d.contains("--- a/Dockerfile") && d.contains("-FROM a") && d.contains("+FROM b"),
             "{d}"
         );
+    }
+
+    #[test]
+    fn parent_dirs_are_created_and_symlinks_refused() {
+        let d = tempfile::tempdir().unwrap();
+        ensure_parent_dirs(d.path(), "deploy/slurm/logs/.gitignore").unwrap();
+        assert!(d.path().join("deploy/slurm/logs").is_dir());
+        ensure_parent_dirs(d.path(), "top.txt").unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), d.path().join("k8s")).unwrap();
+        let e = ensure_parent_dirs(d.path(), "k8s/x/job.yaml").unwrap_err();
+        assert!(e.to_string().contains("symlink"), "{e}");
+        assert!(!outside.path().join("x").exists());
+        std::fs::write(d.path().join("file"), "x").unwrap();
+        assert!(ensure_parent_dirs(d.path(), "file/y").is_err());
+        assert!(ensure_parent_dirs(d.path(), "../escape/y").is_err());
     }
 }

@@ -49,6 +49,18 @@ pub struct BuildArgs {
     /// Print the commands and run nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Build with `docker buildx bake` from docker-bake.hcl (every target,
+    /// registry cache), after checking the engine can (image store, driver).
+    #[arg(long)]
+    pub bake: bool,
+    /// With --bake: push the images (and the registry build cache) to the
+    /// registry named in docker-bake.hcl.
+    #[arg(long, requires = "bake")]
+    pub push: bool,
+    /// With --bake: build for these platforms instead of the file's
+    /// (comma-separated, e.g. linux/amd64,linux/arm64).
+    #[arg(long, value_name = "LIST", requires = "bake")]
+    pub platform: Option<String>,
     /// Extra arguments for the engine's build, after `--`
     /// (e.g. `-- --progress=plain --no-cache`).
     #[arg(last = true, value_name = "DOCKER ARGS")]
@@ -196,6 +208,9 @@ pub fn build_platforms(dir: &Path, flag: Option<&str>) -> Result<Vec<crate::plat
 
 pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
     let dir = absolute_dir(dir)?;
+    if args.bake {
+        return super::bake::run(&dir, args);
+    }
     let dockerfile = dir.join(DOCKERFILE);
     if !dockerfile.is_file() {
         bail!(

@@ -6,7 +6,8 @@ use crate::facts::Facts;
 use crate::plan::{plan, Plan};
 use crate::render::{render, FileKind, GeneratedFile, CONFIG};
 use crate::write::{
-    read_existing, status_of, unified_diff, write_expecting, FileStatus, WriteError,
+    ensure_parent_dirs, read_existing, status_of, unified_diff, write_expecting, FileStatus,
+    WriteError,
 };
 use anyhow::{bail, Context, Result};
 use std::io::IsTerminal;
@@ -145,8 +146,15 @@ pub struct Rendered {
 /// Plan and render, and compare each file with the disk.
 pub fn prepare(dir: &Path, facts: &Facts, choices: &Choices) -> Result<Rendered> {
     let plan = plan(facts, choices)?;
+    let fleet = crate::render::fleet::FleetSpec {
+        project: crate::commands::build::project_of(&crate::commands::build::absolute_dir(dir)?),
+        platforms: vec![crate::elf::host_platform()],
+    };
     let mut files = vec![];
-    for f in render(&plan) {
+    let all = render(&plan)
+        .into_iter()
+        .chain(crate::render::fleet::render_fleet(&plan, &fleet));
+    for f in all {
         let existing = read_existing(&dir.join(&f.path))?;
         let status = status_of(existing.as_deref(), &f.contents);
         files.push((f, status, existing));
@@ -344,11 +352,13 @@ pub fn write_files(dir: &Path, r: &Rendered, force: bool, backup: bool) -> Resul
                     )
                 }
                 (FileKind::Scaffold, FileStatus::New) => {
+                    ensure_parent_dirs(dir, &f.path)?;
                     write_expecting(&path, &f.contents, None, false)?;
                     done.push(f.path.clone());
                     println!("  scaffolded {}", f.path);
                 }
                 (FileKind::Generated, FileStatus::New) => {
+                    ensure_parent_dirs(dir, &f.path)?;
                     write_expecting(&path, &f.contents, None, false)?;
                     done.push(f.path.clone());
                     println!("  wrote      {}", f.path);

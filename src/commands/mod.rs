@@ -1,8 +1,10 @@
 //! Subcommands. Each takes parsed arguments and returns an exit code.
 
+pub mod bake;
 pub mod build;
 pub mod catalog;
 pub mod detect;
 pub mod doctor;
 pub mod init;
+pub mod platform_check;
 pub mod verify;

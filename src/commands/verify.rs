@@ -35,6 +35,11 @@ pub struct VerifyArgs {
     /// Seconds to wait for the inference container to turn healthy.
     #[arg(long, default_value_t = 120, value_name = "SECS")]
     pub timeout: u64,
+    /// Check the image for this platform (e.g. linux/arm64 of a
+    /// multi-platform image): its Python must be a binary for it. The
+    /// framework check runs only when it is this host's platform.
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
 }
 
 /// Removes the health-check container however verify ends.
@@ -147,6 +152,31 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
         if !image_exists(engine, &image) {
             eprintln!("error: no image `{image}`: run `mlcontain build --target {t}` first");
             results.push((t.clone(), false, format!("{image} not built")));
+            continue;
+        }
+        // The platform first: a mislabelled image is not run at all.
+        let label = format!("{t} (platform)");
+        match super::platform_check::check(engine, &image, args.platform.as_deref()) {
+            Ok(note) => results.push((label, true, note)),
+            Err(why) => {
+                eprintln!("error: {why}");
+                results.push((label, false, why));
+                continue;
+            }
+        }
+        let host = crate::elf::host_platform();
+        if let Some(p) = args
+            .platform
+            .as_deref()
+            .filter(|p| !crate::elf::same_arch(p, &host))
+        {
+            results.push((
+                t.clone(),
+                true,
+                format!(
+                    "{image}: framework check not run: the image is for {p}, this host is {host}"
+                ),
+            ));
             continue;
         }
         let (ok, note) = check_image(engine, &plan, &facts, &ctx, &image, gpus, args.json)?;

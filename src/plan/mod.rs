@@ -144,6 +144,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         gpus: choices.gpus.clone(),
         deploy: choices.deploy.clone(),
         nodes: choices.nodes,
+        bake: choices.bake,
         syntax: choices.syntax,
         bytecode: choices.bytecode,
         platform: choices.platform.clone(),

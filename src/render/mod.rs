@@ -1,12 +1,15 @@
 //! Renderers: `render(&Plan) -> files`. Pure and deterministic: the same
 //! plan always gives the same bytes.
 
+pub mod bake;
 mod compose;
 mod dockerfile;
 mod dockerignore;
 pub mod encode;
+pub mod fleet;
 mod readme;
 mod scaffold;
+pub mod slurm;
 
 use crate::plan::Plan;
 use serde::Serialize;

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Slurm end-to-end test (real tools): a cluster of containers
+# (tests/slurm/cluster.sh: slurmctld + 2 slurmd from Debian trixie's Slurm
+# and munge, Apptainer from sid, 2 fake GPUs per node as GRES) runs what
+# `mlcontain init --deploy slurm --nodes 2 --gpus 2` generated, as an
+# ordinary user: the image built with `mlcontain build`, the generated .def
+# built into a SIF with Apptainer (docker-daemon bootstrap), the generated
+# sbatch submitted with sbatch.
+#
+# Part A, always (a plain-Python CUDA project, ~200 MB image):
+#   A1. the sbatch as generated reaches COMPLETED: one task per node, each
+#       sees CUDA_VISIBLE_DEVICES=0,1 from Slurm, runs as the caller's UID
+#       and writes to the models bind (the SIF is read-only);
+#   A2. the same job with --containall instead of --contain loses
+#       CUDA_VISIBLE_DEVICES and SLURM_PROCID (why the sbatch uses --contain).
+# Part B, PyTorch (torch 2.5.1 from PyPI, a ~5.5 GB image; needs
+# MLCONTAIN_SLURM_MIN_FREE_GB, default 25, free, else it says SKIP):
+#   B1. as generated, the verify step fails the job: torch sees 0 of the 2
+#       GPUs Slurm allocated (the GPUs are fake) -> FAILED;
+#   B2. MLCONTAIN_VERIFY=0: torchrun, one per node, 2 ranks each, gloo
+#       all_reduce across 2 nodes x 2 ranks -> COMPLETED;
+#   B3. --containall: every rank loses CUDA_VISIBLE_DEVICES.
+#
+#   scripts/e2e-slurm.sh            (root; a docker engine)
+#
+# Prints the time of each stage. MLCONTAIN_SLURM_WORK (default
+# /var/tmp/mlcontain-slurm-e2e) holds the shared folder; it is removed at the
+# end unless MLCONTAIN_SLURM_KEEP=1.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+log() { printf '\n== e2e-slurm: %s\n' "$*"; }
+fail() { printf 'e2e-slurm: FAIL: %s\n' "$*" >&2; exit 1; }
+export MLCONTAIN_SLURM_PREFIX="${MLCONTAIN_SLURM_PREFIX:-mlcontain-slurm}"
+cluster=("$repo_root/tests/slurm/cluster.sh")
+
+work="${MLCONTAIN_SLURM_WORK:-/var/tmp/mlcontain-slurm-e2e}"
+shared="$work/shared"
+user=alice
+uid=2345
+passed=0
+images=()
+
+cleanup() {
+    local rc=$?
+    if ((rc != 0)); then
+        "${cluster[@]}" logs 2>/dev/null | tail -n 60 >&2 || true
+        for f in "$shared"/*/deploy/slurm/logs/*.out; do
+            [[ -f $f ]] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
+        done
+    fi
+    "${cluster[@]}" down || true
+    if [[ ${MLCONTAIN_SLURM_KEEP:-0} != 1 ]]; then
+        rm -rf "$work"
+        ((${#images[@]} == 0)) || docker image rm "${images[@]}" >/dev/null 2>&1 || true
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+
+mlcontain="${MLCONTAIN_BIN:-$repo_root/target/debug/mlcontain}"
+[[ -x $mlcontain ]] || cargo build --locked --bin mlcontain
+
+rm -rf "$work"
+mkdir -p "$shared"
+chmod 755 "$work" "$shared"
+
+# init + build + SIF for one project; sets t_image and t_sif.
+prepare() {
+    local project=$1 fixture=$2
+    shift 2
+    local proj="$shared/$project"
+    mkdir -p "$proj"
+    cp "tests/fixtures/$fixture"/* "$proj/"
+    log "$project: mlcontain init $* --deploy slurm --nodes 2 --gpus 2"
+    (cd "$proj" && "$mlcontain" init --yes "$@" --allow-incompatible --stages training \
+        --deploy slurm --nodes 2 --gpus 2 >/dev/null)
+    for f in deploy/slurm/train.sbatch deploy/slurm/mlcontain.def deploy/slurm/logs/.gitignore docker-bake.hcl; do
+        [[ -f $proj/$f ]] || fail "init did not write $f"
+    done
+    bash -n "$proj/deploy/slurm/train.sbatch"
+    log "$project: mlcontain build --target training"
+    local t=$SECONDS
+    (cd "$proj" && "$mlcontain" build --target training --progress quiet >/dev/null)
+    images+=("$project-training:latest")
+    t_image=$((SECONDS - t))
+    log "$project: apptainer build of the generated .def (docker-daemon bootstrap)"
+    t=$SECONDS
+    # Apptainer's temporary files and cache on the host disk, not in the container.
+    "${cluster[@]}" exec env APPTAINER_TMPDIR="$work/tmp" APPTAINER_CACHEDIR="$work/cache" \
+        bash -euc "mkdir -p '$work/tmp' '$work/cache' && cd '$proj' &&
+            apptainer build deploy/slurm/$project.sif deploy/slurm/mlcontain.def 2>&1 | grep -v gocryptfs"
+    rm -rf "$work/tmp" "$work/cache"
+    t_sif=$((SECONDS - t))
+    sif_size="$(du -h "$proj/deploy/slurm/$project.sif" | cut -f1)"
+    # The user's checkout on the shared filesystem.
+    chown -R "$uid:$uid" "$proj"
+    sed 's/ --contain / --containall /' "$proj/deploy/slurm/train.sbatch" >"$proj/deploy/slurm/containall.sbatch"
+    grep -q -- ' --containall ' "$proj/deploy/slurm/containall.sbatch" || fail "could not make the --containall variant"
+    chown "$uid:$uid" "$proj/deploy/slurm/containall.sbatch"
+}
+
+# submit PROJECT SBATCH_FILE [ENV=VALUE...]: sbatch --wait as the user from
+# the repository root; prints the job id.
+submit() {
+    local project=$1 file=$2 out
+    shift 2
+    out="$("${cluster[@]}" exec -u "$user" env "$@" bash -c "cd '$shared/$project' && sbatch --parsable --wait $file" 2>&1)" || true
+    grep -Eo '^[0-9]+' <<<"$out" | head -n 1 || { echo "$out" >&2; fail "sbatch gave no job id"; }
+}
+job_state() {
+    "${cluster[@]}" exec scontrol show job "$1" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'
+}
+job_log() {
+    cat "$shared/$1/deploy/slurm/logs/$1-training-$2.out"
+}
+
+log "cluster up"
+t=$SECONDS
+"${cluster[@]}" up "$shared"
+t_cluster=$((SECONDS - t))
+
+# ---- Part A: plain Python, CUDA plan ----------------------------------------
+p=slurmlite
+prepare "$p" slurm-lite --framework none --cuda 12.4 --python 3.10
+a_image=$t_image a_sif=$t_sif a_sif_size=$sif_size
+grep -q -- '--gpus-per-node=2' "$shared/$p/deploy/slurm/train.sbatch" || fail "no --gpus-per-node=2"
+
+log "A1: $p, the sbatch as generated"
+t=$SECONDS
+j="$(submit "$p" deploy/slurm/train.sbatch)"
+a_job=$((SECONDS - t))
+job_log "$p" "$j" | grep -E '^(lite|mlcontain verify)' || true
+[[ $(job_state "$j") == COMPLETED ]] || { job_log "$p" "$j"; fail "job $j: expected COMPLETED, got $(job_state "$j")"; }
+for n in node1 node2; do
+    job_log "$p" "$j" | grep -q "^lite host=$n uid=$uid CUDA_VISIBLE_DEVICES=0,1 SLURM_PROCID=[01] SLURM_GPUS_ON_NODE=2$" ||
+        fail "job $j: no task on $n with uid $uid and CUDA_VISIBLE_DEVICES=0,1"
+    [[ $(stat -c %u "$shared/$p/models/$n.txt" 2>/dev/null) == "$uid" ]] ||
+        fail "job $j: $n did not write models/$n.txt as $uid"
+done
+passed=$((passed + 1))
+
+log "A2: $p, the same job with --containall"
+j="$(submit "$p" deploy/slurm/containall.sbatch)"
+job_log "$p" "$j" | grep -E '^lite' || true
+lost="$(job_log "$p" "$j" | grep -c '^lite .*CUDA_VISIBLE_DEVICES=None SLURM_PROCID=None' || true)"
+((lost == 2)) || fail "job $j: expected both tasks to lose CUDA_VISIBLE_DEVICES and SLURM_PROCID (got $lost)"
+echo "--containall: $lost task(s) ran without CUDA_VISIBLE_DEVICES and SLURM_PROCID"
+passed=$((passed + 1))
+rm -f "$shared/$p/deploy/slurm/$p.sif"
+log "part A times: image ${a_image} s, SIF ${a_sif} s ($a_sif_size), job ${a_job} s, cluster up ${t_cluster} s"
+
+# ---- Part B: PyTorch, torchrun and gloo -------------------------------------
+min_gb="${MLCONTAIN_SLURM_MIN_FREE_GB:-25}"
+free_gb=$(($(df -Pk "$work" | awk 'NR == 2 { print $4 }') / 1024 / 1024))
+if ((free_gb < min_gb)); then
+    echo "e2e-slurm: SKIP part B (PyTorch): it needs ${min_gb} GB free for the torch image, its conversion and the SIF; $work has ${free_gb} GB"
+    echo "e2e-slurm: $passed passed, 0 failed, 3 skipped"
+    exit 0
+fi
+p=slurmsmoke
+prepare "$p" slurm-smoke --framework pytorch --cuda 12.4 --python 3.11
+b_image=$t_image b_sif=$t_sif b_sif_size=$sif_size
+
+log "B1: $p, the sbatch as generated (the verify step must fail on fake GPUs)"
+t=$SECONDS
+j="$(submit "$p" deploy/slurm/train.sbatch)"
+b_job1=$((SECONDS - t))
+[[ $(job_state "$j") == FAILED ]] || fail "job $j: expected FAILED, got $(job_state "$j")"
+job_log "$p" "$j" | grep "mlcontain verify" | head -n 2
+job_log "$p" "$j" | grep -q "sees 0 GPU(s) but Slurm allocated 2" ||
+    { job_log "$p" "$j"; fail "job $j: the verify step did not report 0 of 2 GPUs"; }
+passed=$((passed + 1))
+
+log "B2: $p, MLCONTAIN_VERIFY=0: gloo across 2 nodes x 2 ranks"
+t=$SECONDS
+j="$(submit "$p" deploy/slurm/train.sbatch MLCONTAIN_VERIFY=0)"
+b_job2=$((SECONDS - t))
+job_log "$p" "$j" | grep '^smoke ' || true
+[[ $(job_state "$j") == COMPLETED ]] || { job_log "$p" "$j"; fail "job $j: expected COMPLETED, got $(job_state "$j")"; }
+ranks="$(job_log "$p" "$j" | grep -c "^smoke rank=[0-3]/4 .*backend=gloo sum=10 uid=$uid CUDA_VISIBLE_DEVICES=0,1 SLURM_JOB_ID=$j " || true)"
+((ranks == 4)) || fail "job $j: expected 4 ranks with sum=10, uid $uid and CUDA_VISIBLE_DEVICES=0,1; got $ranks"
+for n in node1 node2; do
+    job_log "$p" "$j" | grep -q "^smoke .* host=$n " || fail "job $j: no rank ran on $n"
+done
+[[ $(cat "$shared/$p/models/smoke.txt") == "world=4 sum=10" ]] || fail "models/smoke.txt not written by rank 0"
+[[ $(stat -c %u "$shared/$p/models/smoke.txt") == "$uid" ]] || fail "models/smoke.txt is not owned by $uid"
+passed=$((passed + 1))
+
+log "B3: $p, the same job with --containall"
+j="$(submit "$p" deploy/slurm/containall.sbatch MLCONTAIN_VERIFY=0)"
+job_log "$p" "$j" | grep '^smoke ' || true
+lost="$(job_log "$p" "$j" | grep -c '^smoke .*CUDA_VISIBLE_DEVICES=None .*SLURM_PROCID=None' || true)"
+kept="$(job_log "$p" "$j" | grep -c 'CUDA_VISIBLE_DEVICES=0,1' || true)"
+((lost > 0 && kept == 0)) || fail "job $j: expected every rank to lose CUDA_VISIBLE_DEVICES (lost $lost, kept $kept)"
+passed=$((passed + 1))
+rm -f "$shared/$p/deploy/slurm/$p.sif"
+
+log "part B times: image ${b_image} s, SIF ${b_sif} s ($b_sif_size), job B1 ${b_job1} s, job B2 (2x2 gloo) ${b_job2} s"
+echo "e2e-slurm: $passed passed, 0 failed"

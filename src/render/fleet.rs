@@ -1,0 +1,79 @@
+//! The files for running beyond one machine that need more than the plan:
+//! the project name (images are `<project>-<target>`, as `mlcontain build`
+//! and compose name them) and the build platforms. `deploy/slurm/` when the
+//! plan deploys to Slurm; `docker-bake.hcl` when a cluster target is chosen
+//! or `bake: true` is saved.
+//!
+//! Pure: plan and [`FleetSpec`] in, file texts out.
+
+use super::bake::{render_bake, BakeSpec, BAKE};
+use super::slurm::{
+    render_def, render_logs_keep, render_sbatch, SlurmSpec, DEF, LOGS_KEEP, SBATCH,
+};
+use super::{FileKind, GeneratedFile};
+use crate::choices::{DeployTarget, GpuCount, GpuSelection};
+use crate::plan::Plan;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FleetSpec {
+    /// The sanitized project name (see `docker::project_name`).
+    pub project: String,
+    /// The build platforms (`linux/amd64`, ...).
+    pub platforms: Vec<String>,
+}
+
+/// Whether the plan gets a docker-bake.hcl.
+pub fn writes_bake(plan: &Plan) -> bool {
+    plan.saved.bake == Some(true)
+        || plan.deploy.has(DeployTarget::Kubernetes)
+        || plan.deploy.has(DeployTarget::Slurm)
+}
+
+/// GPUs per node for the cluster: the `--gpus` count (or the number of
+/// device ids); 1 when it is `all` or unset, since a batch script needs a
+/// number. None for a CPU plan.
+pub fn gpus_per_node(plan: &Plan) -> Option<u32> {
+    plan.cuda.as_ref()?;
+    Some(match &plan.gpus {
+        Some(GpuSelection::Count(GpuCount::N(n))) => *n,
+        Some(GpuSelection::Ids(ids)) => u32::try_from(ids.len()).unwrap_or(u32::MAX).max(1),
+        Some(GpuSelection::Count(GpuCount::All)) | None => 1,
+    })
+}
+
+pub fn slurm_spec(plan: &Plan, project: &str) -> SlurmSpec {
+    SlurmSpec {
+        project: project.to_string(),
+        nodes: plan.deploy.nodes,
+        gpus_per_node: gpus_per_node(plan),
+        registry: plan.saved.registry.clone(),
+    }
+}
+
+pub fn bake_spec(plan: &Plan, spec: &FleetSpec) -> BakeSpec {
+    BakeSpec {
+        project: spec.project.clone(),
+        registry: plan.saved.registry.clone(),
+        platforms: spec.platforms.clone(),
+    }
+}
+
+/// The fleet files of the plan (none for a plain compose plan).
+pub fn render_fleet(plan: &Plan, spec: &FleetSpec) -> Vec<GeneratedFile> {
+    let gen = |path: &str, contents: String| GeneratedFile {
+        path: path.to_string(),
+        contents,
+        kind: FileKind::Generated,
+    };
+    let mut files = vec![];
+    if plan.deploy.has(DeployTarget::Slurm) {
+        let s = slurm_spec(plan, &spec.project);
+        files.push(gen(SBATCH, render_sbatch(plan, &s)));
+        files.push(gen(DEF, render_def(plan, &s)));
+        files.push(gen(LOGS_KEEP, render_logs_keep()));
+    }
+    if writes_bake(plan) {
+        files.push(gen(BAKE, render_bake(plan, &bake_spec(plan, spec))));
+    }
+    files
+}
