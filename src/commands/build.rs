@@ -57,10 +57,6 @@ pub struct BuildArgs {
     /// registry named in docker-bake.hcl.
     #[arg(long, requires = "bake")]
     pub push: bool,
-    /// With --bake: build for these platforms instead of the file's
-    /// (comma-separated, e.g. linux/amd64,linux/arm64).
-    #[arg(long, value_name = "LIST", requires = "bake")]
-    pub platform: Option<String>,
     /// Extra arguments for the engine's build, after `--`
     /// (e.g. `-- --progress=plain --no-cache`).
     #[arg(last = true, value_name = "DOCKER ARGS")]

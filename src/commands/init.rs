@@ -148,7 +148,15 @@ pub fn prepare(dir: &Path, facts: &Facts, choices: &Choices) -> Result<Rendered>
     let plan = plan(facts, choices)?;
     let fleet = crate::render::fleet::FleetSpec {
         project: crate::commands::build::project_of(&crate::commands::build::absolute_dir(dir)?),
-        platforms: vec![crate::elf::host_platform()],
+        // The plan's platforms (`--platform`), else this host's.
+        platforms: if plan.platforms.is_empty() {
+            vec![crate::elf::host_platform()]
+        } else {
+            plan.platforms
+                .iter()
+                .map(|p| p.docker().to_string())
+                .collect()
+        },
     };
     let mut files = vec![];
     let all = render(&plan)
