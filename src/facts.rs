@@ -9,6 +9,8 @@ use crate::version::{ComputeCapability, Version};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod code;
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Facts {
     /// The host's CPU platform (None: one mlcontain has no images for).
@@ -211,6 +213,9 @@ pub struct ProjectScan {
     /// secrets where the install reads them.
     #[serde(default)]
     pub credential_files: Vec<String>,
+    /// What the code says: entry points, imports, paths (see [`code::CodeScan`]).
+    #[serde(default)]
+    pub code: code::CodeScan,
 }
 
 impl ProjectScan {

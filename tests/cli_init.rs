@@ -104,7 +104,8 @@ fn fresh_repo_gets_files_and_a_scaffold_then_regenerates_identically() {
 fn existing_files_are_never_clobbered_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::write(d.join("train.py"), "print('my training')\n").unwrap();
+    let mine = "from sklearn.linear_model import LogisticRegression\nimport joblib\njoblib.dump(LogisticRegression().fit([[0], [1]], [0, 1]), 'm.joblib')\n";
+    fs::write(d.join("train.py"), mine).unwrap();
     fs::write(d.join("Dockerfile"), "FROM scratch\n").unwrap();
     let o = mlcontain(d, &["init", "--yes", "--framework", "sklearn"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
@@ -121,7 +122,7 @@ fn existing_files_are_never_clobbered_without_force() {
     assert!(read(d, "Dockerfile").contains("FROM base AS runtime"));
     assert_eq!(read(d, "Dockerfile.bak"), "FROM scratch\n");
     // The user's own entry point is kept, even with --force.
-    assert_eq!(read(d, "train.py"), "print('my training')\n");
+    assert_eq!(read(d, "train.py"), mine);
     assert!(read(d, "Dockerfile").contains("CMD [\"python\", \"train.py\"]"));
 
     // --check notices drift.

@@ -18,10 +18,20 @@ fn repo() -> (tempfile::TempDir, tempfile::TempDir) {
     let repo = tempfile::tempdir().unwrap();
     std::fs::write(
         repo.path().join("requirements.txt"),
-        "torch==2.5.1\nnumpy\n",
+        "torch==2.5.1\nnumpy\nfastapi\nuvicorn\n",
     )
     .unwrap();
-    std::fs::write(repo.path().join("train.py"), "print('train')\n").unwrap();
+    // Code that trains and code that serves: both stages by default.
+    std::fs::write(
+        repo.path().join("train.py"),
+        "import torch\nw = torch.zeros(1, requires_grad=True)\nw.sum().backward()\nprint('train')\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.path().join("serve.py"),
+        "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n    return {}\n",
+    )
+    .unwrap();
     // A compose.yaml of the user's own: changed, so it needs confirmation.
     std::fs::write(repo.path().join("compose.yaml"), "services: {}\n").unwrap();
     (home, repo)

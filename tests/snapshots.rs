@@ -69,3 +69,14 @@ snap!(
         ..Default::default()
     }
 );
+
+// Repositories of real-world shapes (issue 10): the entry points, framework,
+// build context and compose file come from the code.
+snap!(torch_no_manifest, "torch-no-manifest", scenarios::no_gpu());
+snap!(examples_folder, "examples-folder", scenarios::no_gpu());
+snap!(poetry_fastapi, "poetry-fastapi", scenarios::no_gpu());
+snap!(hf_lora_own_docker_files, "hf-lora", scenarios::h100_535());
+snap!(flask_xgboost, "flask-xgboost", scenarios::no_gpu());
+snap!(keras_flask, "keras-flask", scenarios::no_gpu());
+snap!(flax_example, "flax-example", scenarios::h100_535());
+snap!(package_main_and_scripts, "pkg-main", scenarios::no_gpu());

@@ -240,7 +240,12 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
         if args.tag.is_some() {
             bail!("--tag does not apply with --compose: compose names the images `<project>-<service>`");
         }
-        let compose_file = dir.join(COMPOSE);
+        // The project's compose file, whichever name it has (Compose's order).
+        let compose_file = crate::detect::project::COMPOSE_NAMES
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| dir.join(COMPOSE));
         if !compose_file.is_file() {
             bail!(
                 "no {COMPOSE} in {}: run `mlcontain init` first to generate it",

@@ -249,6 +249,15 @@ fn project_report(o: &mut String, p: &ProjectScan) {
     if !ep.imports.is_empty() {
         let _ = writeln!(o, "  imports         {}", ep.imports.join(", "));
     }
+    for c in p.code.candidates.iter().take(10) {
+        let _ = writeln!(o, "  {:<15} {}: {}", c.role.as_str(), c.path, c.reason);
+    }
+    if let Some(best) = p.code.frameworks.first() {
+        let _ = writeln!(o, "  framework       {} ({})", best.id, best.reason);
+    }
+    for w in p.code.server_problems() {
+        let _ = writeln!(o, "  warning         {w}");
+    }
     for m in &p.model_files {
         let _ = writeln!(o, "  model file      {} ({})", m.path, human_bytes(m.bytes));
     }

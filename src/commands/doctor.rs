@@ -717,6 +717,12 @@ fn docker_checks(f: &Facts, out: &mut Vec<Check>) {
 
 fn project_checks(f: &Facts, out: &mut Vec<Check>) {
     let p = &f.project;
+    let server = p.code.server_problems();
+    if !server.is_empty() {
+        let mut c = Check::new(Status::Warn, "The project's server needs attention");
+        c.detail.extend(server.iter().cloned());
+        out.push(c.fix("add the server's packages to the manifest; add a GET /health route"));
+    }
     if !p.warnings.is_empty() {
         let mut c = Check::new(Status::Warn, "Some project files could not be read fully");
         c.detail.extend(p.warnings.iter().cloned());

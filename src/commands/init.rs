@@ -266,6 +266,8 @@ What runs here: {}.",
                 println!("  {p}");
             }
         }
+        print_entry_points(&facts);
+        print_context(&rendered.plan);
         return Ok(0);
     }
     if args.check {
@@ -313,6 +315,57 @@ pub fn print_explanations(plan: &Plan) {
     }
     for w in &plan.warnings {
         println!("  warning: {w}");
+    }
+}
+
+/// The entry point candidates the code scan ranked, with their role and reason.
+pub fn print_entry_points(facts: &Facts) {
+    let c = &facts.project.code;
+    if c.candidates.is_empty() {
+        if c.python_files > 0 {
+            println!(
+                "Entry points: none found in {} Python file(s) (no script that trains, no server).",
+                c.python_files
+            );
+        }
+        return;
+    }
+    println!(
+        "Entry points (from {} Python file(s), best first in each role):",
+        c.python_files
+    );
+    for e in c.candidates.iter().take(30) {
+        println!("  {:<10} {:<32} {}", e.role.as_str(), e.path, e.reason);
+    }
+    if c.candidates.len() > 30 {
+        println!("  … and {} more", c.candidates.len() - 30);
+    }
+}
+
+/// What the .dockerignore keeps because the code needs it, and which of
+/// the repository's files it excludes.
+pub fn print_context(plan: &Plan) {
+    let r = crate::render::context_report(plan);
+    if !r.kept.is_empty() {
+        println!("Build context: kept although a default pattern would exclude them:");
+        for (f, why) in r.kept.iter().take(20) {
+            println!("  {f:<40} {why}");
+        }
+        if r.kept.len() > 20 {
+            println!("  … and {} more", r.kept.len() - 20);
+        }
+    }
+    if !r.excluded.is_empty() {
+        println!(
+            "Build context: .dockerignore excludes {} of the repository's files:",
+            r.excluded.len()
+        );
+        for (f, why) in r.excluded.iter().take(20) {
+            println!("  {f:<40} {why}");
+        }
+        if r.excluded.len() > 20 {
+            println!("  … and {} more", r.excluded.len() - 20);
+        }
     }
 }
 
@@ -419,10 +472,19 @@ fn print_next_steps(plan: &Plan) {
         println!("  docker compose run --rm training");
     }
     if plan.has(Stage::Inference) {
-        println!(
-            "  docker compose up -d inference       # then: curl http://127.0.0.1:{}/health",
-            plan.port
-        );
+        match &plan.code.health {
+            crate::plan::Health::Http(path) => println!(
+                "  docker compose up -d inference       # then: curl http://127.0.0.1:{}{path}",
+                plan.port
+            ),
+            crate::plan::Health::Tcp => println!(
+                "  docker compose up -d inference       # healthy once port {} accepts connections",
+                plan.port
+            ),
+        }
+        if plan.code.inference_scaffold {
+            println!("  (serve.py is mlcontain's placeholder scaffold, not your server)");
+        }
     }
     println!("  mlcontain verify                     # does the framework see the GPUs?");
 }

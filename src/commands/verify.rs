@@ -10,7 +10,7 @@ use crate::docker::{
     parse_health, run_quiet, CommandLine, Engine, GpuContext, Health,
 };
 use crate::facts::Facts;
-use crate::plan::{Plan, MODEL_DIR};
+use crate::plan::Plan;
 use crate::render::CONFIG;
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -182,7 +182,20 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
         let (ok, note) = check_image(engine, &plan, &facts, &ctx, &image, gpus, args.json)?;
         results.push((t.clone(), ok, note));
         if t == "inference" {
-            let (ok, note) = check_health(engine, &project, &image, gpus, &ctx, args.timeout)?;
+            let (ok, mut note) = check_health(
+                engine,
+                &project,
+                &image,
+                gpus,
+                &ctx,
+                args.timeout,
+                &plan.code.model_dir,
+            )?;
+            if plan.code.inference_scaffold {
+                note.push_str(
+                    " — this is mlcontain's placeholder serve.py (a scaffold), not your server",
+                );
+            }
             results.push((format!("{t} (health)"), ok, note));
         }
     }
@@ -264,12 +277,13 @@ fn check_health(
     gpus: bool,
     ctx: &GpuContext,
     timeout: u64,
+    model_dir: &str,
 ) -> Result<(bool, String)> {
     // The model trained with `docker compose run training` lives in the
     // compose project's `models` volume.
     let volume = format!("{project}_models");
     let mount = if volume_exists(engine, &volume) {
-        Some((volume.as_str(), MODEL_DIR))
+        Some((volume.as_str(), model_dir))
     } else {
         eprintln!(
             "note: no volume `{volume}` (train first with `docker compose run --rm training`); \

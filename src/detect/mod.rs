@@ -7,8 +7,11 @@
 //! [`detect_all`] waits for them up to a deadline and assembles [`Facts`],
 //! putting an "unknown" state in place of any part that did not finish.
 
+pub mod code;
+pub mod imports;
 pub mod nvml;
 pub mod project;
+pub mod pysource;
 pub mod tools;
 
 use crate::facts::{DaemonState, Facts, ProjectScan, Tools};

@@ -273,6 +273,9 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
         .collect();
     s.large_dirs.sort();
     s.model_files = model_files(dir, &mut s.warnings);
+    // --- what the code says (entry points, imports, paths) ------------------
+    s.code = super::code::scan_code(dir, &s);
+    apply_code_entry_points(&mut s);
     redact_scan(&mut s);
     s.malformed = s
         .warnings
@@ -404,6 +407,12 @@ fn redact_scan(s: &mut ProjectScan) {
     }
     for w in &mut s.warnings {
         *w = redact(w);
+    }
+    // Code defaults (`os.environ.get("DB_URL", "postgres://u:p@h/db")`).
+    for e in &mut s.code.env_reads {
+        if let Some(d) = &mut e.default {
+            *d = redact(d);
+        }
     }
     if let Some(py) = &mut s.pyproject {
         for d in &mut py.dependencies {
@@ -1387,6 +1396,28 @@ fn entry_points(dir: &Path, warnings: &mut Vec<String>) -> EntryPoints {
     }
     ep.imports = imports.into_iter().collect();
     ep
+}
+
+/// The entry points the code scan found replace the ones guessed from file
+/// names: a `main.py` that trains is the training entry point, a FastAPI
+/// app in a package is the inference one.
+fn apply_code_entry_points(s: &mut ProjectScan) {
+    use crate::facts::code::Role;
+    if s.code.python_files == 0 {
+        return;
+    }
+    let file =
+        |c: &crate::facts::code::EntryCandidate| c.path.ends_with(".py").then(|| c.path.clone());
+    s.entry_points.training = s.code.best(Role::Training).and_then(file);
+    let inf = s.code.best(Role::Inference);
+    s.entry_points.inference = inf.and_then(file);
+    s.entry_points.inference_app =
+        inf.and_then(|c| c.server.as_ref())
+            .and_then(|a| match a.framework.as_str() {
+                "fastapi" => Some(WebApp::Fastapi),
+                "flask" => Some(WebApp::Flask),
+                _ => None,
+            });
 }
 
 /// Framework modules a Python source imports (sorted, from [`FRAMEWORK_IMPORTS`]).

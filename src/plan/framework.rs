@@ -20,6 +20,19 @@ impl<'a> Planner<'a> {
                     .find_map(|p| scan.pin(p))
                     .map(|pin| (f, pin))
             });
+        // The code and the manifests together (imports, implied libraries),
+        // when there is code to read.
+        if self.choices.framework.is_none() && scan.code.python_files > 0 {
+            if let Some(f) = super::code::framework_from_code(cat, scan, &mut self.explanations) {
+                let origin = match f.packages.iter().find_map(|p| scan.pin(p)) {
+                    Some(pin) => Origin::Pinned {
+                        location: pin.source.clone(),
+                    },
+                    None => Origin::ProjectHint,
+                };
+                return Ok(Decision::new(f, origin));
+            }
+        }
         let d = match (&self.choices.framework, detected) {
             (Some(id), _) => {
                 let id = normalise_framework(id);

@@ -11,6 +11,7 @@
 
 mod accelerator;
 mod addons;
+pub mod code;
 mod deploy;
 mod entry_points;
 mod framework;
@@ -25,6 +26,7 @@ mod runtime;
 mod stages;
 mod types;
 
+pub use code::{CodePlan, Health};
 pub use deploy::DeployPlan;
 pub use framework::normalise_framework;
 pub use images::validate_image;
@@ -120,6 +122,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     let python_origin = p.explain_python(fw.value, &sel, &img.python, img.python_source);
     let mut m = p.manifests(fw.value, pin, &sel, pm.value)?;
     let commands = p.entry_points(&stages, &mut m.scaffold)?;
+    let code_plan = p.code_plan(fw.value, &stages, &m, &commands);
     let run = p.runtime(fw.value, img.cuda.is_some())?;
     p.addons(
         img.cuda.as_ref().map(|c| &c.version),
@@ -179,6 +182,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         bytecode: choices.bytecode.unwrap_or(false),
         uv_version: cat.tools.uv.clone(),
         poetry_version: cat.tools.poetry.clone(),
+        code: code_plan,
         origins: Origins {
             framework: fw.origin,
             framework_version: sel.version_origin,

@@ -5,12 +5,13 @@ use super::types::PlanError;
 use crate::choices::Stage;
 
 impl Planner<'_> {
-    pub fn stages(&self) -> Result<Vec<Stage>, PlanError> {
-        let mut stages = self
-            .choices
-            .stages
-            .clone()
-            .unwrap_or_else(|| vec![Stage::Training, Stage::Inference, Stage::Dev]);
+    pub fn stages(&mut self) -> Result<Vec<Stage>, PlanError> {
+        // Without a choice: the stages the code has entry points for
+        // (every stage, with scaffolds, in a repository without code).
+        let mut stages = match self.choices.stages.clone() {
+            Some(s) => s,
+            None => super::code::default_stages(self.scan(), &mut self.explanations),
+        };
         stages.sort();
         stages.dedup();
         if stages.is_empty() {

@@ -134,6 +134,8 @@ pub struct Plan {
     pub bytecode: bool,
     pub uv_version: String,
     pub poetry_version: String,
+    /// What the code decided: health check, model folder, run-time config, builder tools.
+    pub code: super::code::CodePlan,
     /// Where the main decisions came from.
     pub origins: Origins,
     pub explanations: Vec<Explanation>,

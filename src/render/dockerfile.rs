@@ -5,12 +5,11 @@
 //! BuildKit cache mounts, manifests before code), `runtime` (the venv and the
 //! code, no compilers), and the targets `training`, `inference` and `dev`.
 
-use super::encode::{env_value, is_plain_word, json_args, run_args};
+use super::encode::{env_value, is_plain_word, json_args, run_args, shell_word};
 use crate::choices::Stage;
 use crate::facts::PackageManager;
 use crate::plan::{
-    CudaStrategy, FrameworkInstall, Plan, PythonSource, APP_DIR, APP_USER, DATA_DIR, MODEL_DIR,
-    VENV,
+    CudaStrategy, FrameworkInstall, Health, Plan, PythonSource, APP_DIR, APP_USER, DATA_DIR, VENV,
 };
 
 const PIP_CACHE: &str = "--mount=type=cache,target=/root/.cache/pip";
@@ -59,7 +58,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         ("PYTHONUNBUFFERED".into(), "1".into()),
         ("VIRTUAL_ENV".into(), VENV.into()),
         ("PATH".into(), format!("{VENV}/bin:$PATH")),
-        ("MODEL_DIR".into(), MODEL_DIR.into()),
+        ("MODEL_DIR".into(), plan.code.model_dir.clone()),
         ("DATA_DIR".into(), DATA_DIR.into()),
     ];
     if let Some(c) = cuda {
@@ -93,7 +92,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
             base_apt.join(" ")
         ));
     }
-    user_setup(&mut o, uid);
+    user_setup(&mut o, uid, &plan.code.model_dir);
     o.line(&format!("WORKDIR {APP_DIR}"));
     o.blank();
 
@@ -124,6 +123,17 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         o.line(&format!("WORKDIR {APP_DIR}"));
     }
     o.line("ENV PIP_DISABLE_PIP_VERSION_CHECK=1");
+    if !plan.code.builder_apt.is_empty() {
+        o.line("# git for the requirements installed from a repository (builder only).");
+        o.line(APT_IGNORE);
+        o.line(&format!("RUN {APT_CACHE} \\"));
+        o.line("    rm -f /etc/apt/apt.conf.d/docker-clean \\");
+        o.line(" && apt-get update \\");
+        o.line(&format!(
+            " && apt-get install -y --no-install-recommends {}",
+            plan.code.builder_apt.join(" ")
+        ));
+    }
     install_dependencies(&mut o, plan);
     o.blank();
 
@@ -147,7 +157,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         o.line(&format!("ENV PORT={}", plan.port));
         o.line(&format!("EXPOSE {}", plan.port));
         o.line("HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \\");
-        o.line(&format!("    CMD {}", json_args(&healthcheck_cmd())));
+        o.line(&format!("    CMD {}", json_args(&healthcheck_cmd(plan))));
         o.line(&format!("CMD {}", json_args(&plan.inference_cmd)));
         o.blank();
     }
@@ -182,7 +192,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
                 "# ---- dev: the builder's tools (compilers), dev dependencies and the code ----",
             );
             o.line("FROM builder AS dev");
-            user_setup(&mut o, uid);
+            user_setup(&mut o, uid, &plan.code.model_dir);
             install_dev_dependencies(&mut o, plan, None);
             o.line(&format!("COPY --chown={uid}:{uid} . {APP_DIR}"));
             o.line(&format!("USER {uid}:{uid}"));
@@ -197,13 +207,38 @@ pub fn render_dockerfile(plan: &Plan) -> String {
     s
 }
 
-/// The inference health probe, run inside the container (no curl needed).
-pub fn healthcheck_cmd() -> Vec<String> {
-    vec![
-        "python".into(),
-        "-c".into(),
-        "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/health', timeout=4)".into(),
-    ]
+/// The inference health probe, run inside the container (no curl needed):
+/// a GET of the app's health route, or, when it has none, a TCP connect.
+pub fn healthcheck_cmd(plan: &Plan) -> Vec<String> {
+    let probe = match &plan.code.health {
+        Health::Http(path) => format!(
+            "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '{}') + {}, timeout=4)",
+            plan.port,
+            py_str(path)
+        ),
+        Health::Tcp => format!(
+            "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT', '{}'))), timeout=4).close()",
+            plan.port
+        ),
+    };
+    vec!["python".into(), "-c".into(), probe]
+}
+
+/// A Python single-quoted string literal.
+fn py_str(s: &str) -> String {
+    let mut out = String::from("'");
+    for c in s.chars() {
+        match c {
+            '\\' | '\'' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 fn summary(plan: &Plan) -> String {
@@ -237,9 +272,10 @@ fn write_env(o: &mut Out, env: &[(String, String)]) {
     }
 }
 
-fn user_setup(o: &mut Out, uid: u32) {
+fn user_setup(o: &mut Out, uid: u32, model_dir: &str) {
     o.line(&format!(
-        "RUN groupadd --gid {uid} {APP_USER} \\\n && useradd --uid {uid} --gid {uid} --no-log-init --create-home --shell /bin/bash {APP_USER} \\\n && install -d -o {uid} -g {uid} {APP_DIR} {MODEL_DIR} {DATA_DIR}"
+        "RUN groupadd --gid {uid} {APP_USER} \\\n && useradd --uid {uid} --gid {uid} --no-log-init --create-home --shell /bin/bash {APP_USER} \\\n && install -d -o {uid} -g {uid} {APP_DIR} {} {DATA_DIR}",
+        shell_word(model_dir)
     ));
 }
 
@@ -302,6 +338,11 @@ fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
 /// the install reads it from (owned by `uid` when the app user installs).
 fn install_flags(plan: &Plan, base: &str, files: &[String], uid: Option<u32>) -> Vec<String> {
     let mut flags = vec![base.to_string()];
+    // A `git+ssh` requirement reaches its repository through the build's
+    // ssh agent (`--ssh default`); without one the mount is simply empty.
+    if plan.code.ssh_mount {
+        flags.push("--mount=type=ssh".into());
+    }
     for f in files {
         if plan.manifests.secret.contains(f) {
             let owner = uid.map(|u| format!(",uid={u},gid={u}")).unwrap_or_default();

@@ -3,6 +3,7 @@
 
 pub mod bake;
 mod compose;
+pub mod context;
 mod dockerfile;
 mod dockerignore;
 pub mod encode;
@@ -16,7 +17,7 @@ use serde::Serialize;
 
 pub use compose::render_compose;
 pub use dockerfile::render_dockerfile;
-pub use dockerignore::render_dockerignore;
+pub use dockerignore::{context_report, render_dockerignore, ContextReport};
 pub use readme::render_readme;
 
 pub const DOCKERFILE: &str = "Dockerfile";
@@ -50,7 +51,7 @@ pub fn render(plan: &Plan) -> Vec<GeneratedFile> {
     };
     let mut files = vec![
         gen(DOCKERFILE, render_dockerfile(plan)),
-        gen(COMPOSE, render_compose(plan)),
+        gen(&plan.code.compose_file, render_compose(plan)),
         gen(DOCKERIGNORE, render_dockerignore(plan)),
         gen(README, render_readme(plan)),
         gen(CONFIG, plan.saved.to_yaml()),

@@ -1,7 +1,7 @@
 //! README.Docker.md: how to build, train, serve and verify with these files.
 
 use crate::choices::Stage;
-use crate::plan::{Plan, MODEL_DIR};
+use crate::plan::{Health, Plan};
 
 pub fn render_readme(plan: &Plan) -> String {
     let mut s = String::new();
@@ -41,14 +41,33 @@ pub fn render_readme(plan: &Plan) -> String {
     s.push_str(&private_index_section(plan));
     if plan.has(Stage::Training) {
         s.push_str(&format!(
-            "## Train\n\n```sh\ndocker compose run --rm training\n```\n\nThe training service writes to `{MODEL_DIR}` (the `models` volume); put data in the\n`data` volume (`docker compose cp ./data/. training:/app/data` or bind-mount it).\n\n"
+            "## Train\n\n```sh\ndocker compose run --rm training\n```\n\nThe training service writes to `{}` (the `models` volume, also `$MODEL_DIR`); put data in the\n`data` volume (`docker compose cp ./data/. training:/app/data` or bind-mount it).\n\n",
+            plan.code.model_dir
         ));
     }
     if plan.has(Stage::Inference) {
         s.push_str(&format!(
-            "## Serve\n\n```sh\ndocker compose up -d inference\ncurl http://127.0.0.1:{p}/health\n```\n\nThe port is bound to 127.0.0.1; change `ports` in compose.yaml to expose it wider.\nThe inference service mounts the `models` volume read-only.\n\n",
-            p = plan.port
+            "## Serve\n\n```sh\ndocker compose up -d inference\n{probe}\n```\n\nThe port is bound to 127.0.0.1; change `ports` in {compose} to expose it wider.\n{mount}\n\n",
+            probe = match &plan.code.health {
+                Health::Http(path) => format!("curl http://127.0.0.1:{}{path}", plan.port),
+                Health::Tcp => format!(
+                    "docker compose ps inference   # healthy once it accepts connections on {}",
+                    plan.port
+                ),
+            },
+            compose = plan.code.compose_file,
+            mount = if plan.code.inference_mounts_models {
+                "The inference service mounts the `models` volume read-only."
+            } else {
+                "The inference service serves the model files in the image (no training stage)."
+            }
         ));
+        if plan.code.inference_scaffold {
+            s.push_str("`serve.py` is mlcontain's placeholder (a scaffold), not your server: replace it.\n\n");
+        }
+    }
+    if plan.code.env_file {
+        s.push_str("## Configuration\n\nThe code loads `.env`: the services read it at run time (`env_file`, optional);\n`.dockerignore` keeps it out of the image.\n\n");
     }
     if plan.has(Stage::Dev) {
         s.push_str("## Develop\n\n```sh\ndocker compose run --rm dev\n```\n\nThe dev target has the builder's tools and mounts the working tree at /app.\n\n");

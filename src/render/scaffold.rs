@@ -38,6 +38,19 @@ fn requirements(plan: &Plan) -> String {
         s.push_str(&req);
         s.push('\n');
     }
+    if !plan.code.fresh_requirements.is_empty() {
+        s.push_str("# What the code imports (unpinned: pin the versions you tested).\n");
+        for r in &plan.code.fresh_requirements {
+            s.push_str(r);
+            s.push('\n');
+        }
+    }
+    if !plan.code.unmapped_imports.is_empty() {
+        s.push_str(&format!(
+            "# Imported but not mapped to a distribution (add the right ones): {}\n",
+            plan.code.unmapped_imports.join(", ")
+        ));
+    }
     s
 }
 

@@ -1,0 +1,440 @@
+//! What the planner takes from the code scan (issue 10): the framework the
+//! code uses, the stages a repository has entry points for, the commands
+//! that run them, the health check, where models go, run-time
+//! configuration, builder tools and the build context. Pure.
+
+use super::entry_points::Commands;
+use super::manifests::ManifestPlan;
+use super::planner::Planner;
+use super::types::{ScaffoldKind, APP_DIR, MODEL_DIR};
+use super::Explanation;
+use crate::catalog::{Catalog, Framework};
+use crate::choices::Stage;
+use crate::facts::code::{ContextFile, Role};
+use crate::facts::ProjectScan;
+use serde::Serialize;
+
+/// How the inference container is checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// GET this path on the port answers 2xx/3xx.
+    Http(String),
+    /// Something accepts TCP connections on the port (the app has no health route).
+    Tcp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CodePlan {
+    pub health: Health,
+    /// Where the `models` volume is mounted (`/app/models`, or where training writes).
+    pub model_dir: String,
+    /// The inference service mounts the models volume (only when training writes it).
+    pub inference_mounts_models: bool,
+    /// The services get `.env` at run time (`env_file`, optional), never baked in.
+    pub env_file: bool,
+    /// Distribution packages the builder needs (`git`, `openssh-client`).
+    pub builder_apt: Vec<String>,
+    /// A VCS requirement uses ssh: BuildKit's ssh mount on the install step.
+    pub ssh_mount: bool,
+    /// A fresh manifest's dependencies, from what the code imports (distribution names).
+    pub fresh_requirements: Vec<String>,
+    /// Third-party imports the table could not map to a distribution.
+    pub unmapped_imports: Vec<String>,
+    /// The compose file to write: the user's own `docker-compose.yml` / `compose.yml` when there is one.
+    pub compose_file: String,
+    /// The inference service is mlcontain's placeholder (`serve.py` scaffold).
+    pub inference_scaffold: bool,
+    /// The training service is mlcontain's placeholder (`train.py` scaffold).
+    pub training_scaffold: bool,
+    /// Repository files (for the build context), and the ones the code names.
+    #[serde(skip)]
+    pub files: Vec<String>,
+    #[serde(skip)]
+    pub referenced: Vec<ContextFile>,
+}
+
+/// The framework the code and manifests point to, best first, with the reason.
+pub fn framework_from_code<'c>(
+    cat: &'c Catalog,
+    scan: &ProjectScan,
+    ex: &mut Vec<Explanation>,
+) -> Option<&'c Framework> {
+    let ev = &scan.code.frameworks;
+    let best = ev.first()?;
+    let fw = cat.framework(&best.id)?;
+    let mut text = format!("{} — {}.", fw.name, best.reason);
+    if let Some(second) = ev.get(1) {
+        if second.score * 10 >= best.score * 8 && second.id != "sklearn" {
+            let other = cat
+                .framework(&second.id)
+                .map(|f| f.name.clone())
+                .unwrap_or_else(|| second.id.clone());
+            text.push_str(&format!(
+                " {other} is used too ({}); choose with --framework if it is the main one.",
+                second.reason
+            ));
+        }
+    }
+    ex.push(Explanation {
+        topic: "framework",
+        text,
+    });
+    Some(fw)
+}
+
+/// The stages an existing repository has entry points for: no placeholder
+/// service by default where the code has none. A repository without code
+/// (fresh) gets every stage and the scaffolds.
+pub fn default_stages(scan: &ProjectScan, ex: &mut Vec<Explanation>) -> Vec<Stage> {
+    let code = &scan.code;
+    if code.python_files == 0 {
+        return vec![Stage::Training, Stage::Inference, Stage::Dev];
+    }
+    let mut stages = vec![];
+    match code.best(Role::Training) {
+        Some(_) => stages.push(Stage::Training),
+        None => ex.push(Explanation {
+            topic: "stages",
+            text: "no training stage: no file in the code trains (an optimizer step, .fit(), a Trainer) and runs as a script; add it with --stages (mlcontain then scaffolds train.py).".into(),
+        }),
+    }
+    match code.best(Role::Inference) {
+        Some(_) => stages.push(Stage::Inference),
+        None => ex.push(Explanation {
+            topic: "stages",
+            text: "no inference stage: the code defines no server (FastAPI, Flask, Starlette, Litestar, Gradio, Streamlit, http.server); add it with --stages and mlcontain scaffolds a placeholder serve.py, named as such.".into(),
+        }),
+    }
+    stages.push(Stage::Dev);
+    stages
+}
+
+/// The training command from the code, with the reason.
+pub fn training_command(scan: &ProjectScan, ex: &mut Vec<Explanation>) -> Option<Vec<String>> {
+    let c = scan.code.best(Role::Training)?;
+    let others: Vec<&str> = scan
+        .code
+        .candidates
+        .iter()
+        .filter(|o| o.role == Role::Training && o.path != c.path)
+        .take(3)
+        .map(|o| o.path.as_str())
+        .collect();
+    ex.push(Explanation {
+        topic: "training",
+        text: format!(
+            "`{}` — {} {}{}.",
+            c.run.join(" "),
+            c.path,
+            c.reason,
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (also training: {})", others.join(", "))
+            }
+        ),
+    });
+    Some(c.run.clone())
+}
+
+/// The inference command and health check from the code, with the reason
+/// and the warnings (a server framework the manifests lack).
+pub fn inference_command(
+    scan: &ProjectScan,
+    port: u16,
+    ex: &mut Vec<Explanation>,
+    warnings: &mut Vec<String>,
+) -> Option<(Vec<String>, Health)> {
+    let c = scan.code.best(Role::Inference)?;
+    let declared = &scan.code.declared;
+    let (cmd, health) = match &c.server {
+        Some(s) => {
+            let health = match (&s.health, s.framework.as_str()) {
+                (Some(h), _) => Health::Http(h.clone()),
+                (None, "streamlit") => Health::Http("/_stcore/health".into()),
+                (None, _) => Health::Tcp,
+            };
+            let missing: Vec<&str> = s
+                .needs(declared)
+                .into_iter()
+                .filter(|d| !declared.iter().any(|x| x == d))
+                .collect();
+            if !missing.is_empty() && !scan.has_no_manifest() {
+                warnings.push(format!(
+                    "{} serves with {} but no manifest lists {}: the inference container would fail with \"No module named {}\"; add {} to the project's dependencies",
+                    c.path,
+                    missing.join(" and "),
+                    missing.join(", "),
+                    missing[0],
+                    missing.join(", ")
+                ));
+            }
+            if !s.port_from_command() {
+                warnings.push(format!(
+                    "{} picks its own port; make it listen on 0.0.0.0 and $PORT ({port}) so the published port and the health check reach it",
+                    c.path
+                ));
+            }
+            (s.command(&c.path, port, declared), health)
+        }
+        None => (c.run.clone(), Health::Tcp),
+    };
+    let health_text = match &health {
+        Health::Http(p) => format!("the health check GETs {p}"),
+        Health::Tcp => "so the health check only connects to the port".into(),
+    };
+    ex.push(Explanation {
+        topic: "inference",
+        text: format!(
+            "`{}` — {} {}; {health_text}.",
+            cmd.join(" "),
+            c.path,
+            c.reason
+        ),
+    });
+    Some((cmd, health))
+}
+
+/// Where the models volume goes, and whether inference mounts it.
+pub fn model_dir(
+    scan: &ProjectScan,
+    stages: &[Stage],
+    default_dir: &str,
+    app_dir: &str,
+    ex: &mut Vec<Explanation>,
+    warnings: &mut Vec<String>,
+) -> (String, bool) {
+    let code = &scan.code;
+    let training = stages.contains(&Stage::Training);
+    let inference_mounts = training;
+    if code.python_files == 0 || !training || code.best(Role::Training).is_none() {
+        return (default_dir.to_string(), inference_mounts);
+    }
+    let reads = |n: &str| code.env_reads.iter().find(|e| e.name == n);
+    if let Some(e) = reads("MODEL_DIR") {
+        ex.push(Explanation {
+            topic: "models",
+            text: format!(
+                "the models volume at {default_dir}: the code reads MODEL_DIR ({}), which the services set.",
+                e.source
+            ),
+        });
+        return (default_dir.to_string(), inference_mounts);
+    }
+    if let Some(w) = &code.model_write {
+        let v = w.value.trim_matches('/');
+        let last = v.rsplit('/').next().unwrap_or(v);
+        let is_file = last.contains('.');
+        let dir = if is_file {
+            v.rsplit_once('/').map(|(d, _)| d.to_string())
+        } else {
+            Some(v.to_string())
+        };
+        match dir {
+            Some(d) if !d.is_empty() && safe_rel(&d) => {
+                let path = format!("{app_dir}/{d}");
+                ex.push(Explanation {
+                    topic: "models",
+                    text: format!(
+                        "the models volume at {path}: training writes {v} ({}), and the image creates that folder owned by the app user.",
+                        w.source
+                    ),
+                });
+                return (path, inference_mounts);
+            }
+            _ => warnings.push(format!(
+                "training writes {v} ({}) in the code folder, not in a volume, so inference will not see a newly trained model; write it under $MODEL_DIR ({default_dir})",
+                w.source
+            )),
+        }
+    } else {
+        warnings.push(format!(
+            "could not tell where training writes its model; write it under $MODEL_DIR ({default_dir}), the models volume inference reads"
+        ));
+    }
+    (default_dir.to_string(), inference_mounts)
+}
+
+fn safe_rel(d: &str) -> bool {
+    d.split('/').all(|p| {
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    })
+}
+
+/// A fresh manifest's dependencies from the imports (the framework's own
+/// distributions come from the plan's framework requirement).
+pub fn fresh_requirements(
+    scan: &ProjectScan,
+    framework_packages: &[String],
+    ex: &mut Vec<Explanation>,
+) -> (Vec<String>, Vec<String>) {
+    if !scan.has_no_manifest() {
+        return (vec![], vec![]);
+    }
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '.'], "-");
+    let mut mapped = vec![];
+    let mut unmapped = vec![];
+    for m in &scan.code.third_party {
+        match &m.distribution {
+            Some(d) if framework_packages.iter().any(|p| norm(p) == norm(d)) => {}
+            Some(d) => mapped.push(d.clone()),
+            None => unmapped.push(m.module.clone()),
+        }
+    }
+    mapped.sort_by_key(|d| norm(d));
+    mapped.dedup();
+    if !mapped.is_empty() || !unmapped.is_empty() {
+        ex.push(Explanation {
+            topic: "scaffold",
+            text: format!(
+                "requirements from the imports: {}{}.",
+                if mapped.is_empty() {
+                    "none mapped".to_string()
+                } else {
+                    mapped.join(", ")
+                },
+                if unmapped.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; not mapped to a distribution (add them yourself): {}",
+                        unmapped.join(", ")
+                    )
+                }
+            ),
+        });
+    }
+    (mapped, unmapped)
+}
+
+/// Builder tools for VCS requirements.
+pub fn builder_tools(scan: &ProjectScan, ex: &mut Vec<Explanation>) -> (Vec<String>, bool) {
+    let vcs = &scan.code.vcs_requirements;
+    if vcs.is_empty() {
+        return (vec![], false);
+    }
+    let ssh = vcs.iter().any(|v| v.ssh);
+    let mut apt = vec!["git".to_string()];
+    if ssh {
+        apt.push("openssh-client".into());
+    }
+    ex.push(Explanation {
+        topic: "builder",
+        text: format!(
+            "{} in the builder only: {} install from git ({}){}.",
+            apt.join(" and "),
+            if vcs.len() == 1 {
+                "a requirement"
+            } else {
+                "requirements"
+            },
+            vcs.iter()
+                .map(|v| v.source.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if ssh {
+                "; build with `--ssh default` so the install can reach the repository"
+            } else {
+                ""
+            }
+        ),
+    });
+    (apt, ssh)
+}
+
+/// The compose file to write: the user's existing one, never shadowed.
+pub fn compose_file(scan: &ProjectScan, ex: &mut Vec<Explanation>) -> String {
+    match scan.existing.compose.as_deref() {
+        Some(name) if name != "compose.yaml" => {
+            ex.push(Explanation {
+                topic: "compose",
+                text: format!(
+                    "{name} is the project's compose file: mlcontain updates it (diffed, replaced only with --force) instead of adding a compose.yaml that Compose would read first."
+                ),
+            });
+            name.to_string()
+        }
+        _ => "compose.yaml".into(),
+    }
+}
+
+/// A warning when the repository's own Dockerfile lacks the targets the
+/// compose file builds (when the user keeps it).
+pub fn dockerfile_warning(scan: &ProjectScan, stages: &[Stage]) -> Option<String> {
+    let have = scan.code.dockerfile_stages.as_ref()?;
+    let missing: Vec<&str> = stages
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| !have.iter().any(|h| h == s))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the project's Dockerfile has {}; the generated compose file builds the target(s) {}: replace the Dockerfile too (--force), or keep both of yours",
+        if have.is_empty() {
+            "no named stages".to_string()
+        } else {
+            format!("the stages {}", have.join(", "))
+        },
+        missing.join(", ")
+    ))
+}
+
+impl Planner<'_> {
+    /// The code plan: where models go, run-time configuration, builder
+    /// tools, fresh requirements, the compose file, the build context.
+    pub fn code_plan(
+        &mut self,
+        fw: &Framework,
+        stages: &[Stage],
+        m: &ManifestPlan,
+        commands: &Commands,
+    ) -> CodePlan {
+        let scan = self.scan();
+        let (ex, warnings) = (&mut self.explanations, &mut self.warnings);
+        let (model_dir, inference_mounts_models) =
+            model_dir(scan, stages, MODEL_DIR, APP_DIR, ex, warnings);
+        let env_file = !scan.code.dotenv.is_empty();
+        if env_file {
+            ex.push(Explanation {
+                topic: "config",
+                text: format!(
+                    "{} load(s) .env at run time: the services read it with env_file (optional); it stays out of the image.",
+                    scan.code.dotenv.join(", ")
+                ),
+            });
+        }
+        let (builder_apt, ssh_mount) = builder_tools(scan, ex);
+        let scaffolded_manifest = m.scaffold.iter().any(|s| s.kind == ScaffoldKind::Manifest);
+        let (fresh_requirements, unmapped_imports) = if scaffolded_manifest {
+            fresh_requirements(scan, &fw.packages, ex)
+        } else {
+            (vec![], vec![])
+        };
+        let compose_file = compose_file(scan, ex);
+        if let Some(w) = dockerfile_warning(scan, stages) {
+            warnings.push(w);
+        }
+        CodePlan {
+            health: commands.health.clone(),
+            model_dir,
+            inference_mounts_models,
+            env_file,
+            builder_apt,
+            ssh_mount,
+            fresh_requirements,
+            unmapped_imports,
+            compose_file,
+            inference_scaffold: commands.inference_scaffold,
+            training_scaffold: commands.training_scaffold,
+            files: scan.code.files.clone(),
+            referenced: scan.code.context.clone(),
+        }
+    }
+}
