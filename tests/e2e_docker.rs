@@ -553,6 +553,282 @@ fn cuda_flavoured_build() {
     eprintln!("cuda-flavoured: {:.0} s", t0.elapsed().as_secs_f64());
 }
 
+/// Repositories of real shapes (issue 10), end to end: mlcontain reads the
+/// code for the commands, the health check and the model folder; the
+/// project's own predict route answers.
+fn repo_end_to_end(
+    fixture: &str,
+    kind: &str,
+    train: bool,
+) -> (tempfile::TempDir, PathBuf, String, u16, Cleanup) {
+    let (tmp, dir, project) = project_dir(kind);
+    support::copy_dir(
+        &support::repo_root().join("tests/fixtures").join(fixture),
+        &dir,
+    );
+    let cleanup = Cleanup {
+        dir: dir.clone(),
+        project: project.clone(),
+        images: ["training", "inference", "dev"]
+            .iter()
+            .map(|t| format!("{project}-{t}"))
+            .collect(),
+    };
+    let port = free_port();
+    let o = ok(
+        support::mlcontain(&dir, &["init", "--yes", "--port", &port.to_string()]),
+        "mlcontain init",
+    );
+    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
+    let (o, secs) = build(&dir, &["--target", "all", "--progress", "plain"]);
+    ok(o, "mlcontain build --target all");
+    eprintln!("{fixture}: build --target all {:.1} s", secs.as_secs_f64());
+    if train {
+        let o = ok(
+            compose(&dir, &project, &["run", "--rm", "training"]),
+            "docker compose run --rm training",
+        );
+        let out = String::from_utf8_lossy(&o.stdout).to_string();
+        assert!(out.contains("trained: accuracy="), "{}", text(&o));
+        assert!(
+            out.contains("uid=10001"),
+            "model not written by the app user: {out}"
+        );
+    }
+    ok(
+        compose(
+            &dir,
+            &project,
+            &["up", "--detach", "--no-build", "inference"],
+        ),
+        "docker compose up -d inference",
+    );
+    let healthy = wait_healthy(&dir, &project, "inference", Duration::from_secs(180));
+    eprintln!(
+        "{fixture}: inference healthy after {:.1} s",
+        healthy.as_secs_f64()
+    );
+    (tmp, dir, project, port, cleanup)
+}
+
+/// (a) A Flask + XGBoost API whose training script writes model/xgb.json:
+/// the volume is mounted there, the health check connects to the port (no
+/// health route), and POST /predict answers with the trained model.
+#[test]
+fn flask_xgboost_api_end_to_end() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let Some(()) = support::docker_compose() else {
+        return;
+    };
+    let _lock = EngineLock::acquire();
+    let t0 = Instant::now();
+    let (_tmp, dir, project, port, _cleanup) = repo_end_to_end("flask-xgboost", "i10-flask", true);
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("\"flask\", \"--app\", \"app:app\""),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("socket.create_connection"),
+        "{dockerfile}"
+    );
+    let (status, body) = http(
+        port,
+        "POST",
+        "/predict",
+        r#"{"instances": [[2.0, 2.0, 0.0, 0.0], [-2.0, -2.0, 0.0, 0.0], [3.0, -1.0, 5.0, 5.0]]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["predictions"], serde_json::json!([1, 0, 1]), "{body}");
+    // The model came from the training run, through the volume at /app/model.
+    let o = ok(
+        compose(
+            &dir,
+            &project,
+            &[
+                "exec",
+                "-T",
+                "inference",
+                "stat",
+                "-c",
+                "%u",
+                "/app/model/xgb.json",
+            ],
+        ),
+        "stat the model in inference",
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "10001");
+    ok(
+        compose(&dir, &project, &["down", "--volumes", "--timeout", "5"]),
+        "docker compose down -v",
+    );
+    eprintln!(
+        "flask + xgboost end to end: {:.0} s",
+        t0.elapsed().as_secs_f64()
+    );
+}
+
+/// (b) A FastAPI app inside a package, locked with Poetry, serving a
+/// committed .joblib model: `uvicorn svc.main:app`, the model stays in the
+/// build context, GET /health is the health check, POST /predict answers.
+#[test]
+fn poetry_fastapi_service_end_to_end() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let Some(()) = support::docker_compose() else {
+        return;
+    };
+    let _lock = EngineLock::acquire();
+    let t0 = Instant::now();
+    let (_tmp, dir, project, port, _cleanup) =
+        repo_end_to_end("poetry-fastapi", "i10-fastapi", false);
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("\"uvicorn\", \"svc.main:app\""),
+        "{dockerfile}"
+    );
+    assert!(dockerfile.contains("poetry install"), "{dockerfile}");
+    assert!(
+        !dockerfile.contains("AS training"),
+        "no training placeholder: {dockerfile}"
+    );
+    let (status, body) = http(port, "GET", "/health", "");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http(
+        port,
+        "POST",
+        "/predict",
+        r#"{"instances": [[2.0, 2.0, 0.0, 0.0], [-2.0, -2.0, 0.0, 0.0], [3.0, -1.0, 5.0, 5.0]]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["predictions"], serde_json::json!([1, 0, 1]), "{body}");
+    ok(
+        compose(&dir, &project, &["down", "--volumes", "--timeout", "5"]),
+        "docker compose down -v",
+    );
+    eprintln!(
+        "poetry + fastapi end to end: {:.0} s",
+        t0.elapsed().as_secs_f64()
+    );
+}
+
+/// The engine reads the generated .dockerignore the way mlcontain's report
+/// says: code under an excluded `data/` and files the code names stay in,
+/// weights, logs and secrets stay out.
+#[test]
+fn dockerignore_agrees_with_the_engine() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let _lock = EngineLock::acquire();
+    let (_tmp, dir, project) = project_dir("i10-ctx");
+    support::copy_dir(
+        &support::repo_root().join("tests/fixtures/torch-no-manifest"),
+        &dir,
+    );
+    for (f, body) in [
+        ("models/gpt2/model.safetensors", "w"),
+        ("models/__init__.py", ""),
+        ("models/gpt.py", "x = 1\n"),
+        ("checkpoints/last.ckpt", "c"),
+        ("wandb/run-1/log.txt", "l"),
+        ("runs/sweep.sh", "echo\n"),
+        (".env", "SECRET=1\n"),
+        ("data/big/raw.csv", "1,2\n"),
+    ] {
+        let p = dir.join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    ok(
+        support::mlcontain(&dir, &["init", "--yes"]),
+        "mlcontain init",
+    );
+    let ignore = std::fs::read_to_string(dir.join(".dockerignore")).unwrap();
+    let lines: Vec<String> = ignore.lines().map(String::from).collect();
+    std::fs::write(
+        dir.join("Dockerfile.ctx"),
+        "FROM python:3.12-slim\nCOPY . /ctx\n",
+    )
+    .unwrap();
+    let image = format!("{project}-ctx");
+    let _cleanup = Cleanup {
+        dir: dir.clone(),
+        project: project.clone(),
+        images: vec![image.clone()],
+    };
+    ok(
+        docker(&[
+            "build",
+            "-q",
+            "-f",
+            dir.join("Dockerfile.ctx").to_str().unwrap(),
+            "-t",
+            &image,
+            dir.to_str().unwrap(),
+        ]),
+        "docker build of the context",
+    );
+    let o = ok(
+        docker(&[
+            "run",
+            "--rm",
+            &image,
+            "sh",
+            "-c",
+            "cd /ctx && find . -type f | sed 's|^./||' | sort",
+        ]),
+        "list the context",
+    );
+    let in_image: std::collections::BTreeSet<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    let mut expected = std::collections::BTreeSet::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e
+                    .path()
+                    .strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                if mlcontain::render::context::excluded_by(&lines, &rel).is_none() {
+                    expected.insert(rel);
+                }
+            }
+        }
+    }
+    assert_eq!(in_image, expected, ".dockerignore:\n{ignore}");
+    for kept in [
+        "data/shakespeare/prepare.py",
+        "models/gpt.py",
+        "runs/sweep.sh",
+        "train.py",
+    ] {
+        assert!(in_image.contains(kept), "{kept} missing from the context");
+    }
+    for out in [
+        "models/gpt2/model.safetensors",
+        "checkpoints/last.ckpt",
+        ".env",
+        "data/big/raw.csv",
+        "wandb/run-1/log.txt",
+    ] {
+        assert!(!in_image.contains(out), "{out} is in the context");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Helper checks that need no engine
 

@@ -358,7 +358,7 @@ fn candidate(f: &PyFile, py: &BTreeSet<&str>) -> Option<EntryCandidate> {
             Server::Stdlib => "stdlib",
         };
         let what = if object.is_empty() {
-            format!("runs a {} server", a.server.name())
+            format!("serves with {}", a.server.name())
         } else {
             format!(
                 "defines a {} app `{object}` (line {})",

@@ -170,7 +170,12 @@ pub fn inference_command(
                     missing.join(", ")
                 ));
             }
-            if !s.port_from_command() {
+            let reads_port = scan
+                .code
+                .env_reads
+                .iter()
+                .any(|e| e.name == "PORT" && e.source.starts_with(&format!("{}:", c.path)));
+            if !s.port_from_command() && !reads_port {
                 warnings.push(format!(
                     "{} picks its own port; make it listen on 0.0.0.0 and $PORT ({port}) so the published port and the health check reach it",
                     c.path

@@ -290,7 +290,9 @@ fn uv_env(o: &mut Out, plan: &Plan) {
 }
 
 fn poetry_env(o: &mut Out) {
-    o.line("ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_NO_INTERACTION=1");
+    // Poetry trusts the system's CA store, as pip (truststore) and uv
+    // (UV_NATIVE_TLS) do: a proxy CA installed in the base image works.
+    o.line("ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_NO_INTERACTION=1 \\\n    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt");
 }
 
 /// A BuildKit cache mount for `dir` under the home of root, or of the app user.
