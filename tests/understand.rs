@@ -311,3 +311,29 @@ fn explicit_inference_in_a_repo_without_a_server_is_a_named_scaffold() {
         .iter()
         .any(|w| w.contains("placeholder serve.py (a scaffold")));
 }
+
+#[test]
+fn poetry_caret_constraints_still_declare_the_server() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("pyproject.toml"),
+        "[tool.poetry]\nname = \"x\"\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\nfastapi = \"^0.110.0\"\nuvicorn = { version = \"^0.28.0\", extras = [\"standard\"] }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.path().join("main.py"),
+        "from fastapi import FastAPI\napp = FastAPI()\n",
+    )
+    .unwrap();
+    let s = scan(t.path()).unwrap();
+    assert!(
+        s.code.declares("fastapi") && s.code.declares("uvicorn"),
+        "{:?}",
+        s.code.declared
+    );
+    assert!(s
+        .code
+        .server_problems()
+        .iter()
+        .all(|w| !w.contains("which no manifest lists")));
+}

@@ -654,6 +654,15 @@ fn declared_dependencies(dir: &Path, project: &ProjectScan) -> (Vec<String>, Vec
             names.insert(r.name);
         } else if let Some(egg) = t.split("#egg=").nth(1) {
             names.insert(normalize_name(egg.split('&').next().unwrap_or(egg)));
+        } else {
+            // Poetry constraints (`fastapi^0.110.0`) are not PEP 508: the name leads.
+            let name: String = t
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+                .collect();
+            if !name.is_empty() && !t.contains("://") {
+                names.insert(normalize_name(&name));
+            }
         }
     };
     for rel in &project.requirements {
