@@ -400,7 +400,19 @@ fn a_credential_manifest_never_enters_an_image() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     credential_project(d);
-    let o = mlcontain(d, &["init", "--yes", "--framework", "none"]);
+    // train.py does not train (issue 10: stages follow the code), so the
+    // training target is asked for.
+    let o = mlcontain(
+        d,
+        &[
+            "init",
+            "--yes",
+            "--framework",
+            "none",
+            "--stages",
+            "training,dev",
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     if support::docker_compose().is_some() {
         let c = Command::new("docker")

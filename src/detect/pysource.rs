@@ -357,27 +357,40 @@ fn top_level(code: &str, _lineno: usize, f: &mut SourceFacts) {
         f.top_level_code = true;
         return;
     }
-    // A bare call: `main()`, `fire.Fire(main)`, `app()`, `print(...)`.
+    // A bare call that runs something: `main()`, `fire.Fire(main)`,
+    // `app.run(main)`, `print(...)`; not set-up calls such as
+    // `tf.random.set_seed(0)`, `logging.basicConfig()`, `jax.config.update()`.
     if !word.is_empty()
         && code[word.len()..].starts_with('(')
-        && ![
-            "if", "elif", "def", "class", "return", "assert", "del", "print",
-        ]
-        .contains(&word)
+        && !["if", "elif", "def", "class", "return", "assert", "del"].contains(&word)
     {
-        let common_setup = [
-            "logging.basicConfig",
-            "warnings.filterwarnings",
-            "load_dotenv",
-            "torch.manual_seed",
-            "np.random.seed",
-            "random.seed",
-            "sys.path.append",
-            "sys.path.insert",
-            "os.makedirs",
-            "set_seed",
-        ];
-        if !common_setup.contains(&word) {
+        let last = word.rsplit('.').next().unwrap_or(word);
+        let runs = if word.contains('.') {
+            [
+                "Fire",
+                "run",
+                "main",
+                "cli",
+                "train",
+                "fit",
+                "start",
+                "launch",
+                "serve",
+                "serve_forever",
+                "app",
+            ]
+            .contains(&last)
+        } else {
+            ![
+                "load_dotenv",
+                "set_seed",
+                "seed_everything",
+                "setup_logging",
+            ]
+            .contains(&last)
+                && !last.ends_with("seed")
+        };
+        if runs {
             f.top_level_code = true;
         }
     }
@@ -655,6 +668,11 @@ def predict():
         assert!(analyze("import fire\nfire.Fire(main)\n").top_level_code);
         let lib = analyze("import logging\nlog = logging.getLogger(__name__)\nlogging.basicConfig()\ndef f():\n    for x in y:\n        pass\n");
         assert!(!lib.top_level_code && lib.main_block.is_none());
+        // Seeding and configuration at module level do not make a library a script.
+        let lib = analyze("import tensorflow as tf\ntf.random.set_seed(0)\njax.config.update('x', 1)\ndef train_and_evaluate():\n    pass\n");
+        assert!(!lib.top_level_code);
+        assert!(analyze("from absl import app\napp.run(main)\n").top_level_code);
+        assert!(analyze("main()\n").top_level_code);
     }
 
     #[test]
