@@ -365,31 +365,31 @@ fn top_level(code: &str, _lineno: usize, f: &mut SourceFacts) {
         && !["if", "elif", "def", "class", "return", "assert", "del"].contains(&word)
     {
         let last = word.rsplit('.').next().unwrap_or(word);
-        let runs = if word.contains('.') {
-            [
-                "Fire",
-                "run",
-                "main",
-                "cli",
-                "train",
-                "fit",
-                "start",
-                "launch",
-                "serve",
-                "serve_forever",
-                "app",
-            ]
-            .contains(&last)
-        } else {
-            ![
+        let setup = last.starts_with("set")
+            || last.ends_with("seed")
+            || last.ends_with("Seed")
+            || [
+                "basicConfig",
+                "filterwarnings",
+                "simplefilter",
+                "update",
+                "use",
+                "append",
+                "insert",
+                "register",
+                "addHandler",
+                "makedirs",
+                "mkdir",
                 "load_dotenv",
-                "set_seed",
                 "seed_everything",
-                "setup_logging",
+                "disable_eager_execution",
+                "enable_eager_execution",
+                "disable_progress_bar",
+                "login",
+                "init",
             ]
-            .contains(&last)
-                && !last.ends_with("seed")
-        };
+            .contains(&last);
+        let runs = !setup;
         if runs {
             f.top_level_code = true;
         }
