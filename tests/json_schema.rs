@@ -145,8 +145,22 @@ fn every_json_output_matches_readme() {
     let nvml = common::fake_nvml::fake_nvml_lib("h100");
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path();
-    std::fs::write(repo.join("requirements.txt"), "torch==2.5.1\nnumpy\n").unwrap();
-    std::fs::write(repo.join("train.py"), "import torch\n").unwrap();
+    std::fs::write(
+        repo.join("requirements.txt"),
+        "torch==2.5.1\nnumpy\nfastapi\nuvicorn\n",
+    )
+    .unwrap();
+    // Code that trains and a server: all three targets (stages follow the code).
+    std::fs::write(
+        repo.join("train.py"),
+        "import torch\nw = torch.zeros(1, requires_grad=True)\nw.sum().backward()\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("serve.py"),
+        "from fastapi import FastAPI\napp = FastAPI()\n",
+    )
+    .unwrap();
 
     let mut errs = vec![];
     let mut check = |title: &str, args: &[&str]| -> Value {
