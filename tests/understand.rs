@@ -337,3 +337,38 @@ fn poetry_caret_constraints_still_declare_the_server() {
         .iter()
         .all(|w| !w.contains("which no manifest lists")));
 }
+
+#[test]
+fn a_fresh_repository_plans_the_same_after_its_scaffolds_are_written() {
+    let t = tempfile::tempdir().unwrap();
+    let first = plan(
+        &Facts {
+            project: scan(t.path()).unwrap(),
+            ..scenarios::no_gpu()
+        },
+        &Choices::default(),
+    )
+    .unwrap();
+    for f in render(&first) {
+        std::fs::write(t.path().join(&f.path), &f.contents).unwrap();
+    }
+    let again = plan(
+        &Facts {
+            project: scan(t.path()).unwrap(),
+            ..scenarios::no_gpu()
+        },
+        &Choices::default(),
+    )
+    .unwrap();
+    assert_eq!(again.stages, first.stages);
+    assert_eq!(again.training_cmd, first.training_cmd);
+    assert_eq!(again.inference_cmd, first.inference_cmd);
+    assert!(again.code.inference_scaffold && again.code.training_scaffold);
+    for name in ["Dockerfile", "compose.yaml"] {
+        assert_eq!(
+            file(&again, name),
+            file(&first, name),
+            "{name} differs on a re-run"
+        );
+    }
+}

@@ -410,6 +410,19 @@ fn candidate(f: &PyFile, py: &BTreeSet<&str>) -> Option<EntryCandidate> {
     // ---- training ----
     let signals: Vec<&str> = facts.training.iter().map(|(l, _)| *l).collect();
     let strong = signals.iter().any(|s| *s != ".fit()") || !facts.saves_model.is_empty();
+    // mlcontain's own train.py scaffold stands in for training (a re-run
+    // plans the same stages as the run that wrote it).
+    if facts.scaffold && stem == "train" {
+        return Some(EntryCandidate {
+            path: f.path.clone(),
+            role: Role::Training,
+            reason: "the training placeholder mlcontain wrote".into(),
+            score: 40,
+            run,
+            server: None,
+            scaffold: true,
+        });
+    }
     if !signals.is_empty() && strong {
         let mut score = 50 + 5 * (signals.len().min(4) as i32) - 4 * depth - folder_penalty;
         if stem.contains("train") {
