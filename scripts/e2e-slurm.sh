@@ -13,8 +13,9 @@
 #       and writes to the models bind (the SIF is read-only);
 #   A2. the same job with --containall instead of --contain loses
 #       CUDA_VISIBLE_DEVICES and SLURM_PROCID (why the sbatch uses --contain).
-# Part B, PyTorch (torch 2.5.1 from PyPI, a ~5.5 GB image; needs
-# MLCONTAIN_SLURM_MIN_FREE_GB, default 25, free, else it says SKIP):
+# Part B, PyTorch (torch 2.5.1 from PyPI, a ~5.5 GB image; opt-in with
+# MLCONTAIN_SLURM_TORCH=1, because it has not yet completed once end to end
+# here; it also needs MLCONTAIN_SLURM_MIN_FREE_GB, default 25, free):
 #   B1. as generated, the verify step fails the job: torch sees 0 of the 2
 #       GPUs Slurm allocated (the GPUs are fake) -> FAILED;
 #   B2. MLCONTAIN_VERIFY=0: torchrun, one per node, 2 ranks each, gloo
@@ -152,6 +153,11 @@ rm -f "$shared/$p/deploy/slurm/$p.sif"
 log "part A times: image ${a_image} s, SIF ${a_sif} s ($a_sif_size), job ${a_job} s, cluster up ${t_cluster} s"
 
 # ---- Part B: PyTorch, torchrun and gloo -------------------------------------
+if [[ ${MLCONTAIN_SLURM_TORCH:-0} != 1 ]]; then
+    echo "e2e-slurm: SKIP part B (PyTorch): opt-in with MLCONTAIN_SLURM_TORCH=1 (not yet proven end to end: the 2x2 gloo job has not completed once on this project's machines)"
+    echo "e2e-slurm: $passed passed, 0 failed, 3 skipped"
+    exit 0
+fi
 min_gb="${MLCONTAIN_SLURM_MIN_FREE_GB:-25}"
 free_gb=$(($(df -Pk "$work" | awk 'NR == 2 { print $4 }') / 1024 / 1024))
 if ((free_gb < min_gb)); then
