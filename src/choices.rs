@@ -276,6 +276,10 @@ pub struct Choices {
     pub catalog_overlay: Option<SavedOverlay>,
     /// Accept combinations the host cannot run (the plan carries warnings instead).
     pub allow_incompatible: bool,
+    /// Replaces every wheel index (PyPI and the framework's) with this mirror.
+    pub index_url: Option<String>,
+    /// Extra wheel indexes searched after it.
+    pub extra_index_urls: Option<Vec<String>>,
 }
 
 /// A catalog overlay as recorded in mlcontain.yaml: where it came from, its
@@ -364,6 +368,11 @@ pub struct SavedConfig {
         deserialize_with = "de_platforms"
     )]
     pub platform: Option<Vec<Platform>>,
+    /// A wheel-index mirror that replaces PyPI and the framework indexes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_index_urls: Option<Vec<String>>,
     /// The catalog date the files were generated with.
     pub catalog: String,
     /// The user catalog overlay merged over it, when one was used.
@@ -433,6 +442,8 @@ impl SavedConfig {
             platform: self.platform.clone(),
             catalog_overlay: self.catalog_overlay.clone(),
             allow_incompatible: false,
+            index_url: self.index_url.clone(),
+            extra_index_urls: self.extra_index_urls.clone(),
         }
     }
 }
@@ -460,6 +471,8 @@ impl Choices {
             platform: self.platform.or(base.platform),
             catalog_overlay: self.catalog_overlay.or(base.catalog_overlay),
             allow_incompatible: self.allow_incompatible || base.allow_incompatible,
+            index_url: self.index_url.or(base.index_url),
+            extra_index_urls: self.extra_index_urls.or(base.extra_index_urls),
         }
     }
 }

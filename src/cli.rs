@@ -98,6 +98,13 @@ pub struct InitArgs {
     /// Prefix every image with this registry/mirror (e.g. registry.example.com/hub).
     #[arg(long, value_name = "HOST/PATH")]
     pub registry: Option<String>,
+    /// A wheel-index mirror that replaces PyPI and the framework indexes for
+    /// every package manager (it must carry the builds the plan installs).
+    #[arg(long, value_name = "URL")]
+    pub index_url: Option<String>,
+    /// An extra wheel index (repeatable, or comma-separated).
+    #[arg(long, value_name = "URL", value_delimiter = ',')]
+    pub extra_index_url: Option<Vec<String>>,
     /// Inference port (default 8000).
     #[arg(long)]
     pub port: Option<u16>,
@@ -177,6 +184,8 @@ impl InitArgs {
             }),
             catalog_overlay: None,
             allow_incompatible: self.allow_incompatible,
+            index_url: self.index_url.clone(),
+            extra_index_urls: self.extra_index_url.clone(),
         }
     }
 }

@@ -193,6 +193,24 @@ pub struct ProjectScan {
     /// `--extra-index-url` / `--index-url` lines found in requirements files.
     #[serde(default)]
     pub index_urls: Vec<String>,
+    /// Exact pins of the compiled stack that narrow the Python (numpy, scipy,
+    /// pandas…), from the manifests or the lock; framework pins are in `pins`.
+    #[serde(default)]
+    pub stack_pins: Vec<Pin>,
+    /// What uv.lock / poetry.lock resolved (frameworks and the compiled stack).
+    #[serde(default)]
+    pub locked: Vec<LockedPackage>,
+    /// Optional-dependency extras / groups that select an accelerator
+    /// (`cpu`, `gpu`, `cu124`), from pyproject.toml and uv.lock.
+    #[serde(default)]
+    pub accel_extras: Vec<AccelExtra>,
+    /// `[tool.uv.sources]` / `[[tool.uv.index]]` or `[[tool.poetry.source]]`
+    /// present: the project names its own indexes.
+    #[serde(default)]
+    pub own_indexes: bool,
+    /// conda `cudatoolkit` / `cuda-version` / `pytorch-cuda` pin (`11.3`).
+    #[serde(default)]
+    pub conda_cuda: Option<CondaCuda>,
     pub entry_points: EntryPoints,
     #[serde(default)]
     pub model_files: Vec<ModelFile>,
@@ -259,6 +277,47 @@ impl ProjectScan {
     }
 }
 
+/// One package a lock file resolved.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LockedPackage {
+    /// Normalised name.
+    pub name: String,
+    /// The whole version, local tag included (`2.5.1+cpu`).
+    pub version: String,
+    /// `uv.lock:42`
+    pub source: String,
+    /// The project extras that select this entry (uv: `[package.optional-dependencies]`
+    /// of the project); empty when every install gets it.
+    #[serde(default)]
+    pub extras: Vec<String>,
+    /// Poetry groups (`main`, `dev`); empty for uv.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// The index it comes from (`https://download.pytorch.org/whl/cpu`), when not PyPI.
+    #[serde(default)]
+    pub index: Option<String>,
+}
+
+/// An extra that selects the accelerator.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AccelExtra {
+    pub name: String,
+    /// `cpu`, or the CUDA tag (`cu124`, `cuda12`, `gpu` when only the name says so).
+    pub tag: String,
+    /// `pyproject.toml:12`
+    pub source: String,
+}
+
+/// The CUDA a conda environment installs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CondaCuda {
+    /// `cudatoolkit`, `cuda-version`, `pytorch-cuda`.
+    pub package: String,
+    pub version: Version,
+    /// `environment.yml:7`
+    pub source: String,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct PyProject {
     pub path: String,
@@ -271,6 +330,9 @@ pub struct PyProject {
     /// Dependencies as written (PEP 621 `project.dependencies` or poetry's).
     #[serde(default)]
     pub dependencies: Vec<String>,
+    /// Has a PEP 621 `[project]` table (what uv installs from).
+    #[serde(default)]
+    pub project_table: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

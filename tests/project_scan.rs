@@ -75,10 +75,17 @@ fn uv_project() {
     assert!(!py.poetry);
     assert_eq!(py.dependencies, vec!["torch>=2.5", "numpy>=2.0"]);
     assert_eq!(s.python_hint.as_deref(), Some("3.11"));
+    // The lock's version wins over the manifest's range.
     let torch = s.pin("torch").unwrap();
-    assert_eq!(torch.version, None);
-    assert_eq!(torch.spec, "torch>=2.5");
-    assert_eq!(torch.source, "pyproject.toml:7");
+    assert_eq!(torch.version, Some(v("2.5.1")));
+    assert_eq!(torch.spec, "torch==2.5.1");
+    assert!(torch.source.starts_with("uv.lock:"), "{}", torch.source);
+    let ranged = s
+        .pins
+        .iter()
+        .find(|p| p.source == "pyproject.toml:7")
+        .unwrap();
+    assert_eq!(ranged.spec, "torch>=2.5");
     assert!(s.requirements.is_empty());
     assert_eq!(s.entry_points.imports, vec!["torch"]);
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
@@ -99,7 +106,9 @@ fn poetry_project() {
     let torch = s.pin("torch").unwrap();
     assert_eq!(torch.version, Some(v("2.5.1")));
     assert_eq!(torch.local, None);
-    assert_eq!(torch.source, "pyproject.toml:9");
+    // The lock's entry comes first (its line), the manifest's pin after it.
+    assert_eq!(torch.source, "poetry.lock:5");
+    assert!(s.pins.iter().any(|p| p.source == "pyproject.toml:9"));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
 

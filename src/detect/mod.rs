@@ -9,6 +9,7 @@
 
 pub mod code;
 pub mod imports;
+pub mod locks;
 pub mod nvml;
 pub mod project;
 pub mod pysource;

@@ -109,6 +109,8 @@ pub const MODEL_EXTENSIONS: &[&str] = &[
 const SOURCE_CAP: u64 = 256 * 1024;
 /// Manifests (requirements, pyproject, ...) are read up to this many bytes.
 const MANIFEST_CAP: u64 = 4 * 1024 * 1024;
+/// Lock files can be large (every wheel's hash): read at most this much.
+const LOCK_CAP: u64 = 32 * 1024 * 1024;
 /// The model file walk goes at most this deep below the root.
 const MODEL_WALK_DEPTH: usize = 3;
 /// The model file walk looks at no more than this many directory entries.
@@ -188,6 +190,8 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
             s.pins.extend(parsed.pins);
             push_unique(&mut s.index_urls, parsed.index_urls);
             s.pyproject = Some(parsed.pyproject);
+            s.accel_extras = parsed.accel_extras;
+            s.own_indexes = parsed.own_indexes;
         } else {
             s.pyproject = Some(PyProject {
                 path: "pyproject.toml".into(),
@@ -197,6 +201,25 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
     }
     s.uv_lock = top.is_file("uv.lock");
     s.poetry_lock = top.is_file("poetry.lock");
+    for (name, present) in [("uv.lock", s.uv_lock), ("poetry.lock", s.poetry_lock)] {
+        if !present {
+            continue;
+        }
+        if let Some(text) = read_text(dir, name, LOCK_CAP, &mut s.warnings) {
+            let parsed = if name == "uv.lock" {
+                super::locks::parse_uv_lock(&text, name)
+            } else {
+                super::locks::parse_poetry_lock(&text, name)
+            };
+            s.warnings.extend(parsed.warnings);
+            s.locked.extend(parsed.packages);
+            for e in parsed.accel_extras {
+                if !s.accel_extras.iter().any(|x| x.name == e.name) {
+                    s.accel_extras.push(e);
+                }
+            }
+        }
+    }
 
     // --- environment.yml ------------------------------------------------
     let mut env_python = None;
@@ -205,6 +228,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
             s.environment_yml = Some(name.to_string());
             if let Some(text) = read_manifest(dir, name, &mut s) {
                 let parsed = parse_environment_yml(&text, name);
+                s.conda_cuda = parsed.cuda.clone();
                 s.warnings.extend(parsed.warnings);
                 s.pins.extend(parsed.pins);
                 push_unique(&mut s.index_urls, parsed.index_urls);
@@ -276,6 +300,14 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
     // --- what the code says (entry points, imports, paths) ------------------
     s.code = super::code::scan_code(dir, &s);
     apply_code_entry_points(&mut s);
+    // The lock's versions come first: they are what the project installs.
+    lock_pins(&mut s);
+    // Stack pins (numpy…) only narrow the Python; `pins` stays frameworks.
+    let (fw, stack): (Vec<Pin>, Vec<Pin>) = std::mem::take(&mut s.pins)
+        .into_iter()
+        .partition(|p| is_framework_package(&p.package));
+    s.pins = fw;
+    s.stack_pins = stack;
     redact_scan(&mut s);
     s.malformed = s
         .warnings
@@ -284,6 +316,33 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
         .cloned()
         .collect();
     Ok(s)
+}
+
+/// Pins from the lock for every framework / stack package the lock gives
+/// every install (entries selected by an extra stay in `locked`), ahead of
+/// the manifests' pins.
+fn lock_pins(s: &mut ProjectScan) {
+    let mut from_lock = vec![];
+    for l in &s.locked {
+        if !l.extras.is_empty() || !(is_framework_package(&l.name) || is_stack_package(&l.name)) {
+            continue;
+        }
+        if !l.groups.is_empty() && !l.groups.iter().any(|g| g == "main") {
+            continue;
+        }
+        if let Some(p) = locked_pin(l) {
+            from_lock.push(p);
+        }
+    }
+    from_lock.append(&mut s.pins);
+    s.pins = from_lock;
+}
+
+/// A locked package as an exact pin (`torch==2.5.1+cpu`, source `uv.lock:12`).
+pub fn locked_pin(l: &crate::facts::LockedPackage) -> Option<Pin> {
+    let spec = format!("{}=={}", l.name, l.version);
+    let req = parse_requirement(&spec).ok()?;
+    Some(pin_from(&req, &spec, l.source.clone()))
 }
 
 /// Whether a scan warning says a file could not be read or a manifest could
@@ -563,6 +622,28 @@ pub fn is_framework_package(name: &str) -> bool {
     FRAMEWORK_PACKAGES.contains(&name)
 }
 
+/// Compiled packages whose exact pins narrow the image's Python (the
+/// packages of assets/python-support.yaml that are not frameworks).
+pub const STACK_PACKAGES: &[&str] = &[
+    "numpy",
+    "scipy",
+    "pandas",
+    "torchvision",
+    "torchaudio",
+    "jaxlib",
+    "pyarrow",
+];
+
+pub fn is_stack_package(name: &str) -> bool {
+    STACK_PACKAGES.contains(&name)
+}
+
+/// Whether the scan records a pin of this requirement: every framework
+/// requirement, and exact pins of the compiled stack.
+fn records_pin(req: &Requirement) -> bool {
+    is_framework_package(&req.name) || (is_stack_package(&req.name) && req.version.is_some())
+}
+
 /// Parses a PEP 508 requirement (`tensorflow[and-cuda]==2.17.1; python_version>"3.8"`).
 pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
     let t = text.trim();
@@ -825,9 +906,7 @@ fn handle_requirement_line(line: &str, file: &str, lineno: usize, out: &mut Pars
     };
     match parse_requirement(req_text) {
         Ok(req) => {
-            if is_framework_package(&req.name)
-                && !req.marker.as_deref().is_some_and(marker_excludes_linux)
-            {
+            if records_pin(&req) && !req.marker.as_deref().is_some_and(marker_excludes_linux) {
                 out.pins.push(pin_from(&req, req_text, source));
             }
         }
@@ -845,6 +924,10 @@ pub struct ParsedPyProject {
     pub pins: Vec<Pin>,
     pub index_urls: Vec<String>,
     pub warnings: Vec<String>,
+    /// Optional-dependency extras that select an accelerator.
+    pub accel_extras: Vec<crate::facts::AccelExtra>,
+    /// `[tool.uv.index]`/`[tool.uv.sources]`/`[[tool.poetry.source]]` present.
+    pub own_indexes: bool,
 }
 
 /// 1-based line of a byte offset.
@@ -930,6 +1013,10 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
     let uv = tool.and_then(|t| t.get("uv")).and_then(|t| t.as_table());
     out.pyproject.poetry = poetry.is_some();
     out.pyproject.uv = uv.is_some();
+    out.pyproject.project_table = doc.get("project").is_some_and(|p| p.is_table());
+    out.accel_extras = super::locks::pyproject_accel_extras(&doc, text, file);
+    out.own_indexes = uv.is_some_and(|u| u.contains_key("index") || u.contains_key("sources"))
+        || poetry.is_some_and(|p| p.contains_key("source"));
 
     if let Some(project) = doc.get("project").and_then(|p| p.as_table()) {
         out.pyproject.name = project
@@ -954,7 +1041,7 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
                     let source = source_at(file, text, d);
                     match parse_requirement(d) {
                         Ok(req) => {
-                            if is_framework_package(&req.name)
+                            if records_pin(&req)
                                 && !req.marker.as_deref().is_some_and(marker_excludes_linux)
                             {
                                 out.pins.push(pin_from(&req, d, source));
@@ -992,7 +1079,7 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
                 if !from_project {
                     out.pyproject.dependencies.push(req_text.clone());
                 }
-                if is_framework_package(&req.name) {
+                if records_pin(&req) {
                     let source = key_source(file, text, name);
                     out.pins.push(pin_from(&req, &req_text, source));
                 }
@@ -1155,6 +1242,8 @@ pub fn parse_pipfile(text: &str, file: &str) -> ParsedPipfile {
 pub struct ParsedEnvironment {
     /// `python=3.11` -> `3.11`.
     pub python: Option<String>,
+    /// `cudatoolkit=11.3` / `pytorch-cuda=12.1` / `cuda-version=12.4`.
+    pub cuda: Option<crate::facts::CondaCuda>,
     pub pins: Vec<Pin>,
     pub index_urls: Vec<String>,
     pub warnings: Vec<String>,
@@ -1287,6 +1376,22 @@ fn conda_dep(spec: &str, file: &str, text: &str, out: &mut ParsedEnvironment) {
         .map(|v| v.split('=').next().unwrap_or("").trim());
     if name == "python" {
         out.python = python_from_constraint(rest);
+        return;
+    }
+    if matches!(
+        name.as_str(),
+        "cudatoolkit" | "cuda-version" | "pytorch-cuda" | "cuda-toolkit" | "cuda-runtime"
+    ) {
+        let v = version_text
+            .map(|v| v.trim_end_matches(".*"))
+            .and_then(|v| v.parse::<Version>().ok());
+        if let (Some(v), None) = (v, &out.cuda) {
+            out.cuda = Some(crate::facts::CondaCuda {
+                package: name.clone(),
+                version: v.major_minor(),
+                source: source_at(file, text, spec.trim()),
+            });
+        }
         return;
     }
     let pip_name = conda_to_pip(&name);

@@ -134,6 +134,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
             plan.code.builder_apt.join(" ")
         ));
     }
+    index_env(&mut o, plan);
     install_dependencies(&mut o, plan);
     o.blank();
 
@@ -305,11 +306,12 @@ fn cache_mount(dir: &str, uid: Option<u32>) -> String {
     }
 }
 
-/// `--index-url URL` for a framework build served from its own index.
-fn index_args(fi: &FrameworkInstall) -> Vec<String> {
-    match &fi.index {
-        Some(i) => vec!["--index-url".into(), i.clone()],
-        None => vec![],
+/// `--index-url URL` for a framework build served from its own index
+/// (none when a mirror replaces every index).
+fn index_args(plan: &Plan, fi: &FrameworkInstall) -> Vec<String> {
+    match (&fi.index, &plan.indexes.index_url) {
+        (Some(i), None) => vec!["--index-url".into(), i.clone()],
+        _ => vec![],
     }
 }
 
@@ -322,6 +324,33 @@ fn pip_install(pip: &str, plan: &Plan) -> Vec<String> {
     v
 }
 
+/// The user's wheel-index mirror for pip and uv (Poetry reads its sources
+/// from pyproject.toml; conda's pip section follows PIP_*).
+fn index_env(o: &mut Out, plan: &Plan) {
+    let ix = &plan.indexes;
+    let mut env: Vec<(String, String)> = vec![];
+    if let Some(u) = &ix.index_url {
+        env.push(("PIP_INDEX_URL".into(), u.clone()));
+        env.push(("UV_DEFAULT_INDEX".into(), u.clone()));
+    }
+    if !ix.extra.is_empty() {
+        env.push(("PIP_EXTRA_INDEX_URL".into(), ix.extra.join(" ")));
+        env.push(("UV_INDEX".into(), ix.extra.join(" ")));
+    }
+    if !env.is_empty() {
+        write_env(o, &env);
+    }
+}
+
+/// ` --extra cpu` for each accelerator extra.
+fn extras_args(plan: &Plan) -> String {
+    plan.manifests
+        .extras
+        .iter()
+        .map(|e| format!(" --extra {}", shell_quote(e)))
+        .collect()
+}
+
 fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
     if let Some(fi) = &plan.framework_install {
         o.line(&format!(
@@ -329,7 +358,7 @@ fn framework_layer(o: &mut Out, plan: &Plan, pip: &str) {
             plan.framework_name
         ));
         let mut args = pip_install(pip, plan);
-        args.extend(index_args(fi));
+        args.extend(index_args(plan, fi));
         args.push(fi.requirement.clone());
         o.line(&run_args(&[PIP_CACHE], &args));
     }
@@ -444,7 +473,8 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                     None,
                 ),
                 &words(&format!(
-                    "/opt/uv/bin/uv sync{frozen} --no-install-project --no-dev"
+                    "/opt/uv/bin/uv sync{frozen} --no-install-project --no-dev{}",
+                    extras_args(plan)
                 )),
             ));
             if let Some(fi) = &plan.framework_install {
@@ -455,7 +485,7 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                     "--python".into(),
                     format!("{VENV}/bin/python"),
                 ];
-                args.extend(index_args(fi));
+                args.extend(index_args(plan, fi));
                 args.push(fi.requirement.clone());
                 o.line(&run_args(
                     &["--mount=type=cache,target=/root/.cache/uv"],
@@ -573,7 +603,8 @@ fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
             o.line(&run_with(
                 &install_flags(plan, &cache_mount("uv", uid), &plan.manifests.copy, uid),
                 &words(&format!(
-                    "/opt/uv/bin/uv sync{frozen} --no-install-project --inexact"
+                    "/opt/uv/bin/uv sync{frozen} --no-install-project --inexact{}",
+                    extras_args(plan)
                 )),
             ));
         }
