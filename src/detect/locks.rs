@@ -52,8 +52,11 @@ fn toml_warning(file: &str, text: &str, e: &toml::de::Error) -> String {
     }
 }
 
+/// A dependency reference: name and, when the lock holds several, version.
+type DepRef = (String, Option<String>);
+
 /// A dependency reference in uv.lock: `{ name = "torch", version = "2.5.1+cpu", … }`.
-fn dep_ref(v: &toml::Value) -> Option<(String, Option<String>)> {
+fn dep_ref(v: &toml::Value) -> Option<DepRef> {
     let name = v.get("name")?.as_str()?;
     let version = v.get("version").and_then(|x| x.as_str()).map(String::from);
     Some((normalize_name(name), version))
@@ -81,12 +84,12 @@ pub fn parse_uv_lock(text: &str, file: &str) -> ParsedLock {
                 .any(|k| s.get(*k).and_then(|v| v.as_str()) == Some("."))
         })
     });
-    let main_deps: Vec<(String, Option<String>)> = root
+    let main_deps: Vec<DepRef> = root
         .and_then(|r| r.get("dependencies"))
         .and_then(|d| d.as_array())
         .map(|a| a.iter().filter_map(dep_ref).collect())
         .unwrap_or_default();
-    let mut extra_deps: Vec<(String, Vec<(String, Option<String>)>)> = vec![];
+    let mut extra_deps: Vec<(String, Vec<DepRef>)> = vec![];
     if let Some(t) = root
         .and_then(|r| r.get("optional-dependencies"))
         .and_then(|d| d.as_table())
@@ -110,9 +113,7 @@ pub fn parse_uv_lock(text: &str, file: &str) -> ParsedLock {
         if !recorded(&name) {
             continue;
         }
-        let refers = |r: &(String, Option<String>)| {
-            r.0 == name && r.1.as_deref().is_none_or(|v| v == version)
-        };
+        let refers = |r: &DepRef| r.0 == name && r.1.as_deref().map_or(true, |v| v == version);
         let extras: Vec<String> = if main_deps.iter().any(refers) {
             vec![]
         } else {
@@ -143,7 +144,7 @@ pub fn parse_uv_lock(text: &str, file: &str) -> ParsedLock {
             .packages
             .iter()
             .filter(|p| p.extras.contains(extra))
-            .find_map(|p| build_tag(p))
+            .find_map(build_tag)
             .or_else(|| tag_from_name(extra));
         if let Some(tag) = tag {
             let line = text
