@@ -527,6 +527,7 @@ pub fn check_script(framework: &str, import: &str, cuda: bool, expect_gpus: usiz
 pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
     let mut out = explain_engine_access(stderr, engine);
     let lower = stderr.to_ascii_lowercase();
+<<<<<<< HEAD
     let unreachable = registry_unreachable(&lower);
     let base = missing_base_image(stderr);
     if let (Some(image), true) = (&base, unreachable) {
@@ -540,6 +541,14 @@ pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
             prog = engine.program()
         ));
     } else if let Some(image) = base {
+=======
+    let base = if crate::diagnose::is_dependency_failure(stderr) {
+        None
+    } else {
+        missing_base_image(stderr)
+    };
+    if let Some(image) = base {
+>>>>>>> 06a425d (Build failures name the real cause (a compile from source with the Pythons that have wheels, no matching distribution, an unreachable index); real-engine tests: a uv cpu extra builds without nvidia wheels, a Poetry lock installs exactly its main group; Poetry trusts the system CA store on the Python images; README)
         out.push(format!(
             "The base image `{image}` could not be found or pulled (no such image, no access, \
              or the registry is unreachable from here).\n\
@@ -593,6 +602,7 @@ pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
             p = engine.program()
         ));
     }
+<<<<<<< HEAD
     if !(unreachable && missing_base_image(stderr).is_some())
         && (lower.contains("temporary failure in name resolution")
             || lower.contains("could not resolve host")
@@ -614,6 +624,11 @@ pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
                 .into(),
         );
     }
+=======
+    // The dependency step's real cause: a compile from source (no wheel for
+    // this Python), no matching distribution, an index it cannot reach.
+    out.extend(crate::diagnose::explain_dependency_failure(stderr));
+>>>>>>> 06a425d (Build failures name the real cause (a compile from source with the Pythons that have wheels, no matching distribution, an unreachable index); real-engine tests: a uv cpu extra builds without nvidia wheels, a Poetry lock installs exactly its main group; Poetry trusts the system CA store on the Python images; README)
     out
 }
 
@@ -677,9 +692,14 @@ pub fn missing_base_image(stderr: &str) -> Option<String> {
         "manifest for ",
         "failed to fetch anonymous token",
     ];
+    // `not found` and a docker.io reference on the same line (BuildKit's
+    // progress names docker.io in its metadata lines; a compiler's `not
+    // found` elsewhere in the log is not about the image).
     let known = markers.iter().any(|m| lower.contains(m))
         || lower.contains("repository does not exist")
-        || (lower.contains("not found") && lower.contains("docker.io/"));
+        || lower
+            .lines()
+            .any(|l| l.contains("not found") && l.contains("docker.io/"));
     if !known {
         return None;
     }
@@ -1169,6 +1189,20 @@ mod tests {
             Engine::Docker
         )
         .is_empty());
+        // A compile failure is not a missing base image, even with BuildKit's
+        // docker.io metadata line and a compiler's `not found` in the log.
+        let e = explain_build_failure(
+            "#1 [internal] load metadata for docker.io/library/python:3.12-slim\n\
+             #9 3.0   Downloading numpy-1.22.0.zip (11.3 MB)\n\
+             #9 20.0   sh: 1: gcc: not found\n\
+             #9 20.1   ERROR: Failed building wheel for numpy\n",
+            Engine::Docker,
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains("numpy 1.22.0") && e[0].contains("3.8–3.10"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod compat;
 pub mod detect;
+pub mod diagnose;
 pub mod docker;
 pub mod elf;
 pub mod facts;

@@ -147,6 +147,17 @@ mod tests {
     }
 
     #[test]
+    fn every_package_with_data_has_its_pins_recorded() {
+        use crate::detect::project::{is_framework_package, is_stack_package};
+        for name in PythonSupport::embedded().packages.keys() {
+            assert!(
+                is_framework_package(name) || is_stack_package(name),
+                "{name} has Python-support data but the scan does not record its pins"
+            );
+        }
+    }
+
+    #[test]
     fn bad_data_is_refused() {
         let bad = "updated: \"2026-12-01\"\npackages:\n  x:\n    - {from: \"2.0\", to: \"1.0\", python: [\"3.9\"]}\n";
         assert!(PythonSupport::parse(bad)

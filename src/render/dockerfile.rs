@@ -181,7 +181,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
                 }
                 PackageManager::Poetry => {
                     o.line("COPY --from=builder /opt/poetry /opt/poetry");
-                    poetry_env(&mut o);
+                    poetry_env(&mut o, plan);
                 }
                 _ => {}
             }
@@ -290,10 +290,15 @@ fn uv_env(o: &mut Out, plan: &Plan) {
     o.line(&env);
 }
 
-fn poetry_env(o: &mut Out) {
-    // Poetry trusts the system's CA store, as pip (truststore) and uv
-    // (UV_NATIVE_TLS) do: a proxy CA installed in the base image works.
-    o.line("ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_NO_INTERACTION=1 \\\n    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt");
+fn poetry_env(o: &mut Out, plan: &Plan) {
+    // Poetry's HTTP client reads certifi's bundle; on the official Python
+    // images point it at the system store (as UV_NATIVE_TLS does for uv), so
+    // a CA added to the image (a TLS-intercepting proxy) is trusted too.
+    if plan.python_source == PythonSource::Image && !plan.custom_base_image {
+        o.line("ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_NO_INTERACTION=1 \\\n    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt");
+    } else {
+        o.line("ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_NO_INTERACTION=1");
+    }
 }
 
 /// A BuildKit cache mount for `dir` under the home of root, or of the app user.
@@ -499,7 +504,7 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                 plan.poetry_version
             ));
             o.line(&format!("RUN python3 -m venv {VENV}"));
-            poetry_env(o);
+            poetry_env(o, plan);
             copy_manifests(o);
             o.line(&run_with(
                 &install_flags(
