@@ -36,7 +36,7 @@ PACKAGES = [
     "lightgbm",
     "pyarrow",
 ]
-PYTHONS = [(3, m) for m in range(6, 15)]
+PYTHONS = [(3, m) for m in range(6, 16)]
 
 
 def linux_x86_64(platform):
