@@ -527,9 +527,12 @@ pub fn check_script(framework: &str, import: &str, cuda: bool, expect_gpus: usiz
 pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
     let mut out = explain_engine_access(stderr, engine);
     let lower = stderr.to_ascii_lowercase();
-<<<<<<< HEAD
     let unreachable = registry_unreachable(&lower);
-    let base = missing_base_image(stderr);
+    let base = if crate::diagnose::is_dependency_failure(stderr) {
+        None
+    } else {
+        missing_base_image(stderr)
+    };
     if let (Some(image), true) = (&base, unreachable) {
         out.push(format!(
             "The registry of the base image `{image}` is unreachable from here (the engine \
@@ -541,14 +544,6 @@ pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
             prog = engine.program()
         ));
     } else if let Some(image) = base {
-=======
-    let base = if crate::diagnose::is_dependency_failure(stderr) {
-        None
-    } else {
-        missing_base_image(stderr)
-    };
-    if let Some(image) = base {
->>>>>>> 06a425d (Build failures name the real cause (a compile from source with the Pythons that have wheels, no matching distribution, an unreachable index); real-engine tests: a uv cpu extra builds without nvidia wheels, a Poetry lock installs exactly its main group; Poetry trusts the system CA store on the Python images; README)
         out.push(format!(
             "The base image `{image}` could not be found or pulled (no such image, no access, \
              or the registry is unreachable from here).\n\
@@ -602,33 +597,12 @@ pub fn explain_build_failure(stderr: &str, engine: Engine) -> Vec<String> {
             p = engine.program()
         ));
     }
-<<<<<<< HEAD
-    if !(unreachable && missing_base_image(stderr).is_some())
-        && (lower.contains("temporary failure in name resolution")
-            || lower.contains("could not resolve host")
-            || (lower.contains("failed to establish a new connection") && lower.contains("pip")))
-    {
-        out.push(
-            "A build step could not reach the network (name resolution failed inside the build). \
-             Check the engine's DNS (`dns` in /etc/docker/daemon.json) or proxy settings \
-             (HTTP_PROXY/HTTPS_PROXY as build arguments: `mlcontain build -- --build-arg HTTPS_PROXY=...`)."
-                .into(),
-        );
-    } else if lower.contains("no matching distribution found")
-        || lower.contains("could not find a version that satisfies")
-    {
-        out.push(
-            "pip found no release of a requirement for the image's Python and platform. Check the \
-             pins in the requirements against the Python version in mlcontain.yaml (a package may \
-             publish no wheel for it), or whether the package index is reachable from the build."
-                .into(),
-        );
-    }
-=======
     // The dependency step's real cause: a compile from source (no wheel for
-    // this Python), no matching distribution, an index it cannot reach.
-    out.extend(crate::diagnose::explain_dependency_failure(stderr));
->>>>>>> 06a425d (Build failures name the real cause (a compile from source with the Pythons that have wheels, no matching distribution, an unreachable index); real-engine tests: a uv cpu extra builds without nvidia wheels, a Poetry lock installs exactly its main group; Poetry trusts the system CA store on the Python images; README)
+    // this Python), no matching distribution, an index it cannot reach. Not
+    // repeated when the base image's registry was the unreachable host.
+    if !(unreachable && missing_base_image(stderr).is_some()) {
+        out.extend(crate::diagnose::explain_dependency_failure(stderr));
+    }
     out
 }
 

@@ -315,7 +315,7 @@ pub struct CondaCuda {
     pub package: String,
     pub version: Version,
     /// `environment.yml:7`
-    pub source: String,
+    pub source: Location,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -186,9 +186,14 @@ pub fn extra_is_cuda(e: &AccelExtra) -> bool {
 
 /// The extra that selects the accelerator the plan wants, if the project has one.
 pub fn choose_extra(scan: &ProjectScan, want_cuda: bool) -> Option<&AccelExtra> {
-    scan.accel_extras
-        .iter()
-        .find(|e| extra_is_cuda(e) == want_cuda)
+    // Only names that are safe as a command-line word (`[a-z0-9-]`).
+    scan.accel_extras.iter().find(|e| {
+        extra_is_cuda(e) == want_cuda
+            && !e.name.is_empty()
+            && e.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    })
 }
 
 /// The framework pin an extra selects (the lock's entry for that extra).

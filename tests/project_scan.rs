@@ -79,7 +79,7 @@ fn uv_project() {
     let torch = s.pin("torch").unwrap();
     assert_eq!(torch.version, Some(v("2.5.1")));
     assert_eq!(torch.spec, "torch==2.5.1");
-    assert!(torch.source.starts_with("uv.lock:"), "{}", torch.source);
+    assert_eq!(torch.source.file, "uv.lock", "{}", torch.source);
     let ranged = s
         .pins
         .iter()

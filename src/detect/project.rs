@@ -342,7 +342,7 @@ fn lock_pins(s: &mut ProjectScan) {
 pub fn locked_pin(l: &crate::facts::LockedPackage) -> Option<Pin> {
     let spec = format!("{}=={}", l.name, l.version);
     let req = parse_requirement(&spec).ok()?;
-    Some(pin_from(&req, &spec, l.source.clone()))
+    Some(pin_from(&req, &spec, Location::parse(&l.source)))
 }
 
 /// Whether a scan warning says a file could not be read or a manifest could

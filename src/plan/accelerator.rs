@@ -4,11 +4,12 @@
 
 use super::origin::{Decision, Origin};
 use super::planner::{list, Planner};
+use super::resolution::Resolution;
 use super::types::PlanError;
 use crate::catalog::{Build, Framework, Release};
 use crate::choices::Accel;
 use crate::compat::HostFit;
-use crate::facts::Pin;
+use crate::facts::{CondaCuda, PackageManager, Pin};
 use crate::version::Version;
 
 /// The accelerator and the (release, build) that go with it.
@@ -26,6 +27,13 @@ pub struct Selection<'a> {
     pub pinned_accel: Option<Accel>,
     /// Where the release came from (None without a framework).
     pub version_origin: Option<Origin>,
+    /// The version the project pins or locks exactly: what installs.
+    pub pinned_version: Option<Version>,
+    /// Pinned, but a release the catalog does not know: nothing about its
+    /// builds is checked, and no other release is chosen in its place.
+    pub unknown_pin: bool,
+    /// conda: the environment's cudatoolkit / pytorch-cuda.
+    pub conda_cuda: Option<CondaCuda>,
 }
 
 /// The accelerator a pin names: `+cu124`, `[and-cuda]`/`[cuda12]` (the
@@ -58,11 +66,66 @@ fn pinned_accel(fw: &Framework, p: &Pin) -> Option<Accel> {
     })
 }
 
+/// A pin with a build tag (`+cu124`, `+cpu`, or a lock's build) and the
+/// other accelerator chosen: refused with the fix, never a silent swap.
+fn refuse_other_build(
+    fw: &Framework,
+    p: &Pin,
+    chosen: &Accel,
+    pinned: &Accel,
+    from_lock: bool,
+) -> Result<(), PlanError> {
+    let same = match (chosen, pinned) {
+        (Accel::Cpu, Accel::Cpu) => true,
+        (Accel::Cuda(a), Accel::Cuda(b)) => a.major_minor() == b.major_minor(),
+        _ => false,
+    };
+    if same {
+        return Ok(());
+    }
+    let what = |a: &Accel| match a {
+        Accel::Cpu => "the CPU build".to_string(),
+        Accel::Cuda(v) => format!("the CUDA {v} build"),
+    };
+    let fix = match (chosen, from_lock) {
+        (Accel::Cpu, true) => format!(
+            "give the project a `cpu` extra whose {} comes from the CPU index (uv: [tool.uv.sources] with an explicit index https://download.pytorch.org/whl/cpu) and re-lock",
+            p.package
+        ),
+        (Accel::Cpu, false) => match &fw.cpu_requirement {
+            Some(_) => format!(
+                "change it to {}{}",
+                fw.cpu_requirement(p.version.as_ref().unwrap_or(&Version::new(&[0])))
+                    .unwrap_or_default(),
+                fw.cpu_index
+                    .as_ref()
+                    .map(|i| format!(" (index {i})"))
+                    .unwrap_or_default()
+            ),
+            None => "change the pin to the CPU build".into(),
+        },
+        (Accel::Cuda(_), _) => "change the pin to that build".into(),
+    };
+    let keep = match pinned {
+        Accel::Cpu => "--cuda cpu".to_string(),
+        Accel::Cuda(v) => format!("--cuda {v}"),
+    };
+    Err(PlanError::Unsupported(format!(
+        "{} pins {} ({}), but you chose {}: mlcontain installs no other build over the project's pin. Keep the pin with {keep}, or {fix}",
+        p.source,
+        p.spec,
+        what(pinned),
+        what(chosen)
+    )))
+}
+
 impl<'a> Planner<'a> {
     pub fn accelerator(
         &mut self,
         fw: &'a Framework,
-        pin: Option<&'a Pin>,
+        pin: Option<&Pin>,
+        res: &Resolution,
+        pm: PackageManager,
     ) -> Result<Selection<'a>, PlanError> {
         let pinned_accel = pin.and_then(|p| pinned_accel(fw, p));
         if let (Some(Accel::Cuda(v)), false) = (&self.choices.cuda, fw.is_none()) {
@@ -85,12 +148,53 @@ impl<'a> Planner<'a> {
         }
         let explicit = self.explicit_release(fw)?;
         let pinned_release = self.pinned_release(fw, pin, explicit);
-        let request = match (&self.choices.cuda, &pinned_accel, pin) {
-            (Some(a), _, _) => Some(Decision::new(a.clone(), Origin::Chosen)),
-            (None, Some(a), Some(p)) => Some(Decision::new(
+        let pinned_version = match explicit {
+            Some(_) => None,
+            None => pin
+                .and_then(|p| p.version.clone())
+                .filter(|_| !fw.is_none()),
+        };
+        let unknown_pin = pinned_version.is_some() && pinned_release.is_none();
+        if let (true, Some(p)) = (unknown_pin, pin) {
+            self.warnings.push(format!(
+                "{} pins {}, a {} release the catalog ({}) does not know: the image installs it as pinned, but its CUDA builds and GPU kernels are not checked",
+                p.source, p.spec, fw.name, self.cat.updated
+            ));
+        }
+        // A lock holding PyPI's plain `torch==X` holds that release's default
+        // CUDA build: the lock decides the accelerator too.
+        let pinned_accel = pinned_accel.or_else(|| {
+            let p = pin.filter(|_| res.from_lock)?;
+            if p.local.is_some() {
+                return None;
+            }
+            let r = pinned_release.filter(|r| Some(&r.version) == p.version.as_ref())?;
+            let tag = r.pypi.as_ref()?;
+            r.builds
+                .iter()
+                .find(|b| &b.tag == tag)
+                .map(|b| Accel::Cuda(b.cuda.clone()))
+        });
+        let conda_cuda = self
+            .scan()
+            .conda_cuda
+            .clone()
+            .filter(|_| pm == PackageManager::Conda && !fw.is_none());
+        if let (Some(chosen), Some(pinned), Some(p)) = (&self.choices.cuda, &pinned_accel, pin) {
+            refuse_other_build(fw, p, chosen, pinned, res.from_lock)?;
+        }
+        let request = match (&self.choices.cuda, &pinned_accel, pin, &conda_cuda) {
+            (Some(a), _, _, _) => Some(Decision::new(a.clone(), Origin::Chosen)),
+            (None, Some(a), Some(p), _) => Some(Decision::new(
                 a.clone(),
                 Origin::Pinned {
                     location: p.source.clone(),
+                },
+            )),
+            (None, None, _, Some(c)) => Some(Decision::new(
+                Accel::Cuda(c.version.clone()),
+                Origin::Pinned {
+                    location: c.source.clone(),
                 },
             )),
             _ => None,
@@ -103,6 +207,9 @@ impl<'a> Planner<'a> {
             pinned_release,
             pinned_accel,
             version_origin: None,
+            pinned_version,
+            unknown_pin,
+            conda_cuda,
         };
         match request {
             Some(d) if d.value == Accel::Cpu => {
@@ -115,7 +222,11 @@ impl<'a> Planner<'a> {
             }
             Some(d) => {
                 if let (Accel::Cuda(v), false) = (&d.value, fw.is_none()) {
-                    self.cuda_requested(fw, pin, v, &d.origin, &mut sel)?;
+                    if sel.conda_cuda.is_some() || (sel.unknown_pin && sel.release.is_none()) {
+                        self.cuda_unchecked(fw, pin, v, &d.origin, &sel)?;
+                    } else {
+                        self.cuda_requested(fw, pin, v, &d.origin, &mut sel)?;
+                    }
                 }
                 sel.accel = d;
             }
@@ -150,21 +261,48 @@ impl<'a> Planner<'a> {
         pin: Option<&Pin>,
         explicit: Option<&Release>,
     ) -> Option<&'a Release> {
-        let pinned = pin.and_then(|p| p.version.as_ref()).and_then(|v| {
+        let _ = explicit;
+        pin.and_then(|p| p.version.as_ref()).and_then(|v| {
             fw.releases
                 .iter()
                 .find(|r| &r.version == v)
                 .or_else(|| fw.release(&v.major_minor()))
-        });
-        if let (Some(p), None, None) = (pin, pinned, explicit) {
-            if let Some(v) = &p.version {
-                self.warnings.push(format!(
-                    "{} pins {} {v}, which the catalog does not know; choosing among the catalog's releases",
-                    p.source, fw.name
-                ));
-            }
+        })
+    }
+
+    /// CUDA that the conda environment or an unknown pinned release brings:
+    /// only the driver is checked.
+    fn cuda_unchecked(
+        &mut self,
+        fw: &Framework,
+        pin: Option<&Pin>,
+        v: &Version,
+        origin: &Origin,
+        sel: &Selection,
+    ) -> Result<(), PlanError> {
+        if let Err(e) = self.compat.driver_runs_major(v) {
+            self.refuse(e)?;
         }
-        pinned
+        let text = match &sel.conda_cuda {
+            Some(c) => format!(
+                "CUDA {v} — the conda environment installs {}={} ({}); the driver is checked, the GPU kernels are not.",
+                c.package, c.version, c.source
+            ),
+            None => format!(
+                "CUDA {v} — {}; the catalog does not know {} {}, so only the driver is checked.",
+                match origin {
+                    Origin::Chosen => "chosen".to_string(),
+                    _ => format!("the project pins {}", pin.map(|p| p.spec.as_str()).unwrap_or("")),
+                },
+                fw.name,
+                sel.pinned_version
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            ),
+        };
+        self.note("cuda", text);
+        Ok(())
     }
 
     /// A CUDA version chosen or pinned: a release with a build for it
@@ -262,8 +400,17 @@ impl<'a> Planner<'a> {
         sel: &mut Selection<'a>,
     ) -> Result<(), PlanError> {
         let c = self.compat;
-        if !c.has_gpu() || fw.is_none() || !fw.supports_cuda() {
-            let detail = if fw.is_none() && c.has_gpu() {
+        if !c.has_gpu() || fw.is_none() || !fw.supports_cuda() || sel.unknown_pin {
+            let detail = if sel.unknown_pin && c.has_gpu() {
+                format!(
+                    "the catalog does not know the pinned {} {}, so mlcontain cannot tell which CUDA build runs here; choose one with --cuda (only the driver is checked)",
+                    fw.name,
+                    sel.pinned_version
+                        .as_ref()
+                        .map(|v| v.to_string())
+                        .unwrap_or_default()
+                )
+            } else if fw.is_none() && c.has_gpu() {
                 "plain Python needs no CUDA; pick a CUDA version to get an nvidia/cuda base image"
                     .to_string()
             } else if !fw.supports_cuda() {
@@ -431,7 +578,7 @@ impl<'a> Planner<'a> {
 
     /// CPU (or no release yet): the newest release with the Python.
     fn cpu_release(&self, fw: &'a Framework, sel: &mut Selection<'a>) -> Result<(), PlanError> {
-        if fw.is_none() || sel.release.is_some() {
+        if fw.is_none() || sel.release.is_some() || sel.unknown_pin {
             return Ok(());
         }
         sel.release = fw
@@ -465,15 +612,40 @@ impl<'a> Planner<'a> {
         pin: Option<&Pin>,
         sel: &Selection,
     ) -> Option<Origin> {
-        let r = sel.release?;
-        let subject = format!("{} {}", fw.name, r.version);
+        let locked =
+            pin.is_some_and(|p| p.source.file == "uv.lock" || p.source.file == "poetry.lock");
+        let how = if locked { "locked" } else { "pinned" };
+        let Some(r) = sel.release else {
+            let (Some(v), Some(p)) = (&sel.pinned_version, pin) else {
+                return None;
+            };
+            let origin = Origin::Pinned {
+                location: p.source.clone(),
+            };
+            self.explain(
+                "framework-version",
+                format!("{} {v}", fw.name),
+                &origin,
+                &format!("{how} by the project; the catalog does not know this release"),
+            );
+            return Some(origin);
+        };
+        let shown = sel.pinned_version.as_ref().unwrap_or(&r.version);
+        let subject = format!("{} {shown}", fw.name);
         let (origin, detail) = match (sel.explicit, sel.pinned_release, pin) {
             (Some(_), _, _) => (Origin::Chosen, String::new()),
             (None, Some(_), Some(p)) => (
                 Origin::Pinned {
                     location: p.source.clone(),
                 },
-                "pinned by the project".to_string(),
+                if shown.as_str() != r.version.as_str() {
+                    format!(
+                        "{how} by the project; builds and kernels checked against the catalog's {}",
+                        r.version
+                    )
+                } else {
+                    format!("{how} by the project")
+                },
             ),
             _ => (
                 Origin::Default,

@@ -5,7 +5,6 @@ use super::origin::{Decision, Origin};
 use super::planner::{list, Planner};
 use super::types::PlanError;
 use crate::catalog::Framework;
-use crate::facts::Pin;
 
 impl<'a> Planner<'a> {
     pub fn framework(&mut self) -> Result<Decision<&'a Framework>, PlanError> {
@@ -18,7 +17,17 @@ impl<'a> Planner<'a> {
                 f.packages
                     .iter()
                     .find_map(|p| scan.pin(p))
-                    .map(|pin| (f, pin))
+                    .map(|pin| (f, pin.source.clone()))
+                    // A framework only the lock names (an accelerator extra's).
+                    .or_else(|| {
+                        scan.locked
+                            .iter()
+                            .find(|l| {
+                                f.packages.contains(&l.name)
+                                    && (l.groups.is_empty() || l.groups.iter().any(|g| g == "main"))
+                            })
+                            .map(|l| (f, crate::location::Location::parse(&l.source)))
+                    })
             });
         // The code and the manifests together (imports, implied libraries),
         // when there is code to read.
@@ -41,12 +50,7 @@ impl<'a> Planner<'a> {
                 })?;
                 Decision::new(f, Origin::Chosen)
             }
-            (None, Some((f, pin))) => Decision::new(
-                f,
-                Origin::Pinned {
-                    location: pin.source.clone(),
-                },
-            ),
+            (None, Some((f, location))) => Decision::new(f, Origin::Pinned { location }),
             (None, None) if !scan.has_no_manifest() => {
                 Decision::new(self.catalog_framework("none")?, Origin::ProjectHint)
             }
@@ -66,12 +70,6 @@ impl<'a> Planner<'a> {
         };
         self.explain("framework", subject, &d.origin, detail);
         Ok(d)
-    }
-
-    /// The project's pin of the framework, if any.
-    pub fn pin_of(&self, fw: &Framework) -> Option<&'a Pin> {
-        let scan = self.scan();
-        fw.packages.iter().find_map(|p| scan.pin(p))
     }
 }
 

@@ -61,6 +61,21 @@ impl<'a> Planner<'a> {
         match (&sel.accel.value, sel.build) {
             (Accel::Cpu, _) => {}
             (Accel::Cuda(v), Some(b)) => out.cuda = Some(self.wheel_cuda(v, b)),
+            // The conda environment or an unknown pinned release brings CUDA.
+            (Accel::Cuda(v), None) if !fw.is_none() => {
+                let min_driver = self
+                    .cat
+                    .major_min_driver(v.major())
+                    .cloned()
+                    .unwrap_or_else(|| Version::new(&[0]));
+                out.cuda = Some(CudaPlan {
+                    version: v.clone(),
+                    tag: sel.conda_cuda.as_ref().map(|c| c.package.clone()),
+                    strategy: CudaStrategy::Wheels,
+                    require_cuda: format!("cuda>={}.0", v.major()),
+                    min_driver,
+                });
+            }
             (Accel::Cuda(v), None) => {
                 let tk = self.system_cuda(v, &mut out)?;
                 toolkit = Some(tk);

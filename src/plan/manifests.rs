@@ -5,6 +5,7 @@
 use super::accelerator::Selection;
 use super::planner::Planner;
 use super::requirement::{split_requirement, SplitRequirement};
+use super::resolution::Resolution;
 use super::types::{FrameworkInstall, Manifests, PlanError, Scaffold, ScaffoldKind};
 use crate::catalog::Framework;
 use crate::facts::{PackageManager, Pin};
@@ -35,12 +36,46 @@ impl Planner<'_> {
         pin: Option<&Pin>,
         sel: &Selection,
         pm: PackageManager,
+        res: &Resolution,
     ) -> Result<ManifestPlan, PlanError> {
         let framework_requirement = framework_requirement(fw, sel);
-        let (manifests, scaffold) = self.manifest_files(pm);
+        let (mut manifests, scaffold) = self.manifest_files(pm);
+        if let Some(e) = &res.accel_extra {
+            manifests.extras.push(e.name.clone());
+            self.note(
+                "package-manager",
+                format!(
+                    "uv sync --extra {} — the project's `{}` extra ({}) selects the {} build.",
+                    e.name,
+                    e.name,
+                    e.source,
+                    if sel.accel.value.is_cuda() {
+                        "CUDA"
+                    } else {
+                        "CPU"
+                    }
+                ),
+            );
+        }
+        // A lock decides every version: nothing is installed over it.
+        let lock_decides = manifests.locked;
+        if lock_decides && !fw.is_none() && pin.is_none() {
+            self.warnings.push(format!(
+                "the lock holds no {} for this {} image{}: the image installs only what the lock selects",
+                fw.name,
+                if sel.accel.value.is_cuda() { "CUDA" } else { "CPU" },
+                res.accel_extra
+                    .as_ref()
+                    .map(|e| format!(" (extra `{}`)", e.name))
+                    .unwrap_or_default()
+            ));
+        }
         let scaffolded = scaffold.iter().any(|s| s.kind == ScaffoldKind::Manifest);
         let carried = scaffolded
             || fw.is_none()
+            || lock_decides
+            // The project's accelerator extra selects the build (uv without a lock).
+            || res.accel_extra.is_some()
             || pin.is_some_and(|p| {
                 let known = p.version.is_none() || sel.pinned_release.is_some();
                 // A pin the catalog does not know stays the project's call.
@@ -51,14 +86,45 @@ impl Planner<'_> {
         } else {
             framework_requirement.clone()
         };
+        if let (Some(fi), Some(b), Some(r)) = (
+            framework_install
+                .as_ref()
+                .or(framework_requirement.as_ref().filter(|_| scaffolded)),
+            sel.build,
+            sel.release,
+        ) {
+            if fi.index.is_none()
+                && r.pypi.as_deref() == Some(b.tag.as_str())
+                && fw.cuda_index.is_some()
+            {
+                self.note(
+                    "index",
+                    format!(
+                        "{} comes from PyPI: its Linux wheel of {} {} is the {} build.",
+                        fi.requirement, fw.name, r.version, b.tag
+                    ),
+                );
+            }
+        }
         if let (Some(p), Some(fi)) = (pin, &framework_install) {
-            self.note("framework-version", format!(
-                "{} is installed first ({}), so {} ({}) is already satisfied and the image gets the build this plan chose.",
-                fi.requirement,
-                fi.index.as_deref().unwrap_or("PyPI"),
-                p.spec,
-                p.source
-            ));
+            let text = if pm == PackageManager::Pip {
+                format!(
+                    "{} is installed first ({}), so {} ({}) is already satisfied and the image gets the build this plan chose.",
+                    fi.requirement,
+                    fi.index.as_deref().unwrap_or("PyPI"),
+                    p.spec,
+                    p.source
+                )
+            } else {
+                format!(
+                    "{} ({}) is installed after {pm} installs the project, replacing the build {pm} resolved for {} ({}).",
+                    fi.requirement,
+                    fi.index.as_deref().unwrap_or("PyPI"),
+                    p.spec,
+                    p.source
+                )
+            };
+            self.note("framework-version", text);
             if pm != PackageManager::Pip {
                 self.warnings.push(format!(
                     "{} resolves {} itself, so the image downloads {} twice; pin {} in the project (with its index) to avoid it",
@@ -98,6 +164,7 @@ impl Planner<'_> {
             locked: false,
             install_project: false,
             secret: scan.credential_files.clone(),
+            extras: vec![],
         };
         let manifest = |path: &str| Scaffold {
             path: path.into(),
@@ -161,22 +228,29 @@ impl Planner<'_> {
     }
 }
 
-/// The install line of the chosen (release, build).
+/// The install line of the chosen (release, build): the pinned version when
+/// the project fixes one (a same-minor catalog release only lends its build
+/// data); PyPI when its default wheel is that build.
 fn framework_requirement(fw: &Framework, sel: &Selection) -> Option<FrameworkInstall> {
     let r = sel.release?;
+    let v = sel.pinned_version.as_ref().unwrap_or(&r.version);
     match sel.build {
+        Some(b) if r.pypi.as_deref() == Some(b.tag.as_str()) && fw.cuda_index.is_some() => {
+            Some(FrameworkInstall {
+                requirement: format!("{}=={v}", fw.packages[0]),
+                index: None,
+            })
+        }
         Some(b) => fw
-            .cuda_requirement(&r.version, b)
+            .cuda_requirement(v, b)
             .map(|requirement| FrameworkInstall {
                 requirement,
                 index: fw.cuda_index(b),
             }),
-        None => fw
-            .cpu_requirement(&r.version)
-            .map(|requirement| FrameworkInstall {
-                requirement,
-                index: fw.cpu_index.clone(),
-            }),
+        None => fw.cpu_requirement(v).map(|requirement| FrameworkInstall {
+            requirement,
+            index: fw.cpu_index.clone(),
+        }),
     }
 }
 
@@ -187,7 +261,7 @@ fn pin_is_exact(p: &Pin, sel: &Selection, req: Option<&FrameworkInstall>) -> boo
     let (Some(r), Some(req)) = (sel.release, req) else {
         return true;
     };
-    if p.version.as_ref() != Some(&r.version) {
+    if p.version.as_ref() != Some(sel.pinned_version.as_ref().unwrap_or(&r.version)) {
         return false;
     }
     let SplitRequirement { extras, local, .. } = split_requirement(&req.requirement);

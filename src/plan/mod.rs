@@ -22,6 +22,7 @@ mod package_manager;
 mod planner;
 mod python;
 mod requirement;
+mod resolution;
 mod runtime;
 mod stages;
 mod types;
@@ -112,15 +113,18 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     };
     let mut p = Planner::new(cat, facts, choices);
     let fw = p.framework()?;
-    let pin = p.pin_of(fw.value);
     let pm = p.package_manager();
+    p.check_package_manager(pm.value)?;
     let stages = p.stages()?;
     p.check_python_choice(pm.value)?;
-    let sel = p.accelerator(fw.value, pin)?;
+    let res = p.resolution(fw.value, pm.value);
+    let pin = res.pin.as_ref();
+    p.python_constraints(pm.value, pin)?;
+    let sel = p.accelerator(fw.value, pin, &res, pm.value)?;
     let python = p.python(fw.value, &sel)?;
     let img = p.images(fw.value, &sel, pm.value, python)?;
     let python_origin = p.explain_python(fw.value, &sel, &img.python, img.python_source);
-    let mut m = p.manifests(fw.value, pin, &sel, pm.value)?;
+    let mut m = p.manifests(fw.value, pin, &sel, pm.value, &res)?;
     let commands = p.entry_points(&stages, &mut m.scaffold)?;
     let code_plan = p.code_plan(fw.value, &stages, &m, &commands);
     let run = p.runtime(fw.value, img.cuda.is_some())?;
@@ -131,11 +135,17 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     )?;
     p.note("platform", platform_explanation(facts, choices, &platforms));
     let deploy = deploy::plan_deploy(choices, &mut p.explanations, &mut p.warnings);
+    let indexes = p.indexes(pm.value, &m)?;
 
     let release = sel.release;
     let saved = SavedConfig {
         framework: fw.value.id.clone(),
-        framework_version: release.map(|r| r.version.clone()),
+        // A version the project pins or locks is the project's: not
+        // recorded, so the next run reads it from the project again.
+        framework_version: match &sel.pinned_version {
+            Some(_) => None,
+            None => release.map(|r| r.version.clone()),
+        },
         cuda: sel.accel.value.clone(),
         python: img.python.clone(),
         package_manager: pm.value,
@@ -151,6 +161,8 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         syntax: choices.syntax,
         bytecode: choices.bytecode,
         platform: choices.platform.clone(),
+        index_url: choices.index_url.clone(),
+        extra_index_urls: choices.extra_index_urls.clone(),
         catalog: cat.updated.clone(),
         catalog_overlay: choices.catalog_overlay.clone(),
     };
@@ -158,7 +170,10 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         framework: fw.value.id.clone(),
         framework_name: fw.value.name.clone(),
         framework_import: fw.value.import.clone(),
-        framework_version: release.map(|r| r.version.clone()),
+        framework_version: sel
+            .pinned_version
+            .clone()
+            .or_else(|| release.map(|r| r.version.clone())),
         cuda: img.cuda,
         python: img.python,
         python_source: img.python_source,
@@ -183,6 +198,8 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         uv_version: cat.tools.uv.clone(),
         poetry_version: cat.tools.poetry.clone(),
         code: code_plan,
+        indexes,
+        custom_base_image: choices.base_image.is_some(),
         origins: Origins {
             framework: fw.origin,
             framework_version: sel.version_origin,

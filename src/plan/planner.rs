@@ -18,6 +18,10 @@ pub struct Planner<'a> {
     pub compat: Compat<'a>,
     /// `.python-version` / `requires-python`, when the catalog knows it.
     pub hinted_python: Option<Version>,
+    /// conda: the environment's `python=` (any version; conda brings it).
+    pub conda_python: Option<Version>,
+    /// What narrows the Python (see the resolution phase).
+    pub py_constraints: Vec<crate::resolve::PythonConstraint>,
     pub explanations: Vec<Explanation>,
     pub warnings: Vec<String>,
 }
@@ -37,6 +41,8 @@ impl<'a> Planner<'a> {
             choices,
             compat: Compat::new(cat, facts),
             hinted_python,
+            conda_python: None,
+            py_constraints: vec![],
             explanations: vec![],
             warnings: vec![],
         }
@@ -84,17 +90,21 @@ impl<'a> Planner<'a> {
     /// project's hint, the catalog default, else its newest.
     pub fn python_for(&self, rel: &Release) -> Option<Version> {
         if let Some(p) = &self.choices.python {
-            return rel.supports_python(p).then(|| p.clone());
+            return (rel.supports_python(p) || self.conda_python.is_some()).then(|| p.clone());
+        }
+        if let Some(p) = &self.conda_python {
+            return Some(p.clone());
         }
         if let Some(h) = &self.hinted_python {
-            if rel.supports_python(h) {
+            if rel.supports_python(h) && self.python_ok(h) {
                 return Some(h.clone());
             }
         }
-        if rel.supports_python(&self.cat.default_python) {
+        if rel.supports_python(&self.cat.default_python) && self.python_ok(&self.cat.default_python)
+        {
             return Some(self.cat.default_python.clone());
         }
-        rel.python.last().cloned()
+        rel.python.iter().rev().find(|p| self.python_ok(p)).cloned()
     }
 }
 

@@ -29,11 +29,15 @@ impl Planner<'_> {
     /// replace it with the CUDA image's Ubuntu Python).
     pub fn python(&self, fw: &Framework, sel: &Selection) -> Result<Version, PlanError> {
         let Some(r) = sel.release else {
+            let offered = &self.cat.python_versions;
             return Ok(self
                 .choices
                 .python
                 .clone()
-                .or(self.hinted_python.clone())
+                .or(self.conda_python.clone())
+                .or(self.hinted_python.clone().filter(|h| self.python_ok(h)))
+                .or_else(|| Some(self.cat.default_python.clone()).filter(|d| self.python_ok(d)))
+                .or_else(|| offered.iter().rev().find(|p| self.python_ok(p)).cloned())
                 .unwrap_or_else(|| self.cat.default_python.clone()));
         };
         self.python_for(r).ok_or_else(|| {

@@ -83,6 +83,45 @@ pub struct Manifests {
     /// build context or the image; the installs that read them mount them
     /// as BuildKit secrets.
     pub secret: Vec<String>,
+    /// Extras that select the accelerator (`uv sync --extra cpu`).
+    pub extras: Vec<String>,
+}
+
+/// Wheel indexes set by the user (`--index-url`, `--extra-index-url`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Indexes {
+    pub index_url: Option<String>,
+    pub extra: Vec<String>,
+}
+
+/// Index URLs are written into ENV lines and commands: a URL without
+/// whitespace, quotes or shell characters, and without credentials (those go
+/// in BuildKit secrets, never in files).
+pub fn validate_index_url(url: &str) -> Result<(), PlanError> {
+    let bad = |why: &str| PlanError::Invalid {
+        what: "index URL",
+        value: url.to_string(),
+        why: why.to_string(),
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| bad("use an http:// or https:// URL"))?;
+    if rest.is_empty() || url.len() > 2048 {
+        return Err(bad("use an http:// or https:// URL"));
+    }
+    if !url
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]%+=&,".contains(c))
+    {
+        return Err(bad(
+            "only URL characters are allowed (no spaces, quotes or shell characters)",
+        ));
+    }
+    if url.contains('@') {
+        return Err(bad("credentials do not belong in the URL (they would be written into the Dockerfile); give the index's host credentials to the build through a netrc secret instead"));
+    }
+    Ok(())
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -136,6 +175,10 @@ pub struct Plan {
     pub poetry_version: String,
     /// What the code decided: health check, model folder, run-time config, builder tools.
     pub code: super::code::CodePlan,
+    /// A mirror replacing every wheel index, and extra indexes.
+    pub indexes: Indexes,
+    /// The runtime base image was set by the user (`--base-image`).
+    pub custom_base_image: bool,
     /// Where the main decisions came from.
     pub origins: Origins,
     pub explanations: Vec<Explanation>,

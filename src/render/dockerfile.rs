@@ -352,7 +352,9 @@ fn extras_args(plan: &Plan) -> String {
     plan.manifests
         .extras
         .iter()
-        .map(|e| format!(" --extra {}", shell_quote(e)))
+        // The planner only selects extras named with [a-z0-9-].
+        .filter(|e| is_plain_word(e))
+        .map(|e| format!(" --extra {e}"))
         .collect()
 }
 
