@@ -758,7 +758,14 @@ mod tests {
         let c = Choices::default();
         let f = scenarios::no_gpu();
         let mut p = Planner::new(cat, &f, &c);
-        let sel = p.accelerator(torch, None).unwrap();
+        let sel = p
+            .accelerator(
+                torch,
+                None,
+                &Default::default(),
+                crate::facts::PackageManager::Pip,
+            )
+            .unwrap();
         assert_eq!(
             (sel.accel.value, sel.accel.origin),
             (Accel::Cpu, Origin::Default)
@@ -770,7 +777,14 @@ mod tests {
 
         let f = scenarios::h100_535();
         let mut p = Planner::new(cat, &f, &c);
-        let sel = p.accelerator(torch, None).unwrap();
+        let sel = p
+            .accelerator(
+                torch,
+                None,
+                &Default::default(),
+                crate::facts::PackageManager::Pip,
+            )
+            .unwrap();
         let b = sel.build.expect("a CUDA build");
         assert_eq!(sel.accel.value, Accel::Cuda(b.cuda.clone()));
         assert!(p.compat.fit(torch, sel.release.unwrap(), b).runs());
@@ -786,7 +800,12 @@ mod tests {
         };
         let f = scenarios::no_gpu();
         let err = Planner::new(cat, &f, &c)
-            .accelerator(torch, None)
+            .accelerator(
+                torch,
+                None,
+                &Default::default(),
+                crate::facts::PackageManager::Pip,
+            )
             .unwrap_err();
         assert!(
             err.to_string()
