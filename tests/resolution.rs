@@ -210,6 +210,31 @@ fn uv_extras_select_the_accelerator() {
 }
 
 #[test]
+fn the_extra_agrees_with_the_accelerator_a_pin_names() {
+    // `torch[cu128]` in the main dependencies: CUDA 12.8, so the cu128 extra
+    // (not cpu), and the saved answers give the same files.
+    let f = facts_for("uv-extras-nolock", scenarios::no_gpu());
+    let p = ok(&f, &Choices::default());
+    assert_eq!(p.cuda.as_ref().map(|c| c.version.clone()), Some(v("12.8")));
+    assert_eq!(p.manifests.extras, vec!["cu128"]);
+    assert!(p.framework_install.is_none(), "{:?}", p.framework_install);
+    let again = ok(&f, &p.saved.to_choices());
+    assert_eq!(render(&p), render(&again));
+    // CPU chosen over the pinned CUDA build: refused, naming the pin.
+    let e = unsupported(
+        &f,
+        &Choices {
+            cuda: Some(Accel::Cpu),
+            ..Default::default()
+        },
+    );
+    assert!(
+        e.contains("pyproject.toml:6") && e.contains("--cuda 12.8"),
+        "{e}"
+    );
+}
+
+#[test]
 fn uv_on_a_poetry_only_pyproject_is_refused() {
     let f = facts_for("poetry-sklearn-lock", scenarios::no_gpu());
     let e = unsupported(

@@ -212,7 +212,11 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
                 super::locks::parse_poetry_lock(&text, name)
             };
             s.warnings.extend(parsed.warnings);
-            s.locked.extend(parsed.packages);
+            // Index URLs in a lock may carry credentials: never in facts or output.
+            s.locked.extend(parsed.packages.into_iter().map(|mut l| {
+                l.index = l.index.map(|i| crate::redact::redact(&i));
+                l
+            }));
             for e in parsed.accel_extras {
                 if !s.accel_extras.iter().any(|x| x.name == e.name) {
                     s.accel_extras.push(e);

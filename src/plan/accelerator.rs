@@ -39,7 +39,7 @@ pub struct Selection<'a> {
 /// The accelerator a pin names: `+cu124`, `[and-cuda]`/`[cuda12]` (the
 /// build of the pinned release with that tag, else of any release), or a
 /// CPU-only package.
-fn pinned_accel(fw: &Framework, p: &Pin) -> Option<Accel> {
+pub(super) fn pinned_accel(fw: &Framework, p: &Pin) -> Option<Accel> {
     if let Some(a) = p.local.as_deref().and_then(|l| l.parse::<Accel>().ok()) {
         return Some(a);
     }

@@ -50,9 +50,16 @@ impl Planner<'_> {
     /// The framework pin and the accelerator extra.
     pub fn resolution(&mut self, fw: &Framework, pm: PackageManager) -> Resolution {
         let scan = self.scan();
-        let want_cuda = match &self.choices.cuda {
-            Some(a) => a.is_cuda(),
-            None => self.compat.has_gpu() && !fw.is_none() && fw.supports_cuda(),
+        // The accelerator asked for, else the one the manifests' pin names
+        // (`torch[cu128]`, `+cpu`), else what the host runs.
+        let manifest_pin = fw.packages.iter().find_map(|p| scan.pin(p));
+        let want_cuda = match (
+            &self.choices.cuda,
+            manifest_pin.and_then(|p| super::accelerator::pinned_accel(fw, p)),
+        ) {
+            (Some(a), _) => a.is_cuda(),
+            (None, Some(a)) => a.is_cuda(),
+            (None, None) => self.compat.has_gpu() && !fw.is_none() && fw.supports_cuda(),
         };
         let accel_extra = match pm {
             PackageManager::Uv => choose_extra(scan, want_cuda).cloned(),
