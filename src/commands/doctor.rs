@@ -953,10 +953,11 @@ mod tests {
             "PyTorch torch==2.5.1+cu124 (requirements.txt:3) has no kernels for this GPU (sm_120)"
         );
         // The catalog's newer release contradicts the pin, so the fix is
-        // what plans here: the CPU build, an edit of the pin, or allowing it.
+        // what plans here: an edit of the pin, or allowing it (not the CPU
+        // build: the planner installs no other build over a `+cu124` pin).
         let fix = c.fix.as_deref().unwrap();
         assert!(
-            fix.contains("--cuda cpu")
+            !fix.contains("--cuda cpu")
                 && fix.contains("edit requirements.txt:3: torch==2.5.1+cu124 → torch=="),
             "{c:?}"
         );
