@@ -251,25 +251,6 @@ fn uv_on_a_poetry_only_pyproject_is_refused() {
 }
 
 #[test]
-fn pypi_serves_torch_when_it_carries_the_build() {
-    // torch==2.5.1 on an H100: PyPI's Linux wheel is the cu124 build.
-    let f = facts_for("pip-torch", scenarios::h100_535());
-    let p = ok(
-        &f,
-        &Choices {
-            cuda: Some("12.4".parse().unwrap()),
-            ..Default::default()
-        },
-    );
-    if let Some(fi) = &p.framework_requirement {
-        assert_eq!(fi.index, None, "{fi:?}");
-        assert!(!fi.requirement.contains('+'), "{fi:?}");
-    }
-    let df = dockerfile(&p);
-    assert!(!df.contains("download.pytorch.org/whl/cu124"), "{df}");
-}
-
-#[test]
 fn a_mirror_replaces_every_index() {
     // A bare torch pin on CPU: the +cpu build is installed first, from the
     // PyTorch index unless a mirror replaces it.
