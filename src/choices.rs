@@ -266,6 +266,10 @@ pub struct Choices {
     pub nodes: Option<u32>,
     /// Write docker-bake.hcl (also written for a cluster deploy target).
     pub bake: Option<bool>,
+    /// Kubernetes: schedule GPU pods only on this product (GFD `nvidia.com/gpu.product`).
+    pub gpu_product: Option<String>,
+    /// Kubernetes: the MIG profile the MIG overlay requests (`1g.10gb`).
+    pub mig_profile: Option<String>,
     /// Emit `# syntax=docker/dockerfile:1` (needs the registry at build time).
     pub syntax: Option<bool>,
     /// Ship precompiled bytecode (faster start, larger image).
@@ -356,6 +360,9 @@ pub struct SavedConfig {
     pub nodes: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bake: Option<bool>,
+    pub gpu_product: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mig_profile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syntax: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -437,6 +444,8 @@ impl SavedConfig {
             deploy: self.deploy.clone(),
             nodes: self.nodes,
             bake: self.bake,
+            gpu_product: self.gpu_product.clone(),
+            mig_profile: self.mig_profile.clone(),
             syntax: self.syntax,
             bytecode: self.bytecode,
             platform: self.platform.clone(),
@@ -466,6 +475,8 @@ impl Choices {
             deploy: self.deploy.or(base.deploy),
             nodes: self.nodes.or(base.nodes),
             bake: self.bake.or(base.bake),
+            gpu_product: self.gpu_product.or(base.gpu_product),
+            mig_profile: self.mig_profile.or(base.mig_profile),
             syntax: self.syntax.or(base.syntax),
             bytecode: self.bytecode.or(base.bytecode),
             platform: self.platform.or(base.platform),

@@ -124,6 +124,12 @@ pub struct InitArgs {
     /// written when --deploy names kubernetes or slurm.
     #[arg(long)]
     pub bake: bool,
+    /// Kubernetes: only nodes with this GPU product (e.g. NVIDIA-H100-80GB-HBM3).
+    #[arg(long, value_name = "PRODUCT")]
+    pub gpu_product: Option<String>,
+    /// Kubernetes: the MIG profile of the MIG overlay (default 1g.10gb).
+    #[arg(long, value_name = "PROFILE")]
+    pub mig_profile: Option<String>,
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]
     pub syntax: bool,
@@ -174,6 +180,8 @@ impl InitArgs {
             deploy: self.deploy.clone(),
             nodes: self.nodes,
             bake: self.bake.then_some(true),
+            gpu_product: self.gpu_product.clone(),
+            mig_profile: self.mig_profile.clone(),
             syntax: self.syntax.then_some(true),
             bytecode: self.bytecode.then_some(true),
             platform: self.platform.as_ref().map(|p| {

@@ -83,6 +83,48 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
+/// Create the folders of `rel` (a relative path such as `deploy/k8s/base/x.yaml`)
+/// under `root`, refusing any component that is a symlink or not a folder, so a
+/// generated file never lands outside the repository.
+pub fn prepare_dirs(root: &Path, rel: &str) -> Result<(), WriteError> {
+    let mut at = root.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        if part.is_empty() || *part == "." || *part == ".." {
+            return Err(WriteError::Write {
+                path: rel.to_string(),
+                source: io::Error::new(io::ErrorKind::InvalidInput, "not a plain relative path"),
+            });
+        }
+        at.push(part);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(WriteError::Write {
+                    path: at.display().to_string(),
+                    source: io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "exists and is not a folder (a symlink is not followed)",
+                    ),
+                })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir(&at).map_err(|e| WriteError::Write {
+                    path: at.display().to_string(),
+                    source: e,
+                })?
+            }
+            Err(e) => {
+                return Err(WriteError::Read {
+                    path: at.display().to_string(),
+                    source: e,
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Write `contents` to `path` atomically. When `backup` is set and the file
 /// exists, its old contents go to a new backup first (`NAME.bak`, else
 /// `NAME.bak.1`, `.bak.2`, ...: an existing backup is never replaced).
@@ -332,6 +374,19 @@ mod tests {
         assert_eq!(status_of(Some("new\n"), "new\n"), FileStatus::Unchanged);
         assert_eq!(status_of(Some("x"), "new\n"), FileStatus::Changed);
         assert_eq!(status_of(None, "new\n"), FileStatus::New);
+    }
+
+    #[test]
+    fn folders_are_made_but_symlinks_are_not_followed() {
+        let d = tempfile::tempdir().unwrap();
+        prepare_dirs(d.path(), "deploy/k8s/base/job.yaml").unwrap();
+        assert!(d.path().join("deploy/k8s/base").is_dir());
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), d.path().join("deploy/k8s/overlays")).unwrap();
+        let err = prepare_dirs(d.path(), "deploy/k8s/overlays/gpu/x.yaml").unwrap_err();
+        assert!(err.to_string().contains("symlink"), "{err}");
+        assert!(!outside.path().join("gpu").exists());
+        assert!(prepare_dirs(d.path(), "../x/y.yaml").is_err());
     }
 
     #[test]

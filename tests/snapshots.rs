@@ -80,3 +80,41 @@ snap!(flask_xgboost, "flask-xgboost", scenarios::no_gpu());
 snap!(keras_flask, "keras-flask", scenarios::no_gpu());
 snap!(flax_example, "flax-example", scenarios::h100_535());
 snap!(package_main_and_scripts, "pkg-main", scenarios::no_gpu());
+// Kubernetes manifests (deploy/k8s): training across nodes, GPU and CPU builds.
+fn k8s(nodes: u32, gpus: Option<u32>) -> Choices {
+    Choices {
+        deploy: Some(vec![mlcontain::choices::DeployTarget::Kubernetes]),
+        nodes: Some(nodes),
+        gpus: gpus
+            .map(|n| mlcontain::choices::GpuSelection::Count(mlcontain::choices::GpuCount::N(n))),
+        ..Default::default()
+    }
+}
+snap!(
+    k8s_pip_torch_a100_4090_two_nodes,
+    "pip-torch",
+    scenarios::a100_4090_550(),
+    k8s(2, Some(4))
+);
+snap!(
+    k8s_uv_project_h100_gpu_product,
+    "uv-project",
+    scenarios::h100_535(),
+    Choices {
+        gpu_product: Some("NVIDIA-H100-80GB-HBM3".into()),
+        mig_profile: Some("3g.40gb".into()),
+        ..k8s(1, None)
+    }
+);
+snap!(
+    k8s_tensorflow_h100_two_nodes,
+    "tensorflow",
+    scenarios::h100_535(),
+    k8s(2, Some(1))
+);
+snap!(
+    k8s_sklearn_cpu,
+    "sklearn-cpu",
+    scenarios::no_gpu(),
+    k8s(1, None)
+);

@@ -6,8 +6,8 @@ use crate::facts::Facts;
 use crate::plan::{plan, Plan};
 use crate::render::{render, FileKind, GeneratedFile, CONFIG};
 use crate::write::{
-    ensure_parent_dirs, read_existing, status_of, unified_diff, write_expecting, FileStatus,
-    WriteError,
+    ensure_parent_dirs, prepare_dirs, read_existing, status_of, unified_diff, write_expecting,
+    FileStatus, WriteError,
 };
 use anyhow::{bail, Context, Result};
 use std::io::IsTerminal;
@@ -404,6 +404,9 @@ pub fn write_files(dir: &Path, r: &Rendered, force: bool, backup: bool) -> Resul
     for (i, (f, st, existing)) in r.files.iter().enumerate() {
         let path = dir.join(&f.path);
         let result: Result<(), WriteError> = (|| {
+            if *st != FileStatus::Unchanged {
+                prepare_dirs(dir, &f.path)?;
+            }
             match (f.kind, st) {
                 (_, FileStatus::Unchanged) => println!("  unchanged  {}", f.path),
                 (FileKind::Scaffold, FileStatus::Changed) => {

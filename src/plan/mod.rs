@@ -28,7 +28,7 @@ mod stages;
 mod types;
 
 pub use code::{CodePlan, Health};
-pub use deploy::DeployPlan;
+pub use deploy::{DeployPlan, Launch, Procs, HEALTH_PATH, RDZV_PORT};
 pub use framework::normalise_framework;
 pub use images::validate_image;
 pub use origin::{Decision, Explanation, Origin, Origins};
@@ -36,7 +36,7 @@ pub(crate) use requirement::split_requirement;
 pub use types::*;
 
 use crate::catalog::Catalog;
-use crate::choices::{Choices, SavedConfig};
+use crate::choices::{Choices, GpuCount, GpuSelection, SavedConfig};
 use crate::facts::Facts;
 use crate::platform::Platform;
 use planner::Planner;
@@ -134,8 +134,29 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         &platforms,
     )?;
     p.note("platform", platform_explanation(facts, choices, &platforms));
-    let deploy = deploy::plan_deploy(choices, &mut p.explanations, &mut p.warnings);
     let indexes = p.indexes(pm.value, &m)?;
+    let mut gpus = run.gpus;
+    let min_compute = match (sel.build, &img.cuda) {
+        (Some(b), _) => b.sass.iter().chain(&b.ptx).min().copied(),
+        (None, Some(c)) => cat
+            .toolkit(&c.version)
+            .and_then(|t| t.archs.iter().min().copied()),
+        _ => None,
+    };
+    let deploy = deploy::plan_deploy(
+        &deploy::Inputs {
+            choices,
+            facts,
+            framework_import: &fw.value.import,
+            framework_name: &fw.value.name,
+            cuda: img.cuda.as_ref(),
+            min_compute,
+            scaffolded_training: m.scaffold.iter().any(|s| s.kind == ScaffoldKind::Training),
+        },
+        &mut gpus,
+        &mut p.explanations,
+        &mut p.warnings,
+    )?;
 
     let release = sel.release;
     let saved = SavedConfig {
@@ -154,10 +175,18 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         registry: choices.registry.clone(),
         port: choices.port,
         uid: choices.uid,
-        gpus: choices.gpus.clone(),
+        // The count the cluster files were made with, when it came from this host.
+        gpus: choices.gpus.clone().or_else(|| {
+            deploy
+                .gpus_per_node
+                .filter(|_| deploy.targets.len() > 1)
+                .map(|n| GpuSelection::Count(GpuCount::N(n)))
+        }),
         deploy: choices.deploy.clone(),
         nodes: choices.nodes,
         bake: choices.bake,
+        gpu_product: choices.gpu_product.clone(),
+        mig_profile: choices.mig_profile.clone(),
         syntax: choices.syntax,
         bytecode: choices.bytecode,
         platform: choices.platform.clone(),
@@ -187,7 +216,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         inference_cmd: commands.inference,
         port: commands.port,
         uid: run.uid,
-        gpus: run.gpus,
+        gpus,
         deploy,
         shm_size: run.shm_size,
         runtime_apt: run.runtime_apt,

@@ -2,7 +2,7 @@
 
 use super::dockerfile::healthcheck_cmd;
 use crate::choices::{GpuCount, GpuSelection, Stage};
-use crate::plan::{Health, Plan, APP_DIR, DATA_DIR};
+use crate::plan::{Health, Plan, Procs, APP_DIR, DATA_DIR};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -56,6 +56,8 @@ pub struct Build {
 pub struct Service {
     pub build: Build,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env_file: Vec<EnvFile>,
@@ -65,6 +67,8 @@ pub struct Service {
     pub ports: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shm_size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ulimits: Option<Ulimits>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +84,20 @@ pub struct Service {
 pub struct EnvFile {
     pub path: String,
     pub required: bool,
+}
+
+/// What NCCL and pinned-memory data loaders need (NVIDIA's recommended
+/// `--ulimit memlock=-1 --ulimit stack=67108864`).
+#[derive(Debug, Serialize)]
+pub struct Ulimits {
+    pub memlock: Limit,
+    pub stack: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Limit {
+    pub soft: i64,
+    pub hard: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,19 +188,29 @@ pub fn compose(plan: &Plan) -> Compose {
     };
     let mut services: Ordered<Service> = Ordered(vec![]);
     if plan.has(Stage::Training) {
+        let procs = plan.deploy.local_procs();
+        let mut environment = env(&[
+            ("MODEL_DIR", model_dir.into()),
+            ("DATA_DIR", DATA_DIR.into()),
+        ]);
+        if procs.is_some() {
+            environment.0.push(("NCCL_DEBUG".into(), "WARN".into()));
+        }
         services.0.push((
             "training".to_string(),
             Service {
                 build: build("training"),
+                command: procs.map(|p| torchrun_standalone(plan, p)),
                 profiles: None,
                 env_file: env_file.clone(),
-                environment: env(&[
-                    ("MODEL_DIR", model_dir.into()),
-                    ("DATA_DIR", DATA_DIR.into()),
-                ]),
+                environment,
                 volumes: vec![format!("models:{model_dir}"), format!("data:{DATA_DIR}")],
                 ports: vec![],
-                shm_size: plan.shm_size.clone(),
+                shm_size: training_shm(plan),
+                ulimits: procs.map(|_| Ulimits {
+                    memlock: Limit { soft: -1, hard: -1 },
+                    stack: 67_108_864,
+                }),
                 healthcheck: None,
                 depends_on: None,
                 restart: None,
@@ -197,6 +225,8 @@ pub fn compose(plan: &Plan) -> Compose {
             "inference".to_string(),
             Service {
                 build: build("inference"),
+                command: None,
+                ulimits: None,
                 profiles: None,
                 env_file: env_file.clone(),
                 environment: env(&[
@@ -239,6 +269,8 @@ pub fn compose(plan: &Plan) -> Compose {
             "dev".to_string(),
             Service {
                 build: build("dev"),
+                command: None,
+                ulimits: None,
                 // Started on request only: `docker compose run --rm dev`.
                 profiles: Some(vec!["dev".into()]),
                 env_file: env_file.clone(),
@@ -280,6 +312,29 @@ pub fn compose(plan: &Plan) -> Compose {
                 })
                 .collect(),
         ),
+    }
+}
+
+/// `torchrun --standalone --nproc-per-node N <the training script and its args>`.
+pub fn torchrun_standalone(plan: &Plan, procs: &Procs) -> Vec<String> {
+    let mut cmd = vec![
+        "torchrun".to_string(),
+        "--standalone".into(),
+        "--nproc-per-node".into(),
+        procs.arg(),
+    ];
+    cmd.extend(plan.training_cmd.iter().skip(1).cloned());
+    cmd
+}
+
+/// /dev/shm for training: 2 GB per process with several (NCCL's shared-memory
+/// transport and each process's data-loader workers), else the framework's.
+pub fn training_shm(plan: &Plan) -> Option<String> {
+    match plan.deploy.local_procs() {
+        Some(Procs::Count(n)) => Some(format!("{}gb", 2 * n.max(&1))),
+        // Sized for up to 8 GPUs (a tmpfs limit: memory is used only as filled).
+        Some(Procs::PerGpu) => Some("16gb".into()),
+        None => plan.shm_size.clone(),
     }
 }
 

@@ -8,6 +8,7 @@ mod dockerfile;
 mod dockerignore;
 pub mod encode;
 pub mod fleet;
+pub mod k8s;
 mod readme;
 mod scaffold;
 pub mod slurm;
@@ -56,6 +57,9 @@ pub fn render(plan: &Plan) -> Vec<GeneratedFile> {
         gen(README, render_readme(plan)),
         gen(CONFIG, plan.saved.to_yaml()),
     ];
+    for (path, contents) in k8s::render_k8s(plan) {
+        files.push(gen(&path, contents));
+    }
     for s in &plan.scaffold {
         files.push(GeneratedFile {
             path: s.path.clone(),

@@ -72,6 +72,8 @@ pub fn render_readme(plan: &Plan) -> String {
     if plan.has(Stage::Dev) {
         s.push_str("## Develop\n\n```sh\ndocker compose run --rm dev\n```\n\nThe dev target has the builder's tools and mounts the working tree at /app.\n\n");
     }
+    s.push_str(&super::k8s::readme::multi_gpu_section(plan));
+    s.push_str(&super::k8s::readme::kubernetes_section(plan));
     s.push_str("## Verify\n\n```sh\nmlcontain verify\n```\n\n");
     if let Some(c) = &plan.cuda {
         s.push_str(&format!(
