@@ -22,6 +22,11 @@ else
     echo "test.sh: using MLCONTAIN_HADOLINT=$MLCONTAIN_HADOLINT"
 fi
 
+# kubectl, kubernetes-validate, check-jsonschema for tests/k8s_validate.rs.
+if ! scripts/provision-k8s-tools.sh; then
+    echo "test.sh: could not provision the Kubernetes tools; tests/k8s_validate.rs will skip (or fail with MLCONTAIN_REQUIRE_K8S=1)"
+fi
+
 if [[ -z ${MLCONTAIN_DOCKER_E2E:-} ]]; then
     if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
         export MLCONTAIN_DOCKER_E2E=1

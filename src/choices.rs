@@ -231,6 +231,29 @@ impl fmt::Display for DeployTarget {
     }
 }
 
+/// Kubernetes training flavours beside the operator-free Indexed Job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum K8sFlavour {
+    /// JobSet (jobset.x-k8s.io/v1alpha2).
+    Jobset,
+    /// Kubeflow PyTorchJob (kubeflow.org/v1).
+    Pytorchjob,
+}
+
+impl FromStr for K8sFlavour {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "jobset" => Ok(K8sFlavour::Jobset),
+            "pytorchjob" | "kubeflow" => Ok(K8sFlavour::Pytorchjob),
+            other => Err(format!(
+                "unknown Kubernetes flavour `{other}` (valid: jobset, pytorchjob)"
+            )),
+        }
+    }
+}
+
 /// Training nodes (`--nodes N`): a positive count.
 pub fn parse_nodes(s: &str) -> Result<u32, String> {
     match s.trim().parse::<u32>() {
@@ -270,6 +293,8 @@ pub struct Choices {
     pub gpu_product: Option<String>,
     /// Kubernetes: the MIG profile the MIG overlay requests (`1g.10gb`).
     pub mig_profile: Option<String>,
+    /// Kubernetes: JobSet / PyTorchJob manifests besides the Indexed Job.
+    pub k8s_flavours: Option<Vec<K8sFlavour>>,
     /// Emit `# syntax=docker/dockerfile:1` (needs the registry at build time).
     pub syntax: Option<bool>,
     /// Ship precompiled bytecode (faster start, larger image).
@@ -364,6 +389,8 @@ pub struct SavedConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mig_profile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k8s_flavours: Option<Vec<K8sFlavour>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syntax: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytecode: Option<bool>,
@@ -446,6 +473,7 @@ impl SavedConfig {
             bake: self.bake,
             gpu_product: self.gpu_product.clone(),
             mig_profile: self.mig_profile.clone(),
+            k8s_flavours: self.k8s_flavours.clone(),
             syntax: self.syntax,
             bytecode: self.bytecode,
             platform: self.platform.clone(),
@@ -477,6 +505,7 @@ impl Choices {
             bake: self.bake.or(base.bake),
             gpu_product: self.gpu_product.or(base.gpu_product),
             mig_profile: self.mig_profile.or(base.mig_profile),
+            k8s_flavours: self.k8s_flavours.or(base.k8s_flavours),
             syntax: self.syntax.or(base.syntax),
             bytecode: self.bytecode.or(base.bytecode),
             platform: self.platform.or(base.platform),

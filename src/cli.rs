@@ -1,6 +1,6 @@
 //! Command-line interface (clap). `main.rs` calls [`main`].
 
-use crate::choices::{parse_nodes, Accel, Choices, DeployTarget, GpuSelection, Stage};
+use crate::choices::{parse_nodes, Accel, Choices, DeployTarget, GpuSelection, K8sFlavour, Stage};
 use crate::facts::PackageManager;
 use crate::version::Version;
 use clap::{Args, Parser, Subcommand};
@@ -130,6 +130,9 @@ pub struct InitArgs {
     /// Kubernetes: the MIG profile of the MIG overlay (default 1g.10gb).
     #[arg(long, value_name = "PROFILE")]
     pub mig_profile: Option<String>,
+    /// Kubernetes: also a JobSet and/or a Kubeflow PyTorchJob (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "jobset,pytorchjob")]
+    pub k8s_flavour: Option<Vec<K8sFlavour>>,
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]
     pub syntax: bool,
@@ -182,6 +185,7 @@ impl InitArgs {
             bake: self.bake.then_some(true),
             gpu_product: self.gpu_product.clone(),
             mig_profile: self.mig_profile.clone(),
+            k8s_flavours: self.k8s_flavour.clone(),
             syntax: self.syntax.then_some(true),
             bytecode: self.bytecode.then_some(true),
             platform: self.platform.as_ref().map(|p| {

@@ -4,7 +4,7 @@
 
 use super::origin::Explanation;
 use super::{CudaPlan, PlanError};
-use crate::choices::{Choices, DeployTarget, GpuCount, GpuSelection};
+use crate::choices::{Choices, DeployTarget, GpuCount, GpuSelection, K8sFlavour};
 use crate::facts::Facts;
 use crate::version::{ComputeCapability, Version};
 use serde::Serialize;
@@ -40,6 +40,8 @@ pub struct DeployPlan {
     pub gpu_product: Option<String>,
     /// Kubernetes: the MIG overlay's profile (`1g.10gb`).
     pub mig_profile: String,
+    /// Kubernetes: JobSet / PyTorchJob besides the Indexed Job (sorted).
+    pub k8s_flavours: Vec<K8sFlavour>,
 }
 
 /// How the training service starts on one host.
@@ -231,6 +233,18 @@ pub(crate) fn plan_deploy(
             inp.framework_name
         ));
     }
+    let mut k8s_flavours = choices.k8s_flavours.clone().unwrap_or_default();
+    k8s_flavours.sort();
+    k8s_flavours.dedup();
+    if k8s_flavours.contains(&K8sFlavour::Pytorchjob) && !torchrun {
+        return Err(PlanError::Unsupported(format!(
+            "a Kubeflow PyTorchJob runs PyTorch; {} training can use --k8s-flavour jobset or the Indexed Job",
+            inp.framework_name
+        )));
+    }
+    if !k8s_flavours.is_empty() && !targets.contains(&DeployTarget::Kubernetes) {
+        warnings.push("--k8s-flavour has no effect without --deploy kubernetes".into());
+    }
     let app = inp
         .facts
         .project
@@ -252,6 +266,7 @@ pub(crate) fn plan_deploy(
         registry: choices.registry.clone(),
         gpu_product,
         mig_profile,
+        k8s_flavours,
     })
 }
 

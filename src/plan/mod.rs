@@ -187,6 +187,7 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         bake: choices.bake,
         gpu_product: choices.gpu_product.clone(),
         mig_profile: choices.mig_profile.clone(),
+        k8s_flavours: choices.k8s_flavours.clone(),
         syntax: choices.syntax,
         bytecode: choices.bytecode,
         platform: choices.platform.clone(),

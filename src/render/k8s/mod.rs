@@ -6,6 +6,7 @@
 //! applies it with `k8s-openapi`'s `DeepMerge` (the same merge keys) so the
 //! lint sees what `kubectl kustomize` renders.
 
+mod flavours;
 pub mod lint;
 mod objects;
 pub mod readme;
@@ -84,7 +85,10 @@ pub fn overlays(plan: &Plan) -> Vec<Accel> {
 /// The objects with an overlay's patch applied (what `kubectl kustomize
 /// deploy/k8s/overlays/<accel>` renders).
 pub fn variant(plan: &Plan, accel: Accel) -> Vec<Object> {
-    let o = Objects::new(plan);
+    merged(&Objects::new(plan), accel)
+}
+
+fn merged(o: &Objects, accel: Accel) -> Vec<Object> {
     let mut out = vec![];
     for (base, patch) in o.base().into_iter().zip(o.patches(accel)) {
         out.push(match (base, patch) {
@@ -146,6 +150,7 @@ pub fn render_k8s(plan: &Plan) -> Vec<(String, String)> {
             ),
         ));
     }
+    files.extend(flavours::render(plan));
     files
 }
 

@@ -50,6 +50,8 @@ impl Accel {
 
 pub struct Objects<'a> {
     plan: &'a Plan,
+    /// The rendezvous host: `training-0.training` for the Indexed Job.
+    rdzv: String,
 }
 
 fn s(v: &str) -> String {
@@ -167,7 +169,15 @@ fn version_at_least(
 
 impl<'a> Objects<'a> {
     pub fn new(plan: &'a Plan) -> Self {
-        Objects { plan }
+        Objects {
+            plan,
+            rdzv: format!("{TRAINING}-0.{TRAINING}"),
+        }
+    }
+
+    /// The same objects with another rendezvous host (JobSet's pod names).
+    pub fn with_rendezvous(plan: &'a Plan, host: String) -> Self {
+        Objects { plan, rdzv: host }
     }
 
     fn app(&self) -> &str {
@@ -293,7 +303,7 @@ impl<'a> Objects<'a> {
     }
 
     fn rdzv_host(&self) -> String {
-        format!("{TRAINING}-0.{TRAINING}")
+        self.rdzv.clone()
     }
 
     /// The training container's command and arguments (`$(VAR)` expands

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Validate the generated Kubernetes manifests with the real tools, offline:
+#
+#   for every framework x {cpu, gpu} x {1, 2 nodes}: mlcontain init --deploy
+#   kubernetes (with the JobSet and PyTorchJob flavours where they apply),
+#   `kubectl kustomize` of every overlay, `kubernetes-validate --strict` of the
+#   core kinds, and `check-jsonschema` of the JobSet / PyTorchJob documents
+#   against strict JSON Schemas converted from the CRDs (scripts/crd-jsonschema.py).
+#   Negative controls prove both validators are strict: an unknown field must fail.
+#
+#   scripts/k8s-validate.sh [MLCONTAIN_BINARY]     (default: target/debug/mlcontain)
+#
+# Tools: .tools/k8s-venv (scripts/provision-k8s-tools.sh). CRDs: $MLCONTAIN_K8S_CRDS
+# (default ../shared/k8s-crds beside the repository). Prints a markdown table;
+# exits 1 when any check fails.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mlcontain="${1:-$repo_root/target/debug/mlcontain}"
+tools="$repo_root/.tools/k8s-venv/bin"
+crds="${MLCONTAIN_K8S_CRDS:-$repo_root/../shared/k8s-crds}"
+k8s_version="${MLCONTAIN_K8S_VERSION:-1.33.0}"
+[[ -x $mlcontain ]] || { echo "k8s-validate: $mlcontain not built" >&2; exit 2; }
+[[ -x $tools/kubectl ]] || "$repo_root/scripts/provision-k8s-tools.sh" >&2
+[[ -d $crds ]] || { echo "k8s-validate: no CRDs at $crds (set MLCONTAIN_K8S_CRDS)" >&2; exit 2; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/i14-k8s-validate.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+start=$SECONDS
+
+"$tools/python" "$repo_root/scripts/crd-jsonschema.py" "$work/schemas" \
+    "$crds/jobset.x-k8s.io_jobsets.yaml" "$crds/kubeflow.org_pytorchjobs.yaml" >/dev/null
+jobset_schema="$work/schemas/jobset-jobset-v1alpha2.json"
+pytorchjob_schema="$work/schemas/pytorchjob-kubeflow-v1.json"
+
+validate_core() { "$tools/kubernetes-validate" --strict --quiet -k "$k8s_version" "$@" >"$work/kv.log" 2>&1; }
+
+failures=0
+fail() { echo "FAIL: $*" >&2; cat "$work/kv.log" >&2 2>/dev/null || true; failures=$((failures + 1)); }
+
+# Negative controls first: a validator that accepts anything proves nothing.
+mkdir -p "$work/neg"
+cat >"$work/neg/bad.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: bad}
+spec:
+  completionsTypo: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: x, image: x}]
+YAML
+if validate_core "$work/neg/bad.yaml"; then fail "kubernetes-validate --strict accepted an unknown field"; fi
+
+rows=()
+cuda_for() { # a CUDA version the framework has a build for, or nothing
+    local fw=$1 v
+    for v in 12.4 12.6 12.8 12.1 11.8 13.0; do
+        if MLCONTAIN_NVML_LIB=/nonexistent "$mlcontain" init --dry-run --yes --framework "$fw" --cuda "$v" \
+            --dir "$work/empty" >/dev/null 2>&1; then echo "$v"; return; fi
+    done
+}
+mkdir -p "$work/empty"
+frameworks="${MLCONTAIN_K8S_FRAMEWORKS:-pytorch tensorflow jax sklearn xgboost lightgbm none}"
+for fw in $frameworks; do
+    gpu_cuda="$(cuda_for "$fw")"
+    for accel in cpu gpu; do
+        cuda=cpu
+        if [[ $accel == gpu ]]; then
+            if [[ -z $gpu_cuda ]]; then rows+=("| $fw | gpu | - | no CUDA build | - | - | - |"); continue; fi
+            cuda=$gpu_cuda
+        fi
+        for nodes in 1 2; do
+            d="$work/$fw-$accel-$nodes"
+            mkdir -p "$d"
+            flav=(--k8s-flavour jobset)
+            [[ $fw == pytorch ]] && flav=(--k8s-flavour jobset,pytorchjob)
+            gpus=()
+            [[ $accel == gpu ]] && gpus=(--gpus 2)
+            if ! MLCONTAIN_NVML_LIB=/nonexistent "$mlcontain" init --yes --framework "$fw" --cuda "$cuda" \
+                "${gpus[@]}" --deploy kubernetes --nodes "$nodes" "${flav[@]}" --dir "$d" >"$work/kv.log" 2>&1; then
+                fail "$fw $accel $nodes: mlcontain init"; rows+=("| $fw | $accel | $nodes | init failed | | | |"); continue
+            fi
+            ov_ok=(); core="pass"; crd="pass"
+            for ov in "$d"/deploy/k8s/overlays/*/; do
+                name="$(basename "$ov")"
+                if ! "$tools/kubectl" kustomize "$ov" >"$d/$name.yaml" 2>"$work/kv.log"; then
+                    fail "$fw $accel $nodes: kubectl kustomize overlays/$name"; core="FAIL"; continue
+                fi
+                ov_ok+=("$name")
+                validate_core "$d/$name.yaml" || { fail "$fw $accel $nodes: kubernetes-validate overlays/$name"; core="FAIL"; }
+            done
+            crds_checked=()
+            for f in "$d"/deploy/k8s/flavours/*.yaml; do
+                [[ -e $f ]] || continue
+                case "$(basename "$f")" in
+                    jobset.yaml) schema=$jobset_schema ;;
+                    pytorchjob.yaml) schema=$pytorchjob_schema ;;
+                    *) continue ;;
+                esac
+                crds_checked+=("$(basename "$f" .yaml)")
+                "$tools/check-jsonschema" --schemafile "$schema" "$f" >"$work/kv.log" 2>&1 \
+                    || { fail "$fw $accel $nodes: check-jsonschema $(basename "$f")"; crd="FAIL"; }
+            done
+            rows+=("| $fw | $accel ($cuda) | $nodes | ${ov_ok[*]} | $core | ${crds_checked[*]:-none} | $crd |")
+        done
+    done
+done
+
+# Negative control for the CRD schemas: an unknown field in a generated JobSet must fail.
+sample="$(ls "$work"/pytorch-cpu-2/deploy/k8s/flavours/jobset.yaml 2>/dev/null || true)"
+if [[ -n $sample ]]; then
+    sed 's/^  failurePolicy:/  bogusField: 1\n  failurePolicy:/' "$sample" >"$work/neg/jobset.yaml"
+    if "$tools/check-jsonschema" --schemafile "$jobset_schema" "$work/neg/jobset.yaml" >/dev/null 2>&1; then
+        fail "check-jsonschema accepted an unknown JobSet field"
+    fi
+fi
+
+echo "| framework | build | nodes | overlays rendered (kubectl kustomize) | kubernetes-validate --strict ($k8s_version) | CRD kinds | check-jsonschema (strict CRD schema) |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "k8s-validate: ${#rows[@]} combinations, $failures failures, $((SECONDS - start)) s"
+[[ $failures -eq 0 ]]
