@@ -179,7 +179,7 @@ pub(crate) fn plan_deploy(
                     text: format!(
                         "{g} GPU{} per node — {}; a cluster pod asks for a count, not `all` (change it with --gpus N).",
                         if g == 1 { "" } else { "s" },
-                        if inp.facts.gpus.is_empty() { "no GPU detected here to count".to_string() } else { format!("the GPUs on this host") }
+                        if inp.facts.gpus.is_empty() { "no GPU detected here to count".to_string() } else { "the GPUs on this host".to_string() }
                     ),
                 });
                 *gpus = Some(GpuSelection::Count(GpuCount::N(g)));
