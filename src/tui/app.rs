@@ -948,6 +948,29 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
+        if p.has(crate::choices::Stage::Training) {
+            row(
+                "Training",
+                match p.deploy.local_procs() {
+                    Some(n) => format!("torchrun --standalone, {} processes", n.arg()),
+                    None => "one process".into(),
+                },
+            );
+            if p.deploy.targets.len() > 1 {
+                row(
+                    "Cluster",
+                    format!(
+                        "{} node{} x {}",
+                        p.deploy.nodes,
+                        if p.deploy.nodes == 1 { "" } else { "s" },
+                        match p.deploy.gpus_per_node {
+                            Some(g) => format!("{g} GPU{}", if g == 1 { "" } else { "s" }),
+                            None => "CPU".into(),
+                        }
+                    ),
+                );
+            }
+        }
         if p.warnings.is_empty() {
             o.push_str("\nWarnings: none\n");
         }
