@@ -671,3 +671,80 @@ fn part(v: &Version, i: usize) -> u64 {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::choices::{Accel as Build, Choices, DeployTarget};
+    use crate::plan::plan;
+    use crate::scenarios;
+
+    /// Kubernetes' node-affinity semantics: terms are ORed, expressions
+    /// ANDed; `Gt` compares integers and fails on a missing label.
+    fn schedules(a: &Affinity, node: &[(&str, &str)]) -> bool {
+        let labels: BTreeMap<&str, &str> = node.iter().copied().collect();
+        let terms = &a
+            .node_affinity
+            .as_ref()
+            .unwrap()
+            .required_during_scheduling_ignored_during_execution
+            .as_ref()
+            .unwrap()
+            .node_selector_terms;
+        terms.iter().any(|t| {
+            t.match_expressions.iter().flatten().all(|e| {
+                let v = labels.get(e.key.as_str());
+                let vals = e.values.clone().unwrap_or_default();
+                match (e.operator.as_str(), v) {
+                    ("Gt", Some(v)) => v.parse::<i64>().ok() > vals[0].parse::<i64>().ok(),
+                    ("In", Some(v)) => vals.iter().any(|x| x == v),
+                    _ => false,
+                }
+            })
+        })
+    }
+
+    #[test]
+    fn the_affinity_keeps_gpu_pods_off_nodes_whose_driver_is_too_old() {
+        let p = plan(
+            &scenarios::no_gpu(),
+            &Choices {
+                framework: Some("pytorch".into()),
+                framework_version: Some("2.5.1".parse().unwrap()),
+                cuda: Some(Build::Cuda("12.4".parse().unwrap())),
+                deploy: Some(vec![DeployTarget::Kubernetes]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        // cu124 wheels: driver >= 525.60.13 (CUDA 12 minor-version compatibility).
+        assert_eq!(
+            p.deploy.min_driver.as_ref().unwrap().to_string(),
+            "525.60.13"
+        );
+        let a = Objects::new(&p).gpu_affinity().unwrap();
+        let node = |major: &'static str, minor: &'static str, cc: &'static str| {
+            vec![
+                (GFD_DRIVER_MAJOR, major),
+                (GFD_DRIVER_MINOR, minor),
+                (GFD_COMPUTE_MAJOR, cc),
+                (GFD_COMPUTE_MINOR, "0"),
+            ]
+        };
+        assert!(
+            !schedules(&a, &node("470", "82", "8")),
+            "driver 470: CUDA 11 only"
+        );
+        assert!(!schedules(&a, &node("525", "59", "8")), "525.59 < 525.60");
+        assert!(schedules(&a, &node("525", "60", "8")));
+        assert!(schedules(&a, &node("535", "104", "9")));
+        assert!(
+            !schedules(&a, &node("535", "104", "3")),
+            "a Kepler GPU has no kernels"
+        );
+        assert!(
+            !schedules(&a, &[]),
+            "a node without GPU Feature Discovery labels"
+        );
+    }
+}
