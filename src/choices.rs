@@ -101,12 +101,77 @@ impl Serialize for Accel {
         s.serialize_str(&self.to_string())
     }
 }
+/// Checks a Python version is `3.Y` exactly (`3.011`, `+3.11`, `3.11.2`
+/// and `3` are refused): it becomes a base image tag.
+pub fn strict_python(s: &str) -> Result<(), String> {
+    let ok = match s.split_once('.') {
+        Some((major, minor)) => {
+            major == "3"
+                && !minor.is_empty()
+                && minor.len() <= 2
+                && minor.chars().all(|c| c.is_ascii_digit())
+                && !(minor.len() > 1 && minor.starts_with('0'))
+        }
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{s}` is not a Python version of the form 3.Y (for example 3.11)"
+        ))
+    }
+}
+
+/// A YAML number where a version belongs: `12.10` and `3.10` arrive as the
+/// floats 12.1 and 3.1, so a float is refused as ambiguous (an integer is
+/// fine). Quote versions in YAML.
+fn version_number<E: serde::de::Error>(n: &serde_yaml::Number, what: &str) -> Result<String, E> {
+    if n.is_f64() {
+        return Err(E::custom(format!(
+            "the YAML number {n} is ambiguous for a {what} (12.10 and 12.1 read the same); write it in quotes, e.g. '{n}' or '{n}0'"
+        )));
+    }
+    Ok(n.to_string())
+}
+
+/// Quotes the value of `cuda:`, `python:` and `framework_version:` when it
+/// is written as a bare number, so `cuda: 12.10` means "12.10", as written.
+pub fn quote_version_scalars(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[body.len()..];
+        let mut done = false;
+        for key in ["cuda", "python", "framework_version"] {
+            let Some(rest) = body.strip_prefix(key).and_then(|r| r.strip_prefix(':')) else {
+                continue;
+            };
+            let (value, comment) = match rest.find(" #") {
+                Some(i) => (&rest[..i], &rest[i..]),
+                None => (rest, ""),
+            };
+            let v = value.trim();
+            if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.') && v.contains('.')
+            {
+                out.push_str(&format!("{key}: '{v}'{comment}{ending}"));
+                done = true;
+            }
+            break;
+        }
+        if !done {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 impl<'de> Deserialize<'de> for Accel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = serde_yaml::Value::deserialize(d)?;
         let text = match v {
             serde_yaml::Value::String(s) => s,
-            serde_yaml::Value::Number(n) => n.to_string(),
+            serde_yaml::Value::Number(n) => version_number(&n, "CUDA version")?,
             other => {
                 return Err(serde::de::Error::custom(format!(
                     "expected `cpu` or a CUDA version like \"12.4\", found {other:?}"
@@ -437,13 +502,24 @@ pub struct ConfigError {
 impl SavedConfig {
     /// Parse `mlcontain.yaml` text; errors name the file and line.
     pub fn parse(text: &str, path: &str) -> Result<SavedConfig, ConfigError> {
-        serde_yaml::from_str(text).map_err(|e| ConfigError {
+        // Bare version numbers are read as written (`cuda: 12.10`), and the
+        // parse is bounded (size, depth, time).
+        let text = quote_version_scalars(text.strip_prefix('\u{feff}').unwrap_or(text));
+        let config: SavedConfig = crate::bounded_yaml::parse(&text).map_err(|e| ConfigError {
             path: path.to_string(),
-            message: match e.location() {
-                Some(loc) => format!("line {}: {}", loc.line(), e),
+            message: match e.line() {
+                Some(line) => format!("line {line}: {e}"),
                 None => e.to_string(),
             },
-        })
+        })?;
+        strict_python(config.python.as_str()).map_err(|why| ConfigError {
+            path: path.to_string(),
+            message: match text.lines().position(|l| l.starts_with("python:")) {
+                Some(i) => format!("line {}: {why}", i + 1),
+                None => why,
+            },
+        })?;
+        Ok(config)
     }
 
     pub fn to_yaml(&self) -> String {

@@ -84,7 +84,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "X.Y|cpu")]
     pub cuda: Option<Accel>,
     /// Python version (e.g. 3.11).
-    #[arg(long, value_name = "X.Y")]
+    #[arg(long, value_name = "X.Y", value_parser = parse_python_flag)]
     pub python: Option<Version>,
     /// pip, uv, poetry or conda.
     #[arg(long)]
@@ -108,9 +108,12 @@ pub struct InitArgs {
     /// Inference port (default 8000).
     #[arg(long)]
     pub port: Option<u16>,
-    /// UID/GID of the non-root user (default 10001).
+    /// UID/GID of the non-root user (default 10001; at least 1000 unless --allow-low-uid).
     #[arg(long)]
     pub uid: Option<u32>,
+    /// Accept a --uid below 1000 (a system account's range on most distributions).
+    #[arg(long)]
+    pub allow_low_uid: bool,
     /// GPUs the compose services reserve: all, a count, or device ids (0,1 or UUIDs).
     #[arg(long, value_name = "all|N|IDS")]
     pub gpus: Option<GpuSelection>,
@@ -202,6 +205,13 @@ impl InitArgs {
     }
 }
 
+/// `--python`: exactly `3.Y` (digits, no leading zero, no sign), the form
+/// a base image tag takes.
+fn parse_python_flag(s: &str) -> Result<Version, String> {
+    crate::choices::strict_python(s)?;
+    s.parse::<Version>().map_err(|e| e.to_string())
+}
+
 pub fn main() -> ExitCode {
     crate::term::default_sigpipe();
     let cli = Cli::parse();
@@ -241,7 +251,7 @@ pub fn main() -> ExitCode {
                 // Tools reading --json get the error as JSON too.
                 println!("{}", json_error(&format!("{e:#}"), 2));
             }
-            crate::term::say(&format!("error: {e:#}"));
+            crate::term::say(&crate::redact::terminal_safe(&format!("error: {e:#}")));
             ExitCode::from(2)
         }
     }

@@ -827,3 +827,186 @@ fn a_deeply_nested_environment_file_is_refused_quickly() {
     );
     assert!(start.elapsed() < std::time::Duration::from_secs(30));
 }
+
+// ---------------------------------------------------------------------------
+// 9. The smaller items
+
+#[test]
+fn python_and_uid_flags_are_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "requirements.txt", "");
+    for bad in ["3.011", "+3.+11", "3", "3.11.2", "3.x", "03.11"] {
+        let o = mlcontain(
+            d,
+            &[
+                "init",
+                "--yes",
+                "--framework",
+                "none",
+                "--dry-run",
+                "--python",
+                bad,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "--python {bad}: {}", text(&o));
+        assert!(text(&o).contains("3.Y"), "--python {bad}: {}", text(&o));
+    }
+    let o = mlcontain(
+        d,
+        &[
+            "init",
+            "--yes",
+            "--framework",
+            "none",
+            "--dry-run",
+            "--python",
+            "3.11",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none", "--uid", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--allow-low-uid"), "{}", text(&o));
+    assert_nothing_written(d);
+    let o = mlcontain(
+        d,
+        &[
+            "init",
+            "--yes",
+            "--framework",
+            "none",
+            "--dry-run",
+            "--uid",
+            "999",
+            "--allow-low-uid",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn versions_in_mlcontain_yaml_are_read_as_written() {
+    use mlcontain::choices::{quote_version_scalars, Accel};
+    let q = quote_version_scalars("framework: none\ncuda: 12.10   # comment\npython: 3.10\r\n");
+    assert_eq!(
+        q,
+        "framework: none\ncuda: '12.10' # comment\npython: '3.10'\r\n"
+    );
+    let a: Accel = serde_yaml::from_str("'12.10'").unwrap();
+    assert_eq!(a.to_string(), "12.10");
+    let e = serde_yaml::from_str::<Accel>("12.1")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ambiguous") && e.contains("quotes"), "{e}");
+    // Through the binary: an unquoted python: 3.10 is Python 3.10, not 3.1.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "requirements.txt", "");
+    let o = mlcontain(
+        d,
+        &["init", "--yes", "--framework", "none", "--python", "3.10"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let cfg = fs::read_to_string(d.join("mlcontain.yaml")).unwrap();
+    fs::write(
+        d.join("mlcontain.yaml"),
+        cfg.replace("python: '3.10'", "python: 3.10"),
+    )
+    .unwrap();
+    let o = mlcontain(d, &["init", "--yes", "--dry-run"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("FROM python:3.10-slim"), "{}", text(&o));
+}
+
+#[test]
+fn bom_and_cr_line_ends_are_read_like_pip() {
+    use mlcontain::detect::project::parse_requirements;
+    let p = parse_requirements(
+        "\u{feff}torch==2.5.1\rnumpy\r-r base.txt\r",
+        "requirements.txt",
+    );
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    assert_eq!(p.pins.len(), 1);
+    assert_eq!(p.includes.len(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "requirements.txt", "\u{feff}numpy==1.26.4\r\nscipy\r");
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn terminal_escapes_from_manifests_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "requirements.txt",
+        "torch==\u{1b}]0;owned\u{7}\u{1b}[2J\n",
+    );
+    for args in [
+        &["detect"][..],
+        &["init", "--yes", "--dry-run"],
+        &["init", "--yes"],
+    ] {
+        let o = mlcontain(d, args);
+        let out = text(&o);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{args:?}: {out:?}"
+        );
+    }
+    let o = mlcontain(d, &["init", "--yes"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a malformed pin blocks writing: {}",
+        text(&o)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// 7. Broken manifests block writing
+
+#[test]
+fn every_malformed_requirement_blocks_writing_naming_file_and_line() {
+    for (line, expect) in [
+        (
+            "torch==",
+            "requirements.txt:2: cannot parse version specifier",
+        ),
+        (
+            "torch=2.5",
+            "requirements.txt:2: cannot parse version specifier",
+        ),
+        ("torch[cuda==1", "requirements.txt:2: unclosed extras"),
+        ("torch @", "requirements.txt:2: missing URL after"),
+        (
+            "-r missing.txt",
+            "requirements.txt:2: included file `missing.txt` not found",
+        ),
+        (
+            "--extra-index-url",
+            "requirements.txt:2: `--extra-index-url` is missing its value",
+        ),
+        ("-c", "requirements.txt:2: `-c` is missing its value"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(d, "requirements.txt", &format!("numpy==1.26.4\n{line}\n"));
+        let o = mlcontain(d, &["init", "--yes", "--framework", "none"]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{line}: {out}");
+        assert!(out.contains(expect), "{line}: {out}");
+        assert_nothing_written(d);
+        let o = mlcontain(d, &["init", "--yes", "--framework", "none", "--dry-run"]);
+        let out = text(&o);
+        assert!(o.status.success(), "{line}: {out}");
+        assert!(
+            out.contains("Problems (init refuses to write") && out.contains(expect),
+            "{line}: {out}"
+        );
+        assert_nothing_written(d);
+    }
+}

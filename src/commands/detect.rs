@@ -16,7 +16,7 @@ pub fn run(dir: &Path, json: bool) -> Result<u8> {
     if json {
         println!("{}", to_json_string(&facts));
     } else {
-        print!("{}", report(&facts));
+        print!("{}", crate::redact::terminal_safe(&report(&facts)));
     }
     Ok(0)
 }

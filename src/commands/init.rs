@@ -83,6 +83,22 @@ pub fn ensure_safe_names(plan: &Plan) -> Result<()> {
     Ok(())
 }
 
+/// The lowest UID accepted without `--allow-low-uid`.
+pub const MIN_UID: u32 = 1000;
+
+/// Refuses a UID in the system range (below [`MIN_UID`]) unless allowed:
+/// it would collide with a system account of the base image.
+pub fn check_uid(choices: &Choices, allow_low: bool) -> Result<()> {
+    if let Some(u) = choices.uid {
+        if u < MIN_UID && !allow_low {
+            bail!(
+                "--uid {u} is in the system accounts' range (below {MIN_UID}); choose a UID of {MIN_UID} or more, or pass --allow-low-uid"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// How long a run waits for another one writing in the same repository.
 pub const LOCK_WAIT: Duration = Duration::from_secs(120);
 
@@ -212,6 +228,7 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
     };
     let facts = gather_facts(dir)?;
     let choices = with_catalog_overlay(merge_choices(args, saved.as_ref()), args, saved.as_ref())?;
+    check_uid(&choices, args.allow_low_uid)?;
     // A refusal says what does run here (each fix plans on these facts).
     if let Err(e @ crate::plan::PlanError::Incompatible(_)) = crate::plan::plan(&facts, &choices) {
         let fixes = crate::fixes::fixes(&facts, &choices);
@@ -263,7 +280,7 @@ What runs here: {}.",
         if !problems.is_empty() {
             println!("Problems (init refuses to write until they are fixed):");
             for p in problems {
-                println!("  {p}");
+                println!("  {}", crate::redact::terminal_safe(&p));
             }
         }
         print_entry_points(&facts);
@@ -309,12 +326,14 @@ fn check(r: &Rendered) -> u8 {
 }
 
 pub fn print_explanations(plan: &Plan) {
+    // Warnings quote manifests and host facts: escapes are made harmless.
+    let safe = crate::redact::terminal_safe;
     println!("Why:");
     for e in &plan.explanations {
-        println!("  {:<16} {}", e.topic, e.text);
+        println!("  {:<16} {}", e.topic, safe(&e.text));
     }
     for w in &plan.warnings {
-        println!("  warning: {w}");
+        println!("  warning: {}", safe(w));
     }
 }
 

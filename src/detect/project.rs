@@ -357,6 +357,14 @@ fn is_parse_error(warning: &str) -> bool {
         ": invalid TOML",
         ": invalid YAML",
         ": cannot parse requirement",
+        // Every requirement-line error blocks writing too (issue 9 §7):
+        ": cannot parse version specifier",
+        ": unclosed extras",
+        ": bad extra `",
+        ": missing URL after",
+        "` is missing its URL",
+        "` is missing its value",
+        ": included file `",
         ": empty environment file",
         ": cannot read",
     ]
@@ -651,6 +659,12 @@ fn records_pin(req: &Requirement) -> bool {
 /// Parses a PEP 508 requirement (`tensorflow[and-cuda]==2.17.1; python_version>"3.8"`).
 pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
     let t = text.trim();
+    if t.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(format!(
+            "cannot parse requirement `{}`: it holds a control character",
+            t.escape_debug()
+        ));
+    }
     let (body, marker) = match t.split_once(';') {
         Some((b, m)) => (
             b.trim(),
@@ -838,6 +852,16 @@ fn option_value<'a>(line: &'a str, names: &[&str]) -> Option<&'a str> {
 /// Parses a requirements file. `file` is its project-relative name, used
 /// in pin sources (`requirements.txt:3`) and warnings.
 pub fn parse_requirements(text: &str, file: &str) -> ParsedRequirements {
+    // Like pip: a byte-order mark is skipped, and CR-only or CRLF line ends
+    // are line ends.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let normalized;
+    let text = if text.contains('\r') {
+        normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+        normalized.as_str()
+    } else {
+        text
+    };
     let mut out = ParsedRequirements::default();
     let mut pending = String::new();
     let mut pending_line = 0usize;
@@ -870,6 +894,23 @@ fn handle_requirement_line(line: &str, file: &str, lineno: usize, out: &mut Pars
     }
     let source = Location::new(file, lineno);
     if line.starts_with('-') {
+        let bare = line.split_whitespace().next().unwrap_or("");
+        if line == bare
+            && [
+                "--index-url",
+                "--extra-index-url",
+                "-i",
+                "--requirement",
+                "-r",
+                "--constraint",
+                "-c",
+            ]
+            .contains(&bare)
+        {
+            out.warnings
+                .push(format!("{source}: `{line}` is missing its value"));
+            return;
+        }
         if let Some(v) = option_value(line, &["--index-url", "--extra-index-url", "-i"]) {
             let url = v.split_whitespace().next().unwrap_or("").to_string();
             if url.is_empty() {
