@@ -213,6 +213,11 @@ fn parse_python_flag(s: &str) -> Result<Version, String> {
 }
 
 pub fn main() -> ExitCode {
+    // A child started only to probe NVML (a crash there is not ours).
+    if let Some(code) = crate::detect::nvml::probe_child_main() {
+        return ExitCode::from(code);
+    }
+    crate::detect::nvml::probe_in_child_process(true);
     crate::term::default_sigpipe();
     let cli = Cli::parse();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));

@@ -3,6 +3,7 @@
 //! engine with `--network none`). The property tests live in
 //! tests/hostile_fuzz.rs.
 
+mod common;
 mod support;
 
 use std::fs;
@@ -1008,5 +1009,44 @@ fn every_malformed_requirement_blocks_writing_naming_file_and_line() {
             "{line}: {out}"
         );
         assert_nothing_written(d);
+    }
+}
+
+/// A crashing or hanging NVML library costs "NVML unavailable", not the
+/// run: the probe runs in a child process.
+#[test]
+fn a_crashing_nvml_library_is_nvml_unavailable() {
+    let project = tempfile::tempdir().unwrap();
+    write(project.path(), "requirements.txt", "");
+    let lib_dir = common::fake_nvml::fake_nvml_dir(None);
+    for (scenario, expect) in [
+        ("crash", "the NVML library crashed (signal 6 (SIGABRT))"),
+        ("segv", "the NVML library crashed (signal 11 (SIGSEGV))"),
+        ("hang", "NVML did not answer"),
+    ] {
+        for args in [
+            &["detect", "--json"][..],
+            &["init", "--yes", "--framework", "none", "--dry-run"],
+        ] {
+            let start = std::time::Instant::now();
+            let o = Command::new(env!("CARGO_BIN_EXE_mlcontain"))
+                .arg("--dir")
+                .arg(project.path())
+                .args(args)
+                .env("LD_LIBRARY_PATH", &lib_dir)
+                .env("FAKE_NVML_SCENARIO", scenario)
+                .env_remove("MLCONTAIN_NVML_LIB")
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            let out = text(&o);
+            assert!(o.status.success(), "{scenario} {args:?}: {out}");
+            assert!(out.contains(expect), "{scenario} {args:?}: {out}");
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(25),
+                "{scenario}: {:?}",
+                start.elapsed()
+            );
+        }
     }
 }

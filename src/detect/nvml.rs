@@ -12,6 +12,7 @@ use nvml_wrapper::error::NvmlError;
 use nvml_wrapper::{Device, Nvml};
 use serde::{Deserialize, Serialize};
 use std::ffi::{OsStr, OsString};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -69,10 +70,104 @@ pub fn detect_gpus_with_deadline(deadline: Duration) -> GpuFacts {
     detect_gpus_from_with_deadline(&default_lib(), deadline)
 }
 
-/// Detects GPUs on a separate thread and waits at most `deadline`. A
-/// driver that hangs yields `nvml.available = false` with a "did not
-/// answer" error; the probe thread is left to finish (or not) on its own.
+/// When set (the binary sets it in `cli::main`), the deadline probe runs
+/// NVML in a child process of this executable, so a library that crashes
+/// (SIGSEGV, abort) or hangs costs "NVML unavailable", never mlcontain.
+static PROBE_IN_CHILD: AtomicBool = AtomicBool::new(false);
+
+/// The child probe's environment variable: the library to load. A process
+/// started with it probes, prints [`GpuFacts`] as JSON and exits.
+pub const PROBE_CHILD_ENV: &str = "MLCONTAIN_NVML_PROBE_CHILD";
+
+/// Runs NVML probes in a child process from now on (see [`PROBE_IN_CHILD`]).
+pub fn probe_in_child_process(on: bool) {
+    PROBE_IN_CHILD.store(on, Ordering::SeqCst);
+}
+
+/// In a child started by [`detect_gpus_from_with_deadline`]: probe, print
+/// the facts as JSON, and return the exit code. None in any other process.
+pub fn probe_child_main() -> Option<u8> {
+    let lib = std::env::var_os(PROBE_CHILD_ENV)?;
+    let facts = detect_gpus_from(&lib);
+    let json = serde_json::to_string(&facts).ok()?;
+    println!("{json}");
+    Some(0)
+}
+
+/// Detects GPUs (in a child process when [`probe_in_child_process`] is on,
+/// else on a thread) and waits at most `deadline`. A driver that hangs
+/// yields `nvml.available = false` with a "did not answer" error; one that
+/// crashes, "the NVML library crashed".
 pub fn detect_gpus_from_with_deadline(lib: &OsStr, deadline: Duration) -> GpuFacts {
+    if PROBE_IN_CHILD.load(Ordering::SeqCst) {
+        if let Some(f) = detect_in_child(lib, deadline) {
+            return f;
+        }
+    }
+    detect_on_thread(lib, deadline)
+}
+
+/// The probe in a child process; None when no child could be started.
+fn detect_in_child(lib: &OsStr, deadline: Duration) -> Option<GpuFacts> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().ok()?;
+    let mut child = Command::new(exe)
+        .env(PROBE_CHILD_ENV, lib)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut stdout).take(16 * 1024 * 1024).read_to_end(&mut buf);
+        buf
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if start.elapsed() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Some(GpuFacts::unavailable(timeout_message(deadline)));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Some(GpuFacts::unavailable(format!("the NVML probe failed: {e}"))),
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if status.success() {
+        return Some(match serde_json::from_slice::<GpuFacts>(&out) {
+            Ok(f) => f,
+            Err(e) => GpuFacts::unavailable(format!("the NVML probe gave no answer ({e})")),
+        });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let name = match sig {
+                libc::SIGSEGV => " (SIGSEGV)",
+                libc::SIGABRT => " (SIGABRT)",
+                libc::SIGBUS => " (SIGBUS)",
+                libc::SIGILL => " (SIGILL)",
+                libc::SIGFPE => " (SIGFPE)",
+                _ => "",
+            };
+            return Some(GpuFacts::unavailable(format!(
+                "the NVML library crashed (signal {sig}{name})"
+            )));
+        }
+    }
+    Some(GpuFacts::unavailable(format!(
+        "the NVML probe exited with {status}"
+    )))
+}
+
+fn detect_on_thread(lib: &OsStr, deadline: Duration) -> GpuFacts {
     let (tx, rx) = mpsc::channel();
     let lib = lib.to_os_string();
     let spawned = std::thread::Builder::new()

@@ -7,6 +7,7 @@
  *
  * Scenarios: none-gpus, h100, rtx5090, a100_4090, gtx1080, failing, mig,
  *            init-fail (driver not loaded), hang (nvmlInit sleeps 30 s),
+ *            crash / segv (nvmlInit aborts / dereferences NULL),
  *            and the compatibility hosts (issue 12): b200x8_570, b200x8_580,
  *            gb200_580, gb10_580, rtxpro6000_575, rtxpro6000_595, thor_580,
  *            h200x8_590, v100_h100_580, gtx1080ti_580, a100_470.
@@ -142,6 +143,12 @@ static const struct fake_device *dev(nvmlDevice_t d) {
 }
 
 static nvmlReturn_t do_init(void) {
+    /* crash: the library dies inside nvmlInit (a broken driver install). */
+    const char *id = getenv("FAKE_NVML_SCENARIO");
+    if (id != NULL && strcmp(id, "crash") == 0)
+        abort();
+    if (id != NULL && strcmp(id, "segv") == 0)
+        *(volatile int *)0 = 1;
     const struct scenario *s = current();
     if (s->hang)
         sleep(30);
