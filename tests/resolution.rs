@@ -360,7 +360,17 @@ fn init_twice_then_check_succeeds_on_every_fixture() {
         let d = tmp.path().join(&name);
         std::fs::create_dir_all(&d).unwrap();
         support::copy_dir(&src, &d);
-        run_ok(&d, &["init", "--yes"], &name);
+        // A fixture with the user's own Docker files (hf-lora) needs --force
+        // the first time (its files are backed up); every later run is plain.
+        let own = ["Dockerfile", "docker-compose.yml", "compose.yaml"]
+            .iter()
+            .any(|f| d.join(f).exists());
+        let first: &[&str] = if own {
+            &["init", "--yes", "--force"]
+        } else {
+            &["init", "--yes"]
+        };
+        run_ok(&d, first, &name);
         let before = std::fs::read_to_string(d.join("Dockerfile")).unwrap();
         run_ok(&d, &["init", "--yes"], &name);
         assert_eq!(
