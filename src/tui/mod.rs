@@ -295,7 +295,9 @@ fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError
         // A failure raced with the terminal going away (a resize or a size
         // query on a closed terminal fails before the watch reports the
         // hangup): that is the hangup, not an error of the run.
-        Err(_) => watch.stopped().or_else(|| terminal_gone().then_some(Stop::Hangup)),
+        Err(_) => watch
+            .stopped()
+            .or_else(|| terminal_gone().then_some(Stop::Hangup)),
         _ => watch.stopped(),
     };
     drop(watch);
@@ -315,8 +317,7 @@ fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError
 /// Whether the wizard's terminal has gone away (hangup or error on it).
 fn terminal_gone() -> bool {
     let tty = if std::io::stdin().is_terminal() { 0 } else { 1 };
-    crate::term::wait_readable(tty, Duration::ZERO).is_err()
-        || !std::io::stdout().is_terminal()
+    crate::term::wait_readable(tty, Duration::ZERO).is_err() || !std::io::stdout().is_terminal()
 }
 
 /// How the event loop ended.
