@@ -62,20 +62,30 @@ fn dep_ref(v: &toml::Value) -> Option<DepRef> {
     Some((normalize_name(name), version))
 }
 
+/// The `[[package]]` array of a TOML lock file; a file that does not parse
+/// is a warning naming it (and no packages).
+fn lock_packages(text: &str, file: &str, out: &mut ParsedLock) -> Option<Vec<toml::Value>> {
+    let mut doc: toml::Table = match toml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            out.warnings.push(toml_warning(file, text, &e));
+            return None;
+        }
+    };
+    match doc.remove("package") {
+        Some(toml::Value::Array(a)) => Some(a),
+        _ => None,
+    }
+}
+
 /// Parses uv.lock: every framework / compiled-stack / nvidia-* package with
 /// its version, index and the project extras that select it.
 pub fn parse_uv_lock(text: &str, file: &str) -> ParsedLock {
     let mut out = ParsedLock::default();
-    let doc: toml::Table = match toml::from_str(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(toml_warning(file, text, &e));
-            return out;
-        }
-    };
-    let Some(pkgs) = doc.get("package").and_then(|p| p.as_array()) else {
+    let Some(pkgs) = lock_packages(text, file, &mut out) else {
         return out;
     };
+    let pkgs = &pkgs;
     // The project itself: source `virtual` / `editable` = ".".
     let root = pkgs.iter().find(|p| {
         p.get("source").and_then(|s| s.as_table()).is_some_and(|s| {
@@ -320,16 +330,10 @@ pub fn pyproject_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<
 /// Parses poetry.lock: every package with its version, groups and source.
 pub fn parse_poetry_lock(text: &str, file: &str) -> ParsedLock {
     let mut out = ParsedLock::default();
-    let doc: toml::Table = match toml::from_str(text) {
-        Ok(d) => d,
-        Err(e) => {
-            out.warnings.push(toml_warning(file, text, &e));
-            return out;
-        }
-    };
-    let Some(pkgs) = doc.get("package").and_then(|p| p.as_array()) else {
+    let Some(pkgs) = lock_packages(text, file, &mut out) else {
         return out;
     };
+    let pkgs = &pkgs;
     for p in pkgs {
         let (Some(raw_name), Some(version)) = (
             p.get("name").and_then(|n| n.as_str()),
