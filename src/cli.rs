@@ -80,7 +80,7 @@ pub struct InitArgs {
     /// A framework release (e.g. 2.5.1, or 2.5 for the newest 2.5.x).
     #[arg(long, value_name = "V")]
     pub framework_version: Option<Version>,
-    /// A CUDA version (e.g. 12.4) or `cpu`.
+    /// A CUDA version (e.g. 12.4; 12 = the newest 12.x that runs here) or `cpu`.
     #[arg(long, value_name = "X.Y|cpu")]
     pub cuda: Option<Accel>,
     /// Python version (e.g. 3.11).

@@ -329,8 +329,18 @@ pub fn print_explanations(plan: &Plan) {
     // Warnings quote manifests and host facts: escapes are made harmless.
     let safe = crate::redact::terminal_safe;
     println!("Why:");
+    // One column for the topics, each named once.
+    let width = plan
+        .explanations
+        .iter()
+        .map(|e| e.topic.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut last = "";
     for e in &plan.explanations {
-        println!("  {:<16} {}", e.topic, safe(&e.text));
+        let topic = if e.topic == last { "" } else { e.topic };
+        last = e.topic;
+        println!("  {topic:<width$} {}", safe(&e.text));
     }
     for w in &plan.warnings {
         println!("  warning: {}", safe(w));
@@ -508,5 +518,9 @@ fn print_next_steps(plan: &Plan) {
             println!("  (serve.py is mlcontain's placeholder scaffold, not your server)");
         }
     }
-    println!("  mlcontain verify                     # does the framework see the GPUs?");
+    if plan.cuda.is_some() {
+        println!("  mlcontain verify                     # does the framework see the GPUs?");
+    } else {
+        println!("  mlcontain verify                     # does the framework import and compute?");
+    }
 }

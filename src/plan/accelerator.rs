@@ -180,10 +180,12 @@ impl<'a> Planner<'a> {
             .conda_cuda
             .clone()
             .filter(|_| pm == PackageManager::Conda && !fw.is_none());
-        if let (Some(chosen), Some(pinned), Some(p)) = (&self.choices.cuda, &pinned_accel, pin) {
+        // `--cuda 12`: the newest 12.x that runs here.
+        let cuda_answer = self.cuda_answer(fw, explicit.or(pinned_release));
+        if let (Some(chosen), Some(pinned), Some(p)) = (&cuda_answer, &pinned_accel, pin) {
             refuse_other_build(fw, p, chosen, pinned, res.from_lock)?;
         }
-        let request = match (&self.choices.cuda, &pinned_accel, pin, &conda_cuda) {
+        let request = match (&cuda_answer, &pinned_accel, pin, &conda_cuda) {
             (Some(a), _, _, _) => Some(Decision::new(a.clone(), Origin::Chosen)),
             (None, Some(a), Some(p), _) => Some(Decision::new(
                 a.clone(),

@@ -12,6 +12,7 @@
 mod accelerator;
 mod addons;
 pub mod code;
+mod cuda_major;
 mod deploy;
 mod entry_points;
 mod framework;
