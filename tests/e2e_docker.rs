@@ -312,7 +312,19 @@ fn cpu_sample_end_to_end() {
     let o = ok(
         support::mlcontain(
             &dir,
-            &["init", "--yes", "--framework", "sklearn", "--port", &port],
+            // 3.11: the Python the offline stand-in base images really
+            // run, so verify's Python check passes (see cuda_flavoured_build
+            // for the mismatch).
+            &[
+                "init",
+                "--yes",
+                "--framework",
+                "sklearn",
+                "--python",
+                "3.11",
+                "--port",
+                &port,
+            ],
         ),
         "mlcontain init",
     );
@@ -479,6 +491,12 @@ fn cpu_sample_end_to_end() {
         "{}",
         text(&o)
     );
+    assert_eq!(
+        out.matches("Python 3.11, as planned").count(),
+        3,
+        "{}",
+        text(&o)
+    );
 
     // 8. Down, with the volumes.
     ok(
@@ -539,12 +557,48 @@ fn cuda_flavoured_build() {
         "dev image",
     );
 
-    // Without a GPU here: the images run and the inference one turns healthy.
-    let o = ok(
-        support::mlcontain(&dir, &["verify", "--no-gpus"]),
-        "mlcontain verify --no-gpus",
-    );
+    // Without a GPU here: the images run and the inference one turns
+    // healthy. The plan's Python is Ubuntu 22.04's (3.10); verify passes
+    // exactly when the image really runs that (an offline stand-in base
+    // whose python3 is another version is caught, with both named).
+    let o = support::mlcontain(&dir, &["verify", "--no-gpus"]);
     let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let real = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "python",
+        &format!("{project}-training"),
+        "-c",
+        "import sys; print('%d.%d' % sys.version_info[:2])",
+    ]);
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    let planned = std::fs::read_to_string(dir.join("mlcontain.yaml")).unwrap();
+    let planned = planned
+        .lines()
+        .find_map(|l| l.strip_prefix("python: "))
+        .unwrap()
+        .trim_matches(|c| c == '\'' || c == '"')
+        .to_string();
+    if real == planned {
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(
+            out.contains(&format!("Python {planned}, as planned")),
+            "{}",
+            text(&o)
+        );
+    } else {
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(
+            out.contains(&format!(
+                "runs Python {real}, but the plan (mlcontain.yaml) is for Python {planned}"
+            )),
+            "{}",
+            text(&o)
+        );
+    }
     assert!(
         out.contains("inference (health)") && out.contains("healthy after"),
         "{}",

@@ -227,6 +227,26 @@ fn review_summary_with_many_warnings() {
             "{screen}"
         );
         insta::assert_snapshot!(format!("review_summary_{w}x{h}"), screen);
+        // Every choice of the summary, the platform among them.
+        let summary = a.summary_text();
+        for row in [
+            "Framework",
+            "CUDA",
+            "Python",
+            "Package manager",
+            "Base image",
+            "Stages",
+            "Port",
+            "GPUs",
+            "Platform",
+            "Deploy",
+        ] {
+            assert!(
+                summary.contains(&format!("\n  {row:<16} ")),
+                "{row}:\n{summary}"
+            );
+        }
+        assert!(summary.contains("linux/amd64"), "{summary}");
         // Scrolling the summary reaches the last warning.
         a.handle(Event::Key(KeyEvent::from(KeyCode::Tab)));
         a.handle(Event::Key(KeyEvent::from(KeyCode::End)));
@@ -257,4 +277,166 @@ fn pinned_torch_on_a_5090_stays_on_pytorch() {
         let screen = draw(&mut a, w, h);
         insta::assert_snapshot!(format!("pinned_torch_5090_framework_{w}x{h}"), screen);
     }
+}
+
+/// At 120 columns and more the host panel is as wide as its lines need:
+/// the driver line is whole and the NVIDIA runtime line is there.
+#[test]
+fn wide_host_panel_fits_its_content() {
+    for w in [120, 150, 200] {
+        let mut a = app();
+        a.facts.tools.nvidia_runtime = Some(true);
+        a.goto_step(Step::Framework);
+        let screen = draw(&mut a, w, 40);
+        assert!(
+            screen.contains("│Driver: 535.104.05 (CUDA 12.2)"),
+            "{w}:\n{screen}"
+        );
+        assert!(
+            screen.contains("NVIDIA runtime registered"),
+            "{w}:\n{screen}"
+        );
+        assert!(
+            screen.contains("0. H100 80GB HBM3 (sm_90)"),
+            "{w}:\n{screen}"
+        );
+        if w == 120 {
+            insta::assert_snapshot!("wide_host_panel_120x40", screen);
+        }
+        a.facts.tools.nvidia_runtime = Some(false);
+        let screen = draw(&mut a, w, 40);
+        assert!(screen.contains("NVIDIA runtime missing"), "{w}:\n{screen}");
+    }
+}
+
+/// The marks of disabled options are explained: in the list when it shows
+/// them and there is room, and always in the help.
+#[test]
+fn the_marks_have_a_legend() {
+    let facts = Facts {
+        project: scan(&fixture("empty")).unwrap(),
+        ..scenarios::gtx1080_470()
+    };
+    let mut a = App::new(
+        facts,
+        Pending::default(),
+        Default::default(),
+        BTreeMap::new(),
+    );
+    a.color = false;
+    a.goto_step(Step::Cuda);
+    let screen = draw(&mut a, 120, 40);
+    assert!(screen.contains("(can't run here)"), "{screen}");
+    assert!(
+        screen.contains("✗ can't run here: this GPU/driver cannot"),
+        "{screen}"
+    );
+    // No mark shown, no legend: the Python list here has none disabled
+    // for the host.
+    assert!(!screen.contains("✗ unavailable: conflicts"), "{screen}");
+    press(&mut a, "?");
+    let help = draw(&mut a, 120, 40);
+    for l in mlcontain::tui::ui::LEGEND {
+        assert!(help.contains(l), "{l} not in\n{help}");
+    }
+    assert!(help.contains("● the plan's answer"), "{help}");
+}
+
+fn click(a: &mut App, x: u16, y: u16) -> Option<mlcontain::tui::app::Outcome> {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    a.handle(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    }))
+}
+
+/// Where `needle` is drawn on the screen text (column, row).
+fn find(screen: &str, needle: &str) -> (u16, u16) {
+    for (y, line) in screen.lines().enumerate() {
+        let line = line.trim_start_matches('"');
+        if let Some(b) = line.find(needle) {
+            return (line[..b].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("{needle:?} not on\n{screen}");
+}
+
+/// Clicks: a step tab (bar at 80 columns, column at 120), an option
+/// (highlight, then choose), a preview tab, a Review file row (drives the
+/// preview; again toggles replacing it), the Write row.
+#[test]
+fn mouse_clicks_reach_steps_options_tabs_and_review_rows() {
+    use mlcontain::tui::app::Outcome;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut a = app();
+        let screen = draw(&mut a, w, h);
+        let (x, y) = find(&screen, "Python");
+        click(&mut a, x + 1, y);
+        assert_eq!(a.step, Step::Python, "{w}x{h}");
+        // An option: the first click highlights it, the second chooses it.
+        let screen = draw(&mut a, w, h);
+        let (x, y) = find(&screen, "Python 3.10");
+        click(&mut a, x, y);
+        assert_eq!(a.highlighted(), Some(&a.opts[a.cursor].value));
+        assert!(a.opts[a.cursor].label.contains("3.10"), "{w}x{h}");
+        assert_eq!(a.choices.python, None, "one click only highlights");
+        click(&mut a, x, y);
+        assert_eq!(
+            a.choices.python.as_ref().map(|v| v.to_string()),
+            Some("3.10".into())
+        );
+        // A preview tab.
+        let screen = draw(&mut a, w, h);
+        let (x, y) = find(&screen, " summary ");
+        click(&mut a, x + 2, y);
+        assert_eq!(a.tab, 0, "{w}x{h}");
+        let screen = draw(&mut a, w, h);
+        assert!(screen.contains("Summary: choices and warnings"), "{screen}");
+        // Review: the compose.yaml row shows its diff; again: replace it.
+        let screen = draw(&mut a, w, h);
+        let (x, y) = find(&screen, "Review");
+        click(&mut a, x + 1, y);
+        assert_eq!(a.step, Step::Review, "{w}x{h}\n{screen}");
+        let screen = draw(&mut a, w, h);
+        let (x, y) = find(&screen, "changed: keep");
+        click(&mut a, x, y);
+        let screen = draw(&mut a, w, h);
+        assert!(screen.contains("Diff: compose.yaml"), "{screen}");
+        click(&mut a, x, y);
+        let screen = draw(&mut a, w, h);
+        assert!(screen.contains("changed: REPLACE"), "{screen}");
+        if w == 80 {
+            insta::assert_snapshot!("review_after_clicks_80x24", screen);
+        }
+        // The Write row: highlighted by one click, written by the second.
+        let (x, y) = find(&screen, "Write the files");
+        assert_eq!(click(&mut a, x, y), None);
+        draw(&mut a, w, h);
+        assert_eq!(
+            click(&mut a, x, y),
+            Some(Outcome::Write {
+                replace: vec!["compose.yaml".into()]
+            })
+        );
+    }
+}
+
+/// Stages toggle with one click; a click in the Why pane focuses it.
+#[test]
+fn mouse_toggles_stages_and_focuses_panes() {
+    let mut a = app();
+    a.goto_step(Step::Stages);
+    let screen = draw(&mut a, 120, 40);
+    let (x, y) = find(&screen, "dev — an interactive");
+    click(&mut a, x, y);
+    assert!(
+        !a.plan_ok().unwrap().has(mlcontain::choices::Stage::Dev),
+        "one click toggles dev off"
+    );
+    let screen = draw(&mut a, 120, 40);
+    let (x, y) = find(&screen, "Why");
+    click(&mut a, x, y + 1);
+    assert_eq!(a.focus, mlcontain::tui::app::Pane::Why);
 }

@@ -7,4 +7,5 @@ pub mod detect;
 pub mod doctor;
 pub mod init;
 pub mod platform_check;
+pub mod python_check;
 pub mod verify;

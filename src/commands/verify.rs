@@ -179,6 +179,15 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
             ));
             continue;
         }
+        // The Python the plan is for (the other checks still run).
+        let label = format!("{t} (python)");
+        match super::python_check::check(engine, &image, &plan.python) {
+            Ok(note) => results.push((label, true, note)),
+            Err(why) => {
+                eprintln!("error: {why}");
+                results.push((label, false, why));
+            }
+        }
         let (ok, note) = check_image(engine, &plan, &facts, &ctx, &image, gpus, args.json)?;
         results.push((t.clone(), ok, note));
         if t == "inference" {

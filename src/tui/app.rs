@@ -11,7 +11,9 @@ use crate::render::{
     render, FileKind, GeneratedFile, COMPOSE, CONFIG, DOCKERFILE, DOCKERIGNORE, README,
 };
 use crate::write::{status_of, FileStatus};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// The generated files (read from disk to compare); the preview has a tab
@@ -103,6 +105,19 @@ pub struct FileView {
     pub existing: Option<String>,
 }
 
+/// What a mouse click on a region of the last frame does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// A step (tab or column row): go there.
+    Step(Step),
+    /// Row `i` of the current field's list (an option, or a Review row).
+    Row(usize),
+    /// Tab `i` of the preview.
+    Tab(usize),
+    /// Anywhere else in a pane: focus it.
+    Pane(Pane),
+}
+
 /// A row of the review step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReviewRow {
@@ -152,6 +167,9 @@ pub struct App {
     pub tick: u64,
     pub size: (u16, u16),
     pub color: bool,
+    /// Where the last frame drew what a click can reach (set while drawing;
+    /// the innermost region is last).
+    pub hits: RefCell<Vec<(Rect, Hit)>>,
 }
 
 impl App {
@@ -193,6 +211,7 @@ impl App {
             tick: 0,
             size: (80, 24),
             color: true,
+            hits: RefCell::new(vec![]),
         };
         app.refresh();
         app.enter_field();
@@ -218,6 +237,7 @@ impl App {
         let r = super::layout::preview_body(
             ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1),
             self.zoom,
+            self.host_width(),
         );
         (r.width, r.height)
     }
@@ -399,20 +419,95 @@ impl App {
                 self.detected(d);
                 None
             }
-            Event::Mouse(m) => {
-                match m.kind {
-                    MouseEventKind::ScrollDown => self.scroll_by(3),
-                    MouseEventKind::ScrollUp => self.scroll_by(-3),
-                    _ => {}
+            Event::Mouse(m) => match m.kind {
+                MouseEventKind::ScrollDown => {
+                    self.scroll_by(3);
+                    None
                 }
-                None
-            }
+                MouseEventKind::ScrollUp => {
+                    self.scroll_by(-3);
+                    None
+                }
+                MouseEventKind::Down(MouseButton::Left) => self.click(m.column, m.row),
+                _ => None,
+            },
             Event::Key(k) => {
                 if k.kind != KeyEventKind::Press && k.kind != KeyEventKind::Repeat {
                     return None;
                 }
                 self.key(k)
             }
+        }
+    }
+
+    /// A left click at (`x`, `y`): on a step, go there; on a row of the
+    /// list, highlight it (and on the highlighted one, choose it, as Enter
+    /// does; Space for stages); on a preview tab, show it; elsewhere in a
+    /// pane, focus that pane. Overlays and the quit question close first.
+    pub fn click(&mut self, x: u16, y: u16) -> Option<Outcome> {
+        self.message = None;
+        if self.confirm_quit || self.overlay.is_some() {
+            self.confirm_quit = false;
+            self.overlay = None;
+            return None;
+        }
+        let at = Position::new(x, y);
+        let hit = self
+            .hits
+            .borrow()
+            .iter()
+            .rev()
+            .find(|(r, _)| r.contains(at))
+            .map(|(_, h)| *h)?;
+        match hit {
+            Hit::Step(s) => {
+                self.zoom = 0;
+                self.goto_step(s);
+                self.focus = Pane::Form;
+            }
+            Hit::Tab(i) => {
+                if i < self.tab_names().len() {
+                    self.tab = i;
+                    self.diff = false;
+                }
+            }
+            Hit::Pane(p) => {
+                if self.focus != p {
+                    self.commit_text_silently();
+                    self.focus = p;
+                }
+            }
+            Hit::Row(i) => {
+                self.focus = Pane::Form;
+                let kind = self.current_field().kind();
+                if i >= self.row_count() {
+                    return None;
+                }
+                if kind == FieldKind::Multi {
+                    self.cursor = i;
+                    return self.act_form(Action::Toggle);
+                }
+                if self.cursor == i {
+                    return self.act_form(Action::Choose);
+                }
+                self.cursor = i;
+                if kind == FieldKind::Review {
+                    self.follow_review_row();
+                }
+            }
+        }
+        None
+    }
+
+    /// The highlighted Review row drives the preview: a file, or the summary.
+    fn follow_review_row(&mut self) {
+        match self.review_rows().get(self.cursor) {
+            Some(ReviewRow::File(i)) => self.show_file(*i),
+            Some(_) => {
+                self.tab = 0;
+                self.diff = false;
+            }
+            None => {}
         }
     }
 
@@ -766,15 +861,7 @@ impl App {
                     },
                     _ => {}
                 }
-                // The highlighted row drives the preview: a file, or the summary.
-                match self.review_rows().get(self.cursor) {
-                    Some(ReviewRow::File(i)) => self.show_file(*i),
-                    Some(_) => {
-                        self.tab = 0;
-                        self.diff = false;
-                    }
-                    None => {}
-                }
+                self.follow_review_row();
             }
         }
         None
@@ -939,6 +1026,14 @@ impl App {
             row("Port", p.port.to_string());
         }
         row("GPUs", form::placeholder(Field::Gpus, Some(p)));
+        row(
+            "Platform",
+            if p.platforms.is_empty() {
+                "this host's".into()
+            } else {
+                crate::platform::join(&p.platforms)
+            },
+        );
         row(
             "Deploy",
             p.deploy

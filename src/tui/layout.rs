@@ -17,11 +17,26 @@ pub struct Areas {
     pub wide: bool,
 }
 
-pub fn layout(area: Rect) -> Areas {
+/// The steps column's width below [`FIT_WIDTH`] columns.
+pub const LEFT_MIN: u16 = 26;
+/// From this width on, the host panel is as wide as its longest line needs
+/// (up to a quarter of the screen, at least 32 columns; longer lines wrap),
+/// so its facts are not squeezed.
+pub const FIT_WIDTH: u16 = 120;
+
+/// The regions for a terminal of `area`; `host_w` is the width the host
+/// panel's longest line needs (0: the fixed width).
+pub fn layout(area: Rect, host_w: u16) -> Areas {
     let why_h = if area.height >= 36 { 7 } else { 4 };
     let wide = area.width >= 110;
-    // The host panel gets room for its lines when there is room.
-    let left = if area.width >= 150 { 38 } else { 26 };
+    let left = if area.width >= FIT_WIDTH {
+        // Its lines plus the border, never less than the steps need.
+        host_w
+            .saturating_add(2)
+            .clamp(LEFT_MIN, (area.width / 4).max(32))
+    } else {
+        LEFT_MIN
+    };
     let [header, body, why, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
@@ -71,14 +86,14 @@ pub fn layout(area: Rect) -> Areas {
 
 /// Lines of text the preview shows at this terminal size.
 pub fn preview_height(width: u16, height: u16) -> u16 {
-    preview_body(Rect::new(0, 0, width, height), 0).height
+    preview_body(Rect::new(0, 0, width, height), 0, 0).height
 }
 
 /// The preview pane: the whole space between header and footer when
 /// zoomed (`zoom` > 0), else its place in the layout.
-pub fn preview_pane(area: Rect, zoom: u8) -> Rect {
+pub fn preview_pane(area: Rect, zoom: u8, host_w: u16) -> Rect {
     if zoom == 0 {
-        return layout(area).preview;
+        return layout(area, host_w).preview;
     }
     Rect {
         y: area.y + 1,
@@ -88,8 +103,8 @@ pub fn preview_pane(area: Rect, zoom: u8) -> Rect {
 }
 
 /// The preview's text area (inside the border, under the tab bar).
-pub fn preview_body(area: Rect, zoom: u8) -> Rect {
-    let p = preview_pane(area, zoom);
+pub fn preview_body(area: Rect, zoom: u8, host_w: u16) -> Rect {
+    let p = preview_pane(area, zoom, host_w);
     Rect {
         x: p.x + 1,
         y: p.y + 3,

@@ -7,7 +7,7 @@
 //! footer: the keys for the focused pane
 //! ```
 
-use super::app::{App, MsgKind, Overlay, Pane, ReviewRow, MIN_HEIGHT, MIN_WIDTH, SUMMARY_TAB};
+use super::app::{App, Hit, MsgKind, Overlay, Pane, ReviewRow, MIN_HEIGHT, MIN_WIDTH, SUMMARY_TAB};
 use super::form::{self, Field, FieldKind, Step};
 use super::highlight::{self, Theme};
 use super::keymap;
@@ -19,6 +19,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 
+/// The marks of disabled and warned options, in words (the option list
+/// shows the ones it uses; the help overlay all of them).
+pub const LEGEND: [&str; 3] = [
+    "✗ can't run here: this GPU/driver cannot run it",
+    "✗ unavailable: conflicts with another answer",
+    "! won't run here: kept as chosen, with the reason",
+];
+
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub use super::layout::{layout, preview_height, Areas};
@@ -26,19 +34,32 @@ pub use super::layout::{layout, preview_height, Areas};
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = Theme { color: self.color };
+        self.hits.borrow_mut().clear();
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             too_small(area, buf, &t);
             return;
         }
-        let a = layout(area);
+        let a = layout(area, self.host_width());
         if self.zoom > 0 {
             self.header(a.header, buf, &t);
-            self.preview(super::layout::preview_pane(area, self.zoom), buf, &t);
+            self.preview(
+                super::layout::preview_pane(area, self.zoom, self.host_width()),
+                buf,
+                &t,
+            );
             self.footer(a.footer, buf, &t);
             self.overlays(area, buf, &t);
             return;
         }
         self.header(a.header, buf, &t);
+        for (r, p) in [
+            (a.steps, Pane::Steps),
+            (a.form, Pane::Form),
+            (a.preview, Pane::Preview),
+            (a.why, Pane::Why),
+        ] {
+            self.hit(r, Hit::Pane(p));
+        }
         if a.wide {
             self.steps_column(a.steps, buf, &t);
         } else {
@@ -86,6 +107,13 @@ fn block<'a>(title: impl Into<Line<'a>>, focused: bool, t: &Theme) -> Block<'a> 
 }
 
 impl App {
+    /// Record that a click in `r` (clipped to the screen) means `h`.
+    fn hit(&self, r: Rect, h: Hit) {
+        if r.width > 0 && r.height > 0 {
+            self.hits.borrow_mut().push((r, h));
+        }
+    }
+
     fn spinner(&self) -> &'static str {
         SPINNER[(self.tick as usize) % SPINNER.len()]
     }
@@ -153,14 +181,25 @@ impl App {
         Paragraph::new(lines)
             .block(block(" Steps ", focused, t))
             .render(area, buf);
+        for (i, s) in Step::ALL.iter().enumerate() {
+            let y = area.y + 1 + i as u16;
+            if y + 1 < area.bottom() {
+                self.hit(
+                    Rect::new(area.x + 1, y, area.width.saturating_sub(2), 1),
+                    Hit::Step(*s),
+                );
+            }
+        }
     }
 
     fn steps_bar(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
         let focused = self.focus == Pane::Steps;
         let mut spans = vec![];
+        let mut x = area.x;
         for (i, s) in Step::ALL.iter().enumerate() {
             if i > 0 {
                 spans.push(Span::styled(" › ", t.dim()));
+                x = x.saturating_add(3);
             }
             let mut style = if *s == self.step {
                 t.accent()
@@ -177,10 +216,14 @@ impl App {
             } else {
                 s.title()
             };
-            spans.push(Span::styled(
-                format!("{} {}", self.step_mark(*s), title),
-                style,
-            ));
+            let label = format!("{} {}", self.step_mark(*s), title);
+            let w = label.chars().count() as u16;
+            let right = x.saturating_add(w).min(area.right());
+            if x < right {
+                self.hit(Rect::new(x, area.y, right - x, 1), Hit::Step(*s));
+            }
+            x = x.saturating_add(w);
+            spans.push(Span::styled(label, style));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
@@ -233,15 +276,19 @@ impl App {
                 Span::styled("Docker: ", t.bold()),
                 Span::raw(self.docker_text()),
             ]));
-            if long {
-                match f.tools.nvidia_runtime {
-                    Some(true) => out.push(Line::raw("  NVIDIA runtime registered")),
-                    Some(false) => out.push(Line::styled(
-                        "  NVIDIA runtime not registered (see `mlcontain doctor`)",
-                        t.warn(),
-                    )),
-                    None => {}
-                }
+            // Short enough for the narrowest panel, and it decides whether
+            // the GPU services start: always shown.
+            match f.tools.nvidia_runtime {
+                Some(true) => out.push(Line::raw("  NVIDIA runtime registered")),
+                Some(false) => out.push(Line::styled(
+                    if long {
+                        "  NVIDIA runtime not registered (see `mlcontain doctor`)"
+                    } else {
+                        "  NVIDIA runtime missing (doctor)"
+                    },
+                    t.warn(),
+                )),
+                None => {}
             }
         }
         for (note, blocks) in &self.dir_notes {
@@ -289,6 +336,17 @@ impl App {
             }
         }
         out
+    }
+
+    /// The width the host panel's longest line needs (for the layout).
+    pub fn host_width(&self) -> u16 {
+        let t = Theme { color: false };
+        self.host_lines(&t, false)
+            .iter()
+            .map(|l| l.width())
+            .max()
+            .unwrap_or(0)
+            .min(u16::MAX as usize) as u16
     }
 
     fn host_panel(&self, area: Rect, buf: &mut Buffer, t: &Theme) {
@@ -432,6 +490,15 @@ impl App {
         if let Some(at) = list_at {
             let tail: Vec<Line> = lines.split_off(at);
             let fixed = rows(&lines) + rows(&tail) + rows(&reason);
+            // What the marks in this list mean (the ones it shows), when
+            // the whole list still fits with it (else in the help, `?`).
+            if let Some(l) = self.legend().map(|l| Line::styled(l, t.dim())) {
+                let need = rows(std::slice::from_ref(&l));
+                if fixed + need + opts.len() <= inner.height as usize {
+                    reason.push(l);
+                }
+            }
+            let fixed = rows(&lines) + rows(&tail) + rows(&reason);
             let room = (inner.height as usize).saturating_sub(fixed).max(3);
             let start = if opts.len() <= room {
                 0
@@ -440,25 +507,78 @@ impl App {
                 sel.saturating_sub(room / 2).min(opts.len() - room)
             };
             let end = (start + room).min(opts.len());
+            // The list row each line shows (for clicks).
+            let mut shown: Vec<Option<usize>> = vec![];
             if start > 0 {
                 lines.push(Line::styled(format!("  ↑ {} more", start + 1), t.dim()));
+                shown.push(None);
                 lines.extend(opts[start + 1..end].iter().cloned());
+                shown.extend((start + 1..end).map(Some));
             } else {
                 lines.extend(opts[start..end].iter().cloned());
+                shown.extend((start..end).map(Some));
             }
             if end < opts.len() {
                 lines.pop();
+                shown.pop();
                 lines.push(Line::styled(
                     format!("  ↓ {} more", opts.len() - end + 1),
                     t.dim(),
                 ));
+                shown.push(None);
             }
+            self.list_hits(inner, &lines[..at], &lines[at..], &shown);
             lines.extend(reason);
             lines.extend(tail);
         }
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .render(inner, buf);
+    }
+
+    /// Record the rows the list lines take on screen (after the lines
+    /// above them, each wrapped as the paragraph wraps it).
+    fn list_hits(&self, inner: Rect, above: &[Line], list: &[Line], shown: &[Option<usize>]) {
+        let rows = |l: &Line| -> u16 {
+            Paragraph::new(l.clone())
+                .wrap(Wrap { trim: false })
+                .line_count(inner.width.max(1))
+                .min(u16::MAX as usize) as u16
+        };
+        let mut y = inner.y.saturating_add(above.iter().map(rows).sum::<u16>());
+        for (l, row) in list.iter().zip(shown) {
+            let h = rows(l);
+            if y >= inner.bottom() {
+                break;
+            }
+            if let Some(i) = row {
+                let h = h.min(inner.bottom() - y);
+                self.hit(Rect::new(inner.x, y, inner.width, h), Hit::Row(*i));
+            }
+            y = y.saturating_add(h);
+        }
+    }
+
+    /// The legend of the disabled/warning marks the option list shows.
+    pub fn legend(&self) -> Option<String> {
+        if self.current_field().kind() != FieldKind::Select {
+            return None;
+        }
+        let mut parts = vec![];
+        if self.opts.iter().any(|o| o.disabled.is_some() && o.host) {
+            parts.push(LEGEND[0]);
+        }
+        if self.opts.iter().any(|o| o.disabled.is_some() && !o.host) {
+            parts.push(LEGEND[1]);
+        }
+        if self
+            .opts
+            .iter()
+            .any(|o| o.disabled.is_none() && o.warning.is_some())
+        {
+            parts.push(LEGEND[2]);
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     fn text_input(&self, lines: &mut Vec<Line<'static>>, t: &Theme, focused: bool) {
@@ -641,7 +761,8 @@ impl App {
 
     /// The tab bar: as many tabs around the current one as fit, with ‹ ›
     /// where some are cut off.
-    fn tab_bar(&self, width: u16, t: &Theme) -> Line<'static> {
+    fn tab_bar(&self, at: Rect, t: &Theme) -> Line<'static> {
+        let width = at.width;
         let labels = self.tab_labels(width < 90);
         let w = |i: usize| labels[i].chars().count() + 2;
         let room = width as usize;
@@ -665,7 +786,14 @@ impl App {
         }
         let mut spans = vec![];
         spans.push(Span::styled(if lo > 0 { "‹" } else { " " }, t.dim()));
+        let mut x = at.x + 1;
         for (i, l) in labels.iter().enumerate().take(hi).skip(lo) {
+            let w = l.chars().count() as u16 + 2;
+            let right = x.saturating_add(w).min(at.right());
+            if x < right {
+                self.hit(Rect::new(x, at.y, right - x, 1), Hit::Tab(i));
+            }
+            x = x.saturating_add(w);
             let style = if i == self.tab {
                 t.selected().patch(t.bold())
             } else {
@@ -720,7 +848,7 @@ impl App {
         }
         let [tabs, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-        self.tab_bar(tabs.width, t).render(tabs, buf);
+        self.tab_bar(tabs, t).render(tabs, buf);
         let body = Rect {
             y: body.y + 1,
             height: body.height.saturating_sub(1),
@@ -861,6 +989,15 @@ impl App {
                         "In a text field, letters are typed into it.",
                         t.dim(),
                     )))
+                    .chain(std::iter::once(Line::styled(
+                        "Marks in option lists:",
+                        t.bold(),
+                    )))
+                    .chain(
+                        std::iter::once("● the plan's answer  ○ another choice".to_string())
+                            .chain(LEGEND.iter().map(|l| l.to_string()))
+                            .map(|l| Line::raw(format!("  {l}"))),
+                    )
                     .collect();
                 scrolled_overlay(
                     area,
