@@ -189,6 +189,10 @@ pub struct ProjectScan {
     pub setup_py: bool,
     /// `.python-version`, `requires-python`, or environment.yml's python.
     pub python_hint: Option<String>,
+    /// `.python-version`'s `major.minor`: the interpreter the project pins
+    /// (a hard constraint on the image's Python).
+    #[serde(default)]
+    pub python_version_file: Option<String>,
     pub pins: Vec<Pin>,
     /// `--extra-index-url` / `--index-url` lines found in requirements files.
     #[serde(default)]
@@ -231,6 +235,13 @@ pub struct ProjectScan {
     /// secrets where the install reads them.
     #[serde(default)]
     pub credential_files: Vec<String>,
+    /// The files each requirements file reads through `-r`/`-c`
+    /// (project-relative, direct includes; see `detect::req_layout::closure`).
+    #[serde(default)]
+    pub requirement_includes: std::collections::BTreeMap<String, Vec<String>>,
+    /// Requirement lines that install a local path (`-e .`, `./libs/x`).
+    #[serde(default)]
+    pub local_requirements: Vec<LocalRequirement>,
     /// What the code says: entry points, imports, paths (see [`code::CodeScan`]).
     #[serde(default)]
     pub code: code::CodeScan,
@@ -296,6 +307,18 @@ pub struct LockedPackage {
     /// The index it comes from (`https://download.pytorch.org/whl/cpu`), when not PyPI.
     #[serde(default)]
     pub index: Option<String>,
+}
+
+/// A requirement line installing a local path, which needs the code in
+/// the builder before the install.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LocalRequirement {
+    /// The requirements file holding the line.
+    pub file: String,
+    /// `requirements.txt:3`
+    pub source: String,
+    /// The path as written (`.`, `./libs/core`).
+    pub text: String,
 }
 
 /// An extra that selects the accelerator.

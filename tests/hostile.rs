@@ -1050,3 +1050,133 @@ fn a_crashing_nvml_library_is_nvml_unavailable() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// 8. Dockerfiles that fail to build (the real builds: tests/e2e_layouts.rs)
+
+#[test]
+fn includes_are_copied_wherever_they_live_and_outside_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "requirements.txt",
+        "-r deps/base.txt\n-c constraints/pins.txt\n",
+    );
+    write(d, "deps/base.txt", "-r ../shared/common.txt\nsix\n");
+    write(d, "shared/common.txt", "idna\n");
+    write(d, "constraints/pins.txt", "six==1.16.0\n");
+    write(
+        d,
+        "requirements-dev.txt",
+        "-r requirements.txt\n-r tools/lint.txt\n",
+    );
+    write(d, "tools/lint.txt", "iniconfig\n");
+    let o = mlcontain(
+        d,
+        &[
+            "init",
+            "--yes",
+            "--framework",
+            "none",
+            "--stages",
+            "training,dev",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let df = fs::read_to_string(d.join("Dockerfile")).unwrap();
+    let builder = &df[df.find("AS builder").unwrap()..df.find("AS runtime").unwrap()];
+    for f in ["deps/base.txt", "shared/common.txt", "constraints/pins.txt"] {
+        let (dir, name) = f.split_once('/').unwrap();
+        assert!(
+            builder.lines().any(|l| l.starts_with("COPY ")
+                && l.contains(f)
+                && l.ends_with(&format!(" {dir}/"))),
+            "{f} ({name}) is not copied into the builder:\n{builder}"
+        );
+    }
+    // The dev file's own include goes in the dev stage, not the builder.
+    assert!(!builder.contains("tools/lint.txt"), "{builder}");
+    let dev = &df[df.find("AS dev").unwrap()..];
+    assert!(dev.contains("tools/lint.txt tools/"), "{dev}");
+    assert!(dev.contains("requirements-dev.txt"), "{dev}");
+
+    // An include outside the repository: refused, naming file and line.
+    for (inc, why) in [
+        ("../outside.txt", "is outside the project"),
+        ("/etc/passwd", "is outside the project"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("repo");
+        write(&d, "requirements.txt", &format!("six\n-c {inc}\n"));
+        write(dir.path(), "outside.txt", "six==1.16.0\n");
+        let o = mlcontain(&d, &["init", "--yes", "--framework", "none"]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{inc}: {out}");
+        assert!(
+            out.contains(&format!("requirements.txt:2: included file `{inc}` {why}")),
+            "{inc}: {out}"
+        );
+        assert_nothing_written(&d);
+    }
+
+    // A chain deeper than the bound: refused, not silently cut.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "requirements.txt", "-r r1.txt\n");
+    for i in 1..=10 {
+        write(d, &format!("r{i}.txt"), &format!("-r r{}.txt\n", i + 1));
+    }
+    write(d, "r11.txt", "six\n");
+    let o = mlcontain(d, &["init", "--yes", "--framework", "none"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("is more than 8 includes deep"), "{out}");
+    assert_nothing_written(d);
+}
+
+#[test]
+fn an_editable_install_gets_the_code_before_it_and_code_folders_keep_no_volume() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "requirements.txt", "six\n-e .\n");
+    write(
+        d,
+        "pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"0.1\"\n",
+    );
+    write(d, "models/__init__.py", "");
+    write(
+        d,
+        "train.py",
+        "import models\nimport torch\nloss.backward()\noptimizer.step()\n",
+    );
+    let o = mlcontain(
+        d,
+        &[
+            "init",
+            "--yes",
+            "--framework",
+            "none",
+            "--stages",
+            "training",
+        ],
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("requirements.txt:2 `-e .` installs the project's own code"),
+        "the warning names the line: {out}"
+    );
+    let df = fs::read_to_string(d.join("Dockerfile")).unwrap();
+    let builder = &df[df.find("AS builder").unwrap()..df.find("AS runtime").unwrap()];
+    let code = builder
+        .find("COPY . /app")
+        .expect("the code in the builder");
+    let install = builder.find("pip install").unwrap();
+    assert!(code < install, "{builder}");
+    // models/ is the project's code: the models volume goes elsewhere.
+    let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
+    assert!(!compose.contains("models:/app/models"), "{compose}");
+    assert!(df.contains("MODEL_DIR=/app/checkpoints"), "{df}");
+}

@@ -391,3 +391,37 @@ fn run_ok(d: &Path, args: &[&str], name: &str) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn python_version_file_is_a_hard_constraint() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join(".python-version"), "3.11.9\n").unwrap();
+    std::fs::write(d.join("requirements.txt"), "six\n").unwrap();
+    let f = Facts {
+        project: scan(d).unwrap(),
+        ..scenarios::no_gpu()
+    };
+    let p = ok(&f, &Choices::default());
+    assert_eq!(p.python, v("3.11"));
+    let chosen = Choices {
+        python: Some(v("3.12")),
+        ..Default::default()
+    };
+    let e = unsupported(&f, &chosen);
+    assert!(e.contains(".python-version:1 `3.11`"), "{e}");
+    assert!(e.contains("Choose Python 3.11"), "{e}");
+    let p = ok(
+        &f,
+        &Choices {
+            allow_incompatible: true,
+            ..chosen
+        },
+    );
+    assert_eq!(p.python, v("3.12"));
+    assert!(
+        p.warnings.iter().any(|w| w.contains(".python-version:1")),
+        "{:?}",
+        p.warnings
+    );
+}

@@ -13,6 +13,7 @@ pub mod locks;
 pub mod nvml;
 pub mod project;
 pub mod pysource;
+pub mod req_layout;
 pub mod tools;
 
 use crate::facts::{DaemonState, Facts, ProjectScan, Tools};

@@ -266,6 +266,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
             }
         }
     }
+    s.python_version_file = python_version_file.clone();
     s.python_hint = python_version_file
         .or_else(|| {
             s.pyproject
@@ -560,6 +561,8 @@ fn collect_requirements(
         return;
     };
     let parsed = parse_requirements(&text, rel);
+    s.local_requirements
+        .extend(super::req_layout::local_requirements(&text, rel));
     s.warnings.extend(parsed.warnings);
     push_unique(&mut s.index_urls, parsed.index_urls);
     // Pins of an included file go where the include line is.
@@ -573,11 +576,20 @@ fn collect_requirements(
             taken += 1;
         }
         match resolve_include(rel, &inc.path) {
+            Some(_) if depth >= 8 => s.warnings.push(format!(
+                "{}: included file `{}` is more than 8 includes deep; flatten the chain",
+                inc.source, inc.path
+            )),
             Some(target) if dir.join(&target).is_file() => {
+                super::req_layout::record_include(s, rel, &target);
                 collect_requirements(dir, &target, visited, s, depth + 1)
             }
-            Some(_) | None => s.warnings.push(format!(
+            Some(_) => s.warnings.push(format!(
                 "{}: included file `{}` not found in the project",
+                inc.source, inc.path
+            )),
+            None => s.warnings.push(format!(
+                "{}: included file `{}` is outside the project, so the build cannot copy it; move it into the repository",
                 inc.source, inc.path
             )),
         }

@@ -213,6 +213,31 @@ pub fn model_dir(
     let code = &scan.code;
     let training = stages.contains(&Stage::Training);
     let inference_mounts = training;
+    // A volume over a folder of the project's Python code would hide it
+    // (`import models` fails, or runs a stale copy): another folder then.
+    let holds_code = |rel: &str| {
+        code.files
+            .iter()
+            .any(|f| f.starts_with(&format!("{rel}/")) && f.ends_with(".py"))
+    };
+    let default_owned;
+    let default_dir = match default_dir.strip_prefix(&format!("{app_dir}/")) {
+        Some(rel) if holds_code(rel) => {
+            let alt = ["checkpoints", "artifacts", "model_store"]
+                .into_iter()
+                .find(|a| !holds_code(a))
+                .unwrap_or("model_store");
+            default_owned = format!("{app_dir}/{alt}");
+            ex.push(Explanation {
+                topic: "models",
+                text: format!(
+                    "the models volume at {default_owned}, not {default_dir}: {rel}/ holds the project's Python code, which a volume there would hide."
+                ),
+            });
+            default_owned.as_str()
+        }
+        _ => default_dir,
+    };
     if code.python_files == 0 || !training || code.best(Role::Training).is_none() {
         return (default_dir.to_string(), inference_mounts);
     }

@@ -165,6 +165,9 @@ impl Planner<'_> {
             install_project: false,
             secret: scan.credential_files.clone(),
             extras: vec![],
+            dev_copy: vec![],
+            local: vec![],
+            dev_local: vec![],
         };
         let manifest = |path: &str| Scaffold {
             path: path.into(),
@@ -194,6 +197,7 @@ impl Planner<'_> {
                     m.copy.clone()
                 };
                 m.dev = dev;
+                self.requirement_layout(&mut m);
             }
             PackageManager::Uv | PackageManager::Poetry => {
                 if scan.pyproject.is_none() {
@@ -225,6 +229,41 @@ impl Planner<'_> {
             }
         }
         (m, scaffold)
+    }
+}
+
+impl Planner<'_> {
+    /// pip: the `-r`/`-c` includes of the installed files are copied
+    /// wherever they live, and a local-path install (`-e .`) needs the code
+    /// in the builder before it (issue 9 §8).
+    fn requirement_layout(&mut self, m: &mut Manifests) {
+        use crate::detect::req_layout::closure;
+        let scan = self.scan();
+        let runtime = closure(scan, &m.copy);
+        let dev_reads = closure(scan, &m.dev);
+        let local_of = |files: &[String]| -> Vec<String> {
+            scan.local_requirements
+                .iter()
+                .filter(|l| files.contains(&l.file))
+                .map(|l| format!("{} `{}`", l.source, l.text))
+                .collect()
+        };
+        let installed = closure(scan, &m.install);
+        m.local = local_of(&installed);
+        // The dev install re-reads the runtime files it includes, so a
+        // local install there needs the code in the dev stage too.
+        m.dev_local = local_of(&dev_reads);
+        m.dev_copy = dev_reads
+            .into_iter()
+            .filter(|f| !runtime.contains(f))
+            .collect();
+        m.copy = runtime;
+        if !m.local.is_empty() {
+            self.warnings.push(format!(
+                "{} installs the project's own code: the builder copies the code before the dependency install, so a code change reinstalls the dependencies; list the dependencies apart from the local install to cache them",
+                m.local.join(", ")
+            ));
+        }
     }
 }
 

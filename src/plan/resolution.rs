@@ -121,6 +121,24 @@ impl Planner<'_> {
                 }
             }
         }
+        if let Some(v) = scan
+            .python_version_file
+            .as_deref()
+            .and_then(|v| v.parse::<Version>().ok())
+        {
+            match &self.choices.python {
+                Some(p) if *p != v && self.choices.allow_incompatible => {
+                    self.warnings.push(format!(
+                        "Python {p} instead of the {v} that .python-version:1 pins (--allow-incompatible): tools that read .python-version (uv, pyenv) will disagree with the image"
+                    ));
+                }
+                _ => cs.push(PythonConstraint {
+                    what: format!(".python-version:1 `{v}`"),
+                    allows: offered.iter().filter(|o| **o == v).cloned().collect(),
+                    why: "the interpreter the project pins; change the file, or pass --allow-incompatible".into(),
+                }),
+            }
+        }
         let mut pinned: Vec<&Pin> = scan.stack_pins.iter().collect();
         if let Some(p) = pin {
             pinned.push(p);

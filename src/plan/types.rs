@@ -85,6 +85,15 @@ pub struct Manifests {
     pub secret: Vec<String>,
     /// Extras that select the accelerator (`uv sync --extra cpu`).
     pub extras: Vec<String>,
+    /// The files the dev install reads that the builder did not copy (dev
+    /// requirements and their `-r`/`-c` includes).
+    pub dev_copy: Vec<String>,
+    /// Local-path installs (`requirements.txt:3 -e .`) the runtime install
+    /// reads: the builder copies the code before installing.
+    pub local: Vec<String>,
+    /// The same for the dev install.
+    #[serde(default)]
+    pub dev_local: Vec<String>,
 }
 
 /// Wheel indexes set by the user (`--index-url`, `--extra-index-url`).

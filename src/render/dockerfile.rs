@@ -30,9 +30,21 @@ impl Out {
 
 pub fn render_dockerfile(plan: &Plan) -> String {
     let mut o = Out(String::new());
-    let uid = plan.uid;
-    let cuda = plan.cuda.as_ref();
+    header(&mut o, plan);
+    base_stage(&mut o, plan);
+    builder_stage(&mut o, plan);
+    runtime_and_targets(&mut o, plan);
+    if plan.has(Stage::Dev) {
+        dev_stage(&mut o, plan);
+    }
+    let mut s = o.0;
+    while s.ends_with("\n\n") {
+        s.pop();
+    }
+    s
+}
 
+fn header(o: &mut Out, plan: &Plan) {
     if plan.syntax {
         o.line("# syntax=docker/dockerfile:1");
     }
@@ -49,8 +61,20 @@ pub fn render_dockerfile(plan: &Plan) -> String {
     ));
     o.line("# Needs BuildKit (Docker Engine 20.10 or newer) for the cache mounts.");
     o.blank();
+}
 
-    // ---- base ---------------------------------------------------------------
+/// `RUN apt-get install` of `packages` with the apt cache mounts.
+fn apt_install(o: &mut Out, packages: &str) {
+    o.line(APT_IGNORE);
+    o.line(&format!("RUN {APT_CACHE} \\"));
+    o.line("    rm -f /etc/apt/apt.conf.d/docker-clean \\");
+    o.line(" && apt-get update \\");
+    o.line(&format!(
+        " && apt-get install -y --no-install-recommends {packages}"
+    ));
+}
+
+fn base_stage(o: &mut Out, plan: &Plan) {
     o.line("# ---- base: the runtime image, shared settings and the non-root user ----");
     o.line(&format!("FROM {} AS base", plan.images.runtime));
     let mut env: Vec<(String, String)> = vec![
@@ -61,7 +85,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         ("MODEL_DIR".into(), plan.code.model_dir.clone()),
         ("DATA_DIR".into(), DATA_DIR.into()),
     ];
-    if let Some(c) = cuda {
+    if let Some(c) = plan.cuda.as_ref() {
         if c.strategy == CudaStrategy::Wheels {
             // nvidia/cuda images set these themselves; a plain Python image
             // needs them for the NVIDIA Container Toolkit.
@@ -73,7 +97,7 @@ pub fn render_dockerfile(plan: &Plan) -> String {
             env.push(("NVIDIA_REQUIRE_CUDA".into(), c.require_cuda.clone()));
         }
     }
-    write_env(&mut o, &env);
+    write_env(o, &env);
     let base_apt: Vec<String> = match plan.python_source {
         PythonSource::Apt => {
             let mut v = vec!["python3".to_string()];
@@ -83,20 +107,14 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         _ => plan.runtime_apt.clone(),
     };
     if !base_apt.is_empty() {
-        o.line(APT_IGNORE);
-        o.line(&format!("RUN {APT_CACHE} \\"));
-        o.line("    rm -f /etc/apt/apt.conf.d/docker-clean \\");
-        o.line(" && apt-get update \\");
-        o.line(&format!(
-            " && apt-get install -y --no-install-recommends {}",
-            base_apt.join(" ")
-        ));
+        apt_install(o, &base_apt.join(" "));
     }
-    user_setup(&mut o, uid, &plan.code.model_dir);
+    user_setup(o, plan.uid, &plan.code.model_dir);
     o.line(&format!("WORKDIR {APP_DIR}"));
     o.blank();
+}
 
-    // ---- builder --------------------------------------------------------------
+fn builder_stage(o: &mut Out, plan: &Plan) {
     o.line("# ---- builder: dependencies into a virtual environment (manifests before code) ----");
     if plan.images.builder_from_base {
         o.line("FROM base AS builder");
@@ -110,42 +128,30 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         if plan.python_source == PythonSource::Conda {
             benv.retain(|(k, _)| k != "VIRTUAL_ENV");
         }
-        write_env(&mut o, &benv);
+        write_env(o, &benv);
         if plan.python_source == PythonSource::Apt {
-            o.line(APT_IGNORE);
-            o.line(&format!("RUN {APT_CACHE} \\"));
-            o.line("    rm -f /etc/apt/apt.conf.d/docker-clean \\");
-            o.line(" && apt-get update \\");
-            o.line(
-                " && apt-get install -y --no-install-recommends python3 python3-venv python3-dev",
-            );
+            apt_install(o, "python3 python3-venv python3-dev");
         }
         o.line(&format!("WORKDIR {APP_DIR}"));
     }
     o.line("ENV PIP_DISABLE_PIP_VERSION_CHECK=1");
     if !plan.code.builder_apt.is_empty() {
         o.line("# git for the requirements installed from a repository (builder only).");
-        o.line(APT_IGNORE);
-        o.line(&format!("RUN {APT_CACHE} \\"));
-        o.line("    rm -f /etc/apt/apt.conf.d/docker-clean \\");
-        o.line(" && apt-get update \\");
-        o.line(&format!(
-            " && apt-get install -y --no-install-recommends {}",
-            plan.code.builder_apt.join(" ")
-        ));
+        apt_install(o, &plan.code.builder_apt.join(" "));
     }
-    index_env(&mut o, plan);
-    install_dependencies(&mut o, plan);
+    index_env(o, plan);
+    install_dependencies(o, plan);
     o.blank();
+}
 
-    // ---- runtime ----------------------------------------------------------------
+fn runtime_and_targets(o: &mut Out, plan: &Plan) {
+    let uid = plan.uid;
     o.line("# ---- runtime: no compilers; the venv and the code, owned by the app user ----");
     o.line("FROM base AS runtime");
     o.line(&format!("COPY --from=builder {VENV} {VENV}"));
     o.line(&format!("COPY --chown={uid}:{uid} . {APP_DIR}"));
     o.line(&format!("USER {uid}:{uid}"));
     o.blank();
-
     if plan.has(Stage::Training) {
         o.line("# ---- training ----");
         o.line("FROM runtime AS training");
@@ -162,50 +168,63 @@ pub fn render_dockerfile(plan: &Plan) -> String {
         o.line(&format!("CMD {}", json_args(&plan.inference_cmd)));
         o.blank();
     }
-    if plan.has(Stage::Dev) {
-        if plan.images.builder_from_base {
-            // The venv belongs to the app user here, so `pip install` works
-            // inside the dev container; one copy, no chown layer.
-            o.line(
-                "# ---- dev: the venv owned by the app user, dev dependencies and the code ----",
-            );
-            o.line("FROM base AS dev");
-            o.line("ENV PIP_DISABLE_PIP_VERSION_CHECK=1");
-            o.line(&format!(
-                "COPY --from=builder --chown={uid}:{uid} {VENV} {VENV}"
-            ));
-            match plan.package_manager {
-                PackageManager::Uv => {
-                    o.line("COPY --from=builder /opt/uv /opt/uv");
-                    uv_env(&mut o, plan);
-                }
-                PackageManager::Poetry => {
-                    o.line("COPY --from=builder /opt/poetry /opt/poetry");
-                    poetry_env(&mut o, plan);
-                }
-                _ => {}
+}
+
+/// The code copied into /app before an install that reads it (`-e .`).
+fn copy_code_for(o: &mut Out, local: &[String], chown: &str) {
+    o.line(&format!(
+        "# {} installs the project's own code: the code goes in first.",
+        local.join(", ")
+    ));
+    o.line(&format!("COPY {chown}. {APP_DIR}"));
+}
+
+fn dev_stage(o: &mut Out, plan: &Plan) {
+    let uid = plan.uid;
+    let chown = format!("--chown={uid}:{uid} ");
+    let needs_code = !plan.manifests.dev_local.is_empty();
+    if plan.images.builder_from_base {
+        // The venv belongs to the app user here, so `pip install` works
+        // inside the dev container; one copy, no chown layer.
+        o.line("# ---- dev: the venv owned by the app user, dev dependencies and the code ----");
+        o.line("FROM base AS dev");
+        o.line("ENV PIP_DISABLE_PIP_VERSION_CHECK=1");
+        o.line(&format!(
+            "COPY --from=builder --chown={uid}:{uid} {VENV} {VENV}"
+        ));
+        match plan.package_manager {
+            PackageManager::Uv => {
+                o.line("COPY --from=builder /opt/uv /opt/uv");
+                uv_env(o, plan);
             }
-            o.line(&format!("USER {uid}:{uid}"));
-            install_dev_dependencies(&mut o, plan, Some(uid));
-            o.line(&format!("COPY --chown={uid}:{uid} . {APP_DIR}"));
-        } else {
-            o.line(
-                "# ---- dev: the builder's tools (compilers), dev dependencies and the code ----",
-            );
-            o.line("FROM builder AS dev");
-            user_setup(&mut o, uid, &plan.code.model_dir);
-            install_dev_dependencies(&mut o, plan, None);
-            o.line(&format!("COPY --chown={uid}:{uid} . {APP_DIR}"));
-            o.line(&format!("USER {uid}:{uid}"));
+            PackageManager::Poetry => {
+                o.line("COPY --from=builder /opt/poetry /opt/poetry");
+                poetry_env(o, plan);
+            }
+            _ => {}
         }
-        o.line(&format!("CMD {}", json_args(&["bash".to_string()])));
-        o.blank();
+        o.line(&format!("USER {uid}:{uid}"));
+        if needs_code {
+            copy_code_for(o, &plan.manifests.dev_local, &chown);
+        }
+        install_dev_dependencies(o, plan, Some(uid));
+        if !needs_code {
+            o.line(&format!("COPY {chown}. {APP_DIR}"));
+        }
+    } else {
+        o.line("# ---- dev: the builder's tools (compilers), dev dependencies and the code ----");
+        o.line("FROM builder AS dev");
+        user_setup(o, uid, &plan.code.model_dir);
+        // The builder has the code already when its own install needed it.
+        if needs_code && plan.manifests.local.is_empty() {
+            copy_code_for(o, &plan.manifests.dev_local, "");
+        }
+        install_dev_dependencies(o, plan, None);
+        o.line(&format!("COPY {chown}. {APP_DIR}"));
+        o.line(&format!("USER {uid}:{uid}"));
     }
-    let mut s = o.0;
-    while s.ends_with("\n\n") {
-        s.pop();
-    }
-    s
+    o.line(&format!("CMD {}", json_args(&["bash".to_string()])));
+    o.blank();
 }
 
 /// The inference health probe, run inside the container (no curl needed):
@@ -448,7 +467,11 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                     &args,
                 ));
             } else {
-                copy_manifests(o);
+                if m.local.is_empty() {
+                    copy_manifests(o);
+                } else {
+                    copy_code_for(o, &m.local, "");
+                }
                 let mut args = pip_install("pip", plan);
                 for f in &plan.manifests.install {
                     args.push("-r".into());
@@ -588,8 +611,15 @@ fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
             // The runtime manifests too: a dev file often starts with
             // `-r requirements.txt`.
             let mut files = plan.manifests.copy.clone();
-            files.extend(plan.manifests.dev.iter().cloned());
-            copy_files(o, &copyable(plan, &files), &chown);
+            files.extend(plan.manifests.dev_copy.iter().cloned());
+            for f in &plan.manifests.dev {
+                if !files.contains(f) {
+                    files.push(f.clone());
+                }
+            }
+            if plan.manifests.dev_local.is_empty() {
+                copy_files(o, &copyable(plan, &files), &chown);
+            }
             let mut args = pip_install("pip", plan);
             for f in &plan.manifests.dev {
                 args.push("-r".into());

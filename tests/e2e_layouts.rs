@@ -1,0 +1,196 @@
+//! Real-engine builds of the requirements layouts that used to give a
+//! Dockerfile that does not build (issue 9 §8): `-r`/`-c` includes outside
+//! the requirements folder (a chain of them), a dev file that includes the
+//! runtime one, `-e .` in the runtime and in the dev requirements, and local
+//! packages named `models/` and `data/`, imported by the code in the image.
+//!
+//! They skip (saying why) when no engine answers, and fail instead under
+//! MLCONTAIN_REQUIRE_DOCKER=1 (CI). The builds reach PyPI over the default
+//! bridge for tiny packages (idna, six, iniconfig, setuptools); the images
+//! run with `--network none`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The same cross-process lock as tests/e2e_docker.rs and tests/e2e_locks.rs.
+struct EngineLock(PathBuf);
+
+impl EngineLock {
+    fn acquire() -> EngineLock {
+        let path = std::env::temp_dir().join("mlcontain-docker-e2e.lock");
+        let start = Instant::now();
+        loop {
+            match std::fs::create_dir(&path) {
+                Ok(()) => {
+                    std::fs::write(path.join("pid"), std::process::id().to_string()).unwrap();
+                    return EngineLock(path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let owner = std::fs::read_to_string(path.join("pid")).unwrap_or_default();
+                    let owner = owner.trim();
+                    let alive = !owner.is_empty() && Path::new("/proc").join(owner).exists();
+                    let fresh = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(10))
+                        .unwrap_or(true);
+                    if !alive && !fresh {
+                        let _ = std::fs::remove_dir_all(&path);
+                        continue;
+                    }
+                    assert!(
+                        start.elapsed() < Duration::from_secs(30 * 60),
+                        "the Docker e2e lock {} is still held after 30 min",
+                        path.display()
+                    );
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => panic!("cannot create {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+impl Drop for EngineLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct RemoveImages(Vec<String>);
+impl Drop for RemoveImages {
+    fn drop(&mut self) {
+        for i in &self.0 {
+            let _ = docker(&["image", "rm", "--force", i]);
+        }
+    }
+}
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run docker")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(o: Output, what: &str) -> Output {
+    assert!(o.status.success(), "{what} failed:\n{}", text(&o));
+    o
+}
+
+/// A copy of a fixture in a folder whose name is the image prefix.
+fn project(fixture: &str) -> (tempfile::TempDir, PathBuf, String) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!("i9-{fixture}-{}-{nanos}", std::process::id());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(&name);
+    support::copy_dir(
+        &support::repo_root().join("tests/fixtures").join(fixture),
+        &dir,
+    );
+    (tmp, dir, name)
+}
+
+/// Builds `target` with mlcontain build, runs `cmd` in it without network.
+fn build_and_run(dir: &Path, image: &str, target: &str, cmd: &[&str]) -> String {
+    ok(
+        support::mlcontain(
+            dir,
+            &[
+                "build",
+                "--target",
+                target,
+                "--tag",
+                image,
+                "--progress",
+                "plain",
+            ],
+        ),
+        &format!("mlcontain build --target {target}"),
+    );
+    let mut args = vec!["run", "--rm", "--network", "none", image];
+    args.extend_from_slice(cmd);
+    String::from_utf8_lossy(&ok(docker(&args), &format!("run {target}")).stdout).into_owned()
+}
+
+#[test]
+fn includes_constraints_editable_and_local_packages_build_and_import() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let _lock = EngineLock::acquire();
+    let t0 = Instant::now();
+    let (_tmp, dir, name) = project("pip-layouts");
+    let images: Vec<String> = ["training", "dev"]
+        .iter()
+        .map(|t| format!("{name}-{t}"))
+        .collect();
+    let _rm = RemoveImages(images.clone());
+    ok(
+        support::mlcontain(&dir, &["init", "--yes", "--stages", "training,dev"]),
+        "mlcontain init",
+    );
+    let df = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    // `-e .` needs the code before the install, in both installs.
+    assert_eq!(
+        df.matches("installs the project's own code").count(),
+        2,
+        "{df}"
+    );
+    // The training image: the chain deps/base.txt -> deps/common.txt and the
+    // constraints file were copied and applied; the local packages import.
+    let out = build_and_run(&dir, &images[0], "training", &["python", "train.py"]);
+    assert!(
+        out.contains("models.build data.load layoutpkg"),
+        "training: {out}"
+    );
+    assert!(out.contains("six 1.16.0 idna 3.10"), "training: {out}");
+    assert!(out.contains("iniconfig absent"), "training: {out}");
+    // The dev image: requirements-dev.txt's `-r requirements.txt` (and its
+    // `-e .`) resolved, and the dev dependency is there.
+    let out = build_and_run(&dir, &images[1], "dev", &["python", "train.py"]);
+    assert!(
+        out.contains("models.build data.load layoutpkg") && out.contains("iniconfig 2.0.0"),
+        "dev: {out}"
+    );
+    eprintln!("pip layouts: {:.0} s", t0.elapsed().as_secs_f64());
+}
+
+#[test]
+fn an_editable_install_only_in_the_dev_requirements_builds() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let _lock = EngineLock::acquire();
+    let t0 = Instant::now();
+    let (_tmp, dir, name) = project("pip-dev-editable");
+    let images: Vec<String> = ["training", "dev"]
+        .iter()
+        .map(|t| format!("{name}-{t}"))
+        .collect();
+    let _rm = RemoveImages(images.clone());
+    ok(
+        support::mlcontain(&dir, &["init", "--yes", "--stages", "training,dev"]),
+        "mlcontain init",
+    );
+    let out = build_and_run(&dir, &images[0], "training", &["python", "train.py"]);
+    assert!(out.contains("trained"), "training: {out}");
+    // The runtime install did not need the code; the dev one did.
+    let script = "import devpkg, importlib.metadata as m; print(devpkg.NAME, m.version('devpkg'))";
+    let out = build_and_run(&dir, &images[1], "dev", &["python", "-c", script]);
+    assert!(out.contains("devpkg 0.1.0"), "dev: {out}");
+    eprintln!("dev editable: {:.0} s", t0.elapsed().as_secs_f64());
+}
