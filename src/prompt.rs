@@ -69,6 +69,11 @@ pub fn run(dir: &Path, choices: Choices, colour: bool) -> Result<Ended> {
     let mut last_step = None;
     while i < fields.len() {
         let (step, field) = fields[i];
+        if !form::applies(field, &facts, &c, plan(&facts, &c).as_ref().ok()) {
+            // Not asked with these answers (the Kubernetes flavour without kubernetes).
+            i += 1;
+            continue;
+        }
         if last_step != Some(step) {
             eprintln!(
                 "\n── {}/{} {} ──",

@@ -440,3 +440,79 @@ fn mouse_toggles_stages_and_focuses_panes() {
     click(&mut a, x, y + 1);
     assert_eq!(a.focus, mlcontain::tui::app::Pane::Why);
 }
+
+/// Kubernetes chosen: the Runtime step asks the training flavour (Job,
+/// JobSet, PyTorchJob) after the deploy targets; without kubernetes it is
+/// not asked. The preview and Review list the deploy files.
+#[test]
+fn deploy_step_offers_the_kubernetes_flavour_and_previews_deploy_files() {
+    use mlcontain::choices::{DeployTarget, K8sFlavour};
+    use mlcontain::tui::form::{Field, Value};
+    // Without kubernetes: Deploy is followed by Nodes.
+    let mut a = app();
+    a.goto_step(Step::Runtime);
+    assert!(!a.fields_of(Step::Runtime).contains(&Field::K8sFlavour));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut a = app();
+        a.goto_step(Step::Runtime);
+        while a.current_field() != Field::Deploy {
+            a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+        }
+        let i = a
+            .opts
+            .iter()
+            .position(|o| {
+                o.value
+                    == Value::Deploy(vec![
+                        DeployTarget::Compose,
+                        DeployTarget::Kubernetes,
+                        DeployTarget::Slurm,
+                    ])
+            })
+            .unwrap();
+        a.cursor = i;
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+        assert_eq!(a.current_field(), Field::K8sFlavour);
+        let screen = draw(&mut a, w, h);
+        assert!(screen.contains("Indexed Job only"), "{screen}");
+        insta::assert_snapshot!(format!("k8s_flavour_{w}x{h}"), screen);
+        // JobSet: chosen, and its manifest is among the files.
+        let j = a
+            .opts
+            .iter()
+            .position(|o| o.value == Value::Flavours(vec![K8sFlavour::Jobset]))
+            .unwrap();
+        a.cursor = j;
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+        assert_eq!(a.choices.k8s_flavours, Some(vec![K8sFlavour::Jobset]));
+        assert_eq!(a.current_field(), Field::Nodes);
+        let tabs = a.tab_names();
+        for want in [
+            "deploy/k8s/base/kustomization.yaml",
+            "deploy/slurm/train.sbatch",
+            "deploy/slurm/mlcontain.def",
+            "docker-bake.hcl",
+        ] {
+            assert!(tabs.iter().any(|t| t == want), "{want} not in {tabs:?}");
+        }
+        assert!(
+            tabs.iter().any(|t| t.starts_with("deploy/k8s/") && t.contains("jobset")),
+            "{tabs:?}"
+        );
+        // Review rows show them, and a row previews its file.
+        a.goto_step(Step::Review);
+        let rows = a.review_rows().len();
+        assert_eq!(rows, a.files.len() + 2);
+        let bake = a
+            .files
+            .iter()
+            .position(|f| f.file.path == "docker-bake.hcl")
+            .unwrap();
+        a.cursor = bake + 1;
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Up)));
+        let screen = draw(&mut a, w, h);
+        assert!(screen.contains("Preview: docker-bake.hcl"), "{screen}");
+        assert!(screen.contains("target"), "{screen}");
+        insta::assert_snapshot!(format!("review_deploy_files_{w}x{h}"), screen);
+    }
+}

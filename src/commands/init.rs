@@ -162,18 +162,12 @@ pub struct Rendered {
 /// Plan and render, and compare each file with the disk.
 pub fn prepare(dir: &Path, facts: &Facts, choices: &Choices) -> Result<Rendered> {
     let plan = plan(facts, choices)?;
-    let fleet = crate::render::fleet::FleetSpec {
-        project: crate::commands::build::project_of(&crate::commands::build::absolute_dir(dir)?),
-        // The plan's platforms (`--platform`), else this host's.
-        platforms: if plan.platforms.is_empty() {
-            vec![crate::elf::host_platform()]
-        } else {
-            plan.platforms
-                .iter()
-                .map(|p| p.docker().to_string())
-                .collect()
-        },
-    };
+    // The plan's platforms (`--platform`), else this host's.
+    let fleet = crate::render::fleet::spec_for(
+        &plan,
+        &crate::commands::build::project_of(&crate::commands::build::absolute_dir(dir)?),
+        &crate::elf::host_platform(),
+    );
     let mut files = vec![];
     let all = render(&plan)
         .into_iter()

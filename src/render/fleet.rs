@@ -58,6 +58,21 @@ pub fn bake_spec(plan: &Plan, spec: &FleetSpec) -> BakeSpec {
     }
 }
 
+/// The spec for `project`: the plan's platforms, else `host_platform`.
+pub fn spec_for(plan: &Plan, project: &str, host_platform: &str) -> FleetSpec {
+    FleetSpec {
+        project: project.to_string(),
+        platforms: if plan.platforms.is_empty() {
+            vec![host_platform.to_string()]
+        } else {
+            plan.platforms
+                .iter()
+                .map(|p| p.docker().to_string())
+                .collect()
+        },
+    }
+}
+
 /// The fleet files of the plan (none for a plain compose plan).
 pub fn render_fleet(plan: &Plan, spec: &FleetSpec) -> Vec<GeneratedFile> {
     let gen = |path: &str, contents: String| GeneratedFile {

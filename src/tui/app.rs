@@ -170,6 +170,11 @@ pub struct App {
     /// Where the last frame drew what a click can reach (set while drawing;
     /// the innermost region is last).
     pub hits: RefCell<Vec<(Rect, Hit)>>,
+    /// The compose project name (images are `<project>-<target>`), for the
+    /// Slurm and bake files.
+    pub project: String,
+    /// This host's platform (`linux/amd64`), the bake file's default.
+    pub host_platform: String,
 }
 
 impl App {
@@ -212,6 +217,8 @@ impl App {
             size: (80, 24),
             color: true,
             hits: RefCell::new(vec![]),
+            project: "app".into(),
+            host_platform: "linux/amd64".into(),
         };
         app.refresh();
         app.enter_field();
@@ -219,8 +226,24 @@ impl App {
     }
 
     pub fn current_field(&self) -> Field {
-        let f = self.step.fields();
+        let f = self.fields_of(self.step);
         f[self.field.min(f.len() - 1)]
+    }
+
+    /// The questions of `step` these answers ask (the Kubernetes flavour
+    /// only with kubernetes); never empty.
+    pub fn fields_of(&self, step: Step) -> Vec<Field> {
+        let all = step.fields();
+        let f: Vec<Field> = all
+            .iter()
+            .copied()
+            .filter(|f| form::applies(*f, &self.facts, &self.choices, self.plan_ok()))
+            .collect();
+        if f.is_empty() {
+            all[..1].to_vec()
+        } else {
+            f
+        }
     }
 
     pub fn plan_ok(&self) -> Option<&Plan> {
@@ -250,8 +273,10 @@ impl App {
     pub fn refresh(&mut self) {
         self.plan = plan(&self.facts, &self.choices).map_err(|e| form::plan_error_text(&e));
         if let Ok(p) = &self.plan {
+            let fleet = crate::render::fleet::spec_for(p, &self.project, &self.host_platform);
             self.files = render(p)
                 .into_iter()
+                .chain(crate::render::fleet::render_fleet(p, &fleet))
                 .map(|f| {
                     let existing = self.disk.get(&f.path).cloned().flatten();
                     let status = status_of(existing.as_deref(), &f.contents);
@@ -371,7 +396,7 @@ impl App {
 
     /// Next field, or the next step.
     fn advance(&mut self) {
-        if self.field + 1 < self.step.fields().len() {
+        if self.field + 1 < self.fields_of(self.step).len() {
             self.field += 1;
             self.enter_field();
         } else if let Some(s) = self.step.next() {
@@ -388,7 +413,7 @@ impl App {
             self.enter_field();
         } else if let Some(s) = self.step.prev() {
             self.step = s;
-            self.field = s.fields().len() - 1;
+            self.field = self.fields_of(s).len() - 1;
             self.enter_field();
         }
     }

@@ -6,7 +6,9 @@
 //! Everything here is pure: facts and choices in, options or choices out.
 
 use crate::catalog::Catalog;
-use crate::choices::{parse_nodes, Accel, Choices, DeployTarget, GpuCount, GpuSelection, Stage};
+use crate::choices::{
+    parse_nodes, Accel, Choices, DeployTarget, GpuCount, GpuSelection, K8sFlavour, Stage,
+};
 use crate::facts::{Facts, PackageManager};
 use crate::plan::{plan, Plan, PlanError, DEFAULT_PORT, DEFAULT_UID};
 use crate::version::Version;
@@ -62,6 +64,7 @@ impl Step {
                 Field::Uid,
                 Field::Gpus,
                 Field::Deploy,
+                Field::K8sFlavour,
                 Field::Nodes,
                 Field::BaseImage,
                 Field::Registry,
@@ -95,6 +98,8 @@ pub enum Field {
     Uid,
     Gpus,
     Deploy,
+    /// The Kubernetes training flavours (when kubernetes is a target).
+    K8sFlavour,
     Nodes,
     BaseImage,
     Registry,
@@ -128,6 +133,7 @@ impl Field {
             | Field::PackageManager
             | Field::Syntax
             | Field::Deploy
+            | Field::K8sFlavour
             | Field::AllowIncompatible => FieldKind::Select,
             Field::Stages => FieldKind::Multi,
             Field::Port
@@ -153,6 +159,7 @@ impl Field {
             Field::Uid => "User UID/GID",
             Field::Gpus => "GPUs (per node)",
             Field::Deploy => "Deploy to",
+            Field::K8sFlavour => "Kubernetes training",
             Field::Nodes => "Training nodes",
             Field::BaseImage => "Base image",
             Field::Registry => "Registry mirror",
@@ -176,6 +183,7 @@ impl Field {
             Field::Uid => "UID/GID of the non-root user:",
             Field::Gpus => "GPUs the services reserve per node (all, a count, or ids 0,1):",
             Field::Deploy => "Where it runs (compose is always written):",
+            Field::K8sFlavour => "Kubernetes training manifests (besides the Indexed Job):",
             Field::Nodes => "Training nodes (kubernetes/slurm):",
             Field::BaseImage => "Runtime base image (empty: the planner's):",
             Field::Registry => "Registry/mirror prefix for every image (empty: none):",
@@ -201,6 +209,7 @@ impl Field {
             Field::Uid => "The containers run as a non-root user with this UID/GID.",
             Field::Gpus => "`all`, a count such as 1, or device ids such as 0,1.",
             Field::Deploy => "Cluster targets add files (deploy/...) and use the same images.",
+            Field::K8sFlavour => "The Indexed Job needs no operator; JobSet and PyTorchJob need theirs installed.",
             Field::Nodes => "Nodes the training job spans; GPUs are per node. 1 on compose.",
             Field::BaseImage => "Replace the runtime base image (a private registry or mirror). Empty: the planner's.",
             Field::Registry => "Prefix every image with this registry/mirror, e.g. registry.example.com/hub.",
@@ -221,7 +230,7 @@ impl Field {
             Field::PackageManager => &["package-manager", "scaffold"],
             Field::Stages => &["scaffold"],
             Field::BaseImage | Field::Registry => &["base-image"],
-            Field::Deploy | Field::Nodes => &["deploy"],
+            Field::Deploy | Field::Nodes | Field::K8sFlavour => &["deploy"],
             _ => &[],
         }
     }
@@ -238,6 +247,7 @@ pub enum Value {
     Stage(Stage),
     Bool(bool),
     Deploy(Vec<DeployTarget>),
+    Flavours(Vec<K8sFlavour>),
     /// A fix for answers that cannot be planned (the answers with it applied).
     Fix(Box<Choices>),
 }
@@ -276,6 +286,7 @@ pub fn planned(field: Field, p: &Plan) -> Option<Value> {
         Field::PackageManager => Value::Pm(p.package_manager),
         Field::Syntax => Value::Bool(p.syntax),
         Field::Deploy => Value::Deploy(p.deploy.targets.clone()),
+        Field::K8sFlavour => Value::Flavours(p.deploy.k8s_flavours.clone()),
         _ => return None,
     })
 }
@@ -302,7 +313,16 @@ pub fn apply(field: Field, choices: &Choices, value: &Value) -> Choices {
         (Field::Python, Value::Python(v)) => c.python = Some(v.clone()),
         (Field::PackageManager, Value::Pm(p)) => c.package_manager = Some(*p),
         (Field::Syntax, Value::Bool(b)) => c.syntax = Some(*b),
-        (Field::Deploy, Value::Deploy(d)) => c.deploy = Some(d.clone()),
+        (Field::Deploy, Value::Deploy(d)) => {
+            c.deploy = Some(d.clone());
+            if !d.contains(&DeployTarget::Kubernetes) {
+                // The flavours mean nothing without kubernetes.
+                c.k8s_flavours = None;
+            }
+        }
+        (Field::K8sFlavour, Value::Flavours(f)) => {
+            c.k8s_flavours = (!f.is_empty()).then(|| f.clone())
+        }
         (Field::AllowIncompatible, Value::Bool(b)) => c.allow_incompatible = *b,
         (_, Value::Fix(fixed)) => c = (**fixed).clone(),
         (Field::Stages, Value::Stage(s)) => {
@@ -553,6 +573,10 @@ fn field_options(field: Field, cx: &Ctx, current: Option<&Plan>) -> Vec<Opt> {
                 host: false,
             })
             .collect(),
+        Field::K8sFlavour => flavour_options()
+            .into_iter()
+            .map(|(label, f)| opt(cx, field, label.into(), Value::Flavours(f)))
+            .collect(),
         Field::AllowIncompatible => vec![
             Opt {
                 label: "no: only what this host runs".into(),
@@ -588,6 +612,32 @@ pub fn deploy_options() -> Vec<(&'static str, Vec<DeployTarget>)> {
             vec![Compose, Kubernetes, Slurm],
         ),
     ]
+}
+
+/// The Kubernetes training flavours the wizard offers (the Indexed Job is in each).
+pub fn flavour_options() -> Vec<(&'static str, Vec<K8sFlavour>)> {
+    use K8sFlavour::*;
+    vec![
+        ("Indexed Job only (no operator needed)", vec![]),
+        ("+ JobSet (jobset.x-k8s.io)", vec![Jobset]),
+        ("+ PyTorchJob (Kubeflow training operator)", vec![Pytorchjob]),
+        ("+ JobSet and PyTorchJob", vec![Jobset, Pytorchjob]),
+    ]
+}
+
+/// Whether `field` is asked with these answers: the Kubernetes flavour only
+/// when kubernetes is a deploy target.
+pub fn applies(field: Field, _facts: &Facts, choices: &Choices, current: Option<&Plan>) -> bool {
+    match field {
+        Field::K8sFlavour => match current {
+            Some(p) => p.deploy.has(DeployTarget::Kubernetes),
+            None => choices
+                .deploy
+                .as_ref()
+                .is_some_and(|d| d.contains(&DeployTarget::Kubernetes)),
+        },
+        _ => true,
+    }
 }
 
 /// The index of the option to highlight: the plan's value (or the first enabled).

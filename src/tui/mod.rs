@@ -181,11 +181,49 @@ pub fn dir_notes(dir: &Path) -> Vec<(String, bool)> {
     out
 }
 
-/// The generated files as they are on disk now.
+/// Most files read under `deploy/` for the preview's comparison.
+const DEPLOY_FILES_MAX: usize = 200;
+
+/// The generated files as they are on disk now: the fixed ones, the user's
+/// own compose file names, the bake file, and what is under `deploy/`
+/// (bounded; links and special files are not followed or read).
 pub fn read_disk(dir: &Path) -> BTreeMap<String, Option<String>> {
-    app::PREVIEW_FILES
-        .iter()
-        .map(|p| (p.to_string(), read_existing(&dir.join(p)).ok().flatten()))
+    let mut paths: Vec<String> = app::PREVIEW_FILES.iter().map(|p| p.to_string()).collect();
+    paths.extend(
+        ["docker-compose.yml", "docker-compose.yaml", "compose.yml"]
+            .iter()
+            .map(|p| p.to_string()),
+    );
+    paths.push(crate::render::bake::BAKE.to_string());
+    let mut stack = vec![std::path::PathBuf::from("deploy")];
+    let mut found = 0;
+    while let Some(rel) = stack.pop() {
+        let real_dir = std::fs::symlink_metadata(dir.join(&rel)).is_ok_and(|m| m.is_dir());
+        if !real_dir {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(dir.join(&rel)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(t) = e.file_type() else { continue };
+            let child = rel.join(e.file_name());
+            if t.is_dir() {
+                stack.push(child);
+            } else if t.is_file() && found < DEPLOY_FILES_MAX {
+                if let Some(s) = child.to_str() {
+                    paths.push(s.to_string());
+                    found += 1;
+                }
+            }
+        }
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = read_existing(&dir.join(&p)).ok().flatten();
+            (p, text)
+        })
         .collect()
 }
 
@@ -236,6 +274,11 @@ fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError
     let detect_rx = crate::detect::spawn_detection(dir.to_path_buf(), DETECT_DEADLINE);
     let disk = read_disk(dir);
     let mut app = App::new(Facts::default(), Pending::all(), choices, disk);
+    if let Ok(abs) = crate::commands::build::absolute_dir(dir) {
+        app.project = crate::commands::build::project_of(&abs);
+    }
+    app.host_platform = crate::elf::host_platform();
+    app.refresh();
     app.color = colour;
     app.dir_notes = dir_notes(dir);
 

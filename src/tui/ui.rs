@@ -396,6 +396,16 @@ impl App {
                     .map(|t| t.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
+                (Field::K8sFlavour, Some(p)) => {
+                    let mut f = vec!["Indexed Job".to_string()];
+                    f.extend(
+                        p.deploy
+                            .k8s_flavours
+                            .iter()
+                            .map(|k| format!("{k:?}").to_lowercase()),
+                    );
+                    f.join(" + ")
+                }
                 (Field::AllowIncompatible, _) => if self.choices.allow_incompatible {
                     "yes"
                 } else {
@@ -416,7 +426,8 @@ impl App {
         let cur = self.current_field();
         let mut lines: Vec<Line> = vec![];
         let mut list_at: Option<usize> = None;
-        let fields = self.step.fields();
+        let fields = self.fields_of(self.step);
+        let fields = fields.as_slice();
         for f in fields {
             if *f == cur {
                 if fields.len() > 1 {
@@ -454,7 +465,7 @@ impl App {
         // to keep the highlight visible.
         let list = match cur.kind() {
             FieldKind::Select | FieldKind::Multi => self.option_lines(t, focused),
-            FieldKind::Review => self.review_lines(t, focused),
+            FieldKind::Review => self.review_lines(t, focused, inner.width),
             _ => (vec![], 0),
         };
         let (opts, sel) = list;
@@ -657,7 +668,23 @@ impl App {
         (lines, self.cursor)
     }
 
-    fn review_lines(&self, t: &Theme, focused: bool) -> (Vec<Line<'static>>, usize) {
+    fn review_lines(&self, t: &Theme, focused: bool, width: u16) -> (Vec<Line<'static>>, usize) {
+        // The status column as wide as its longest entry (a changed file
+        // can read "changed: REPLACE"); one row per file: a long path keeps
+        // its end (`…/gpu/training-job.yaml`).
+        let sw = self
+            .files
+            .iter()
+            .map(|f| match (f.file.kind, f.status) {
+                (FileKind::Scaffold, FileStatus::New) => 14,
+                (FileKind::Scaffold, _) => 12,
+                (_, FileStatus::New) => 3,
+                (_, FileStatus::Changed) => 16,
+                (_, FileStatus::Unchanged) => 9,
+            })
+            .max()
+            .unwrap_or(3);
+        let room = (width as usize).saturating_sub(sw + 3).max(8);
         let rows = self.review_rows();
         let mut out = vec![];
         for (i, r) in rows.iter().enumerate() {
@@ -677,8 +704,8 @@ impl App {
                     };
                     Line::from(vec![
                         Span::raw(format!("{pointer} ")),
-                        Span::styled(format!("{status:<16}"), st_style),
-                        Span::raw(format!(" {}", f.file.path)),
+                        Span::styled(format!("{status:<sw$}"), st_style),
+                        Span::raw(format!(" {}", elide_front(&f.file.path, room))),
                     ])
                 }
                 ReviewRow::Write => {
@@ -1061,6 +1088,24 @@ fn scrolled_overlay(
         .block(block(title.to_string(), true, t))
         .style(Style::new())
         .render(r, buf);
+}
+
+/// A path cut to `max` characters from the front, marked with `…`: whole
+/// leading folders first (`…/gpu/training-job.yaml`), then characters.
+fn elide_front(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    let mut rest = text;
+    while let Some((_, tail)) = rest.split_once('/') {
+        rest = tail;
+        if rest.chars().count() + 2 <= max {
+            return format!("…/{rest}");
+        }
+    }
+    let keep: String = text.chars().skip(n - max.saturating_sub(1)).collect();
+    format!("…{keep}")
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
