@@ -241,6 +241,7 @@ pub fn init_command(choices: &Choices) -> String {
     flag("registry", c.registry.clone());
     flag("port", c.port.map(|v| v.to_string()));
     flag("uid", c.uid.map(|v| v.to_string()));
+
     flag(
         "gpus",
         c.gpus.as_ref().map(|g| match g {
@@ -256,6 +257,18 @@ pub fn init_command(choices: &Choices) -> String {
             .map(|d| d.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")),
     );
     flag("nodes", c.nodes.map(|v| v.to_string()));
+    flag(
+        "k8s-flavour",
+        c.k8s_flavours.as_ref().filter(|f| !f.is_empty()).map(|f| {
+            f.iter()
+                .map(|k| match k {
+                    crate::choices::K8sFlavour::Jobset => "jobset",
+                    crate::choices::K8sFlavour::Pytorchjob => "pytorchjob",
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        }),
+    );
     if c.syntax == Some(true) {
         w.push("--syntax".into());
     }
@@ -264,6 +277,9 @@ pub fn init_command(choices: &Choices) -> String {
     }
     if c.allow_incompatible {
         w.push("--allow-incompatible".into());
+    }
+    if c.uid.is_some_and(|u| u < 1000) {
+        w.push("--allow-low-uid".into());
     }
     w.join(" ")
 }

@@ -37,7 +37,7 @@ fn answer<T>(r: Result<T, InquireError>) -> Result<Answer<T>> {
 }
 
 /// Ask the questions; Ended::Done with the outcome, the facts and the answers.
-pub fn run(dir: &Path, choices: Choices, colour: bool) -> Result<Ended> {
+pub fn run(dir: &Path, choices: Choices, colour: bool, allow_low_uid: bool) -> Result<Ended> {
     if !colour {
         inquire::set_global_render_config(inquire::ui::RenderConfig::empty());
     }
@@ -83,7 +83,7 @@ pub fn run(dir: &Path, choices: Choices, colour: bool) -> Result<Ended> {
             );
             last_step = Some(step);
         }
-        match ask(field, &facts, &c)? {
+        match ask(field, &facts, &c, allow_low_uid)? {
             Answer::Value(next) => {
                 c = next;
                 i += 1;
@@ -134,7 +134,7 @@ fn print_host(f: &Facts) {
 }
 
 /// One question; the new choices.
-fn ask(field: Field, facts: &Facts, c: &Choices) -> Result<Answer<Choices>> {
+fn ask(field: Field, facts: &Facts, c: &Choices, allow_low_uid: bool) -> Result<Answer<Choices>> {
     let current = plan(facts, c);
     let p = current.as_ref().ok();
     if let Err(e) = &current {
@@ -262,8 +262,11 @@ fn ask(field: Field, facts: &Facts, c: &Choices) -> Result<Answer<Choices>> {
             let initial = form::text_of(field, c);
             let placeholder = form::placeholder(field, p);
             let validate = |s: &str| {
-                Ok(match form::set_text(field, c, facts, s) {
+                Ok(match form::set_text(field, c, facts, s, allow_low_uid) {
                     Ok(_) => Validation::Valid,
+                    Err(e) if field == Field::Uid && form::is_low_uid(s) => Validation::Invalid(
+                        format!("{e}; or start again with `mlcontain init --allow-low-uid`").into(),
+                    ),
                     Err(e) => Validation::Invalid(e.into()),
                 })
             };
@@ -280,7 +283,10 @@ fn ask(field: Field, facts: &Facts, c: &Choices) -> Result<Answer<Choices>> {
                         // Echo what an empty answer means.
                         eprintln!("  → {placeholder} (default)");
                     }
-                    Answer::Value(form::set_text(field, c, facts, &s).map_err(anyhow::Error::msg)?)
+                    Answer::Value(
+                        form::set_text(field, c, facts, &s, allow_low_uid)
+                            .map_err(anyhow::Error::msg)?,
+                    )
                 }
                 Answer::Back => Answer::Back,
                 Answer::Cancel => Answer::Cancel,

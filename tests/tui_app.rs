@@ -344,3 +344,49 @@ fn a_blocked_pin_is_never_swapped_silently() {
         a.opts.iter().map(|o| &o.label).collect::<Vec<_>>()
     );
 }
+
+/// A UID below 1000 is refused with the reason and the way to allow it;
+/// Enter on it again allows it (as `--allow-low-uid`), and the equivalent
+/// command says so.
+#[test]
+fn a_low_uid_is_refused_then_allowed_on_purpose() {
+    assert_eq!(
+        mlcontain::tui::form::MIN_UID,
+        mlcontain::commands::init::MIN_UID
+    );
+    let mut a = app_on(scenarios::h100_535());
+    a.goto_step(Step::Runtime);
+    key(&mut a, KeyCode::Enter); // port
+    assert_eq!(a.current_field(), Field::Uid);
+    keys(&mut a, "500");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.current_field(), Field::Uid, "refused");
+    let e = a.input_error.clone().unwrap();
+    assert!(
+        e.contains("below 1000") && e.contains("--allow-low-uid"),
+        "{e}"
+    );
+    assert_eq!(a.choices.uid, None);
+    // Another low UID is refused afresh.
+    key(&mut a, KeyCode::Backspace);
+    keys(&mut a, "1");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.current_field(), Field::Uid);
+    assert_eq!(a.choices.uid, None);
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.choices.uid, Some(501), "Enter again allows it");
+    assert_ne!(a.current_field(), Field::Uid);
+    let cmd = mlcontain::fixes::init_command(&a.choices);
+    assert!(
+        cmd.contains("--uid 501") && cmd.contains("--allow-low-uid"),
+        "{cmd}"
+    );
+    // Started with --allow-low-uid: accepted at once.
+    let mut b = app_on(scenarios::h100_535());
+    b.allow_low_uid = true;
+    b.goto_step(Step::Runtime);
+    key(&mut b, KeyCode::Enter);
+    keys(&mut b, "999");
+    key(&mut b, KeyCode::Enter);
+    assert_eq!(b.choices.uid, Some(999));
+}

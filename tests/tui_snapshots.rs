@@ -496,7 +496,8 @@ fn deploy_step_offers_the_kubernetes_flavour_and_previews_deploy_files() {
             assert!(tabs.iter().any(|t| t == want), "{want} not in {tabs:?}");
         }
         assert!(
-            tabs.iter().any(|t| t.starts_with("deploy/k8s/") && t.contains("jobset")),
+            tabs.iter()
+                .any(|t| t.starts_with("deploy/k8s/") && t.contains("jobset")),
             "{tabs:?}"
         );
         // Review rows show them, and a row previews its file.

@@ -175,6 +175,10 @@ pub struct App {
     pub project: String,
     /// This host's platform (`linux/amd64`), the bake file's default.
     pub host_platform: String,
+    /// A UID below 1000 is accepted (`--allow-low-uid`, or Enter twice on it).
+    pub allow_low_uid: bool,
+    /// The low UID refused last (Enter on it again allows it).
+    pub low_uid_refused: Option<String>,
 }
 
 impl App {
@@ -219,6 +223,8 @@ impl App {
             hits: RefCell::new(vec![]),
             project: "app".into(),
             host_platform: "linux/amd64".into(),
+            allow_low_uid: false,
+            low_uid_refused: None,
         };
         app.refresh();
         app.enter_field();
@@ -385,7 +391,13 @@ impl App {
     fn commit_text_silently(&mut self) {
         let field = self.current_field();
         if field.kind() == FieldKind::Text {
-            if let Ok(c) = form::set_text(field, &self.choices, &self.facts, &self.input) {
+            if let Ok(c) = form::set_text(
+                field,
+                &self.choices,
+                &self.facts,
+                &self.input,
+                self.allow_low_uid,
+            ) {
                 if c != self.choices {
                     self.choices = c;
                     self.refresh();
@@ -831,16 +843,42 @@ impl App {
             },
             FieldKind::Text => match a {
                 Action::Choose | Action::Down => {
-                    match form::set_text(field, &self.choices, &self.facts, &self.input) {
+                    // A low UID refused once is allowed by Enter on it again.
+                    let input = self.input.trim().to_string();
+                    if field == Field::Uid
+                        && form::is_low_uid(&input)
+                        && self.low_uid_refused.as_deref() == Some(input.as_str())
+                    {
+                        self.allow_low_uid = true;
+                    }
+                    match form::set_text(
+                        field,
+                        &self.choices,
+                        &self.facts,
+                        &self.input,
+                        self.allow_low_uid,
+                    ) {
                         Ok(c) => {
                             self.set_choices(c);
                             self.advance();
+                        }
+                        Err(e) if field == Field::Uid && form::is_low_uid(&input) => {
+                            self.low_uid_refused = Some(input);
+                            self.input_error = Some(format!(
+                                "{e}; Enter again uses it anyway (as --allow-low-uid)"
+                            ));
                         }
                         Err(e) => self.input_error = Some(e),
                     }
                 }
                 Action::Up => {
-                    match form::set_text(field, &self.choices, &self.facts, &self.input) {
+                    match form::set_text(
+                        field,
+                        &self.choices,
+                        &self.facts,
+                        &self.input,
+                        self.allow_low_uid,
+                    ) {
                         Ok(c) => {
                             self.set_choices(c);
                             self.back();
@@ -894,7 +932,14 @@ impl App {
 
     fn validate_input(&mut self) {
         let field = self.current_field();
-        self.input_error = form::set_text(field, &self.choices, &self.facts, &self.input).err();
+        self.input_error = form::set_text(
+            field,
+            &self.choices,
+            &self.facts,
+            &self.input,
+            self.allow_low_uid,
+        )
+        .err();
     }
 
     fn move_cursor(&mut self, d: i32) {

@@ -620,7 +620,10 @@ pub fn flavour_options() -> Vec<(&'static str, Vec<K8sFlavour>)> {
     vec![
         ("Indexed Job only (no operator needed)", vec![]),
         ("+ JobSet (jobset.x-k8s.io)", vec![Jobset]),
-        ("+ PyTorchJob (Kubeflow training operator)", vec![Pytorchjob]),
+        (
+            "+ PyTorchJob (Kubeflow training operator)",
+            vec![Pytorchjob],
+        ),
         ("+ JobSet and PyTorchJob", vec![Jobset, Pytorchjob]),
     ]
 }
@@ -745,13 +748,26 @@ pub fn gpus_text(g: &GpuSelection) -> String {
     }
 }
 
+/// UIDs below this are system accounts' (the same bound as `init`'s
+/// `--uid` check; a test asserts they agree).
+pub const MIN_UID: u32 = 1000;
+
+/// Whether `text` is a UID in the system range (refused unless allowed).
+pub fn is_low_uid(text: &str) -> bool {
+    text.trim()
+        .parse::<u32>()
+        .is_ok_and(|u| u > 0 && u < MIN_UID)
+}
+
 /// Validate typed text for a field and return the new choices. Empty text
 /// returns the field to the planner's default. Errors read as sentences.
+/// A UID below [`MIN_UID`] is refused unless `allow_low_uid`.
 pub fn set_text(
     field: Field,
     choices: &Choices,
     facts: &Facts,
     text: &str,
+    allow_low_uid: bool,
 ) -> Result<Choices, String> {
     let t = text.trim();
     let mut c = choices.clone();
@@ -773,6 +789,11 @@ pub fn set_text(
                 match t.parse::<u32>() {
                     Ok(0) => {
                         return Err("UID 0 is root: choose a non-root UID such as 10001".into())
+                    }
+                    Ok(u) if u < MIN_UID && !allow_low_uid => {
+                        return Err(format!(
+                            "UID {u} is in the system accounts' range (below {MIN_UID}) and can clash with a user of the base image: choose {MIN_UID} or more"
+                        ))
                     }
                     Ok(u) => Some(u),
                     Err(_) => {
@@ -870,18 +891,36 @@ mod tests {
     fn text_validation() {
         let f = scenarios::no_gpu();
         let c = Choices::default();
-        assert!(set_text(Field::Port, &c, &f, "0").is_err());
-        assert!(set_text(Field::Port, &c, &f, "http").is_err());
+        assert!(set_text(Field::Port, &c, &f, "0", false).is_err());
+        assert!(set_text(Field::Port, &c, &f, "http", false).is_err());
         assert_eq!(
-            set_text(Field::Port, &c, &f, "9000").unwrap().port,
+            set_text(Field::Port, &c, &f, "9000", false).unwrap().port,
             Some(9000)
         );
-        assert_eq!(set_text(Field::Port, &c, &f, "").unwrap().port, None);
-        assert!(set_text(Field::Uid, &c, &f, "0").is_err());
-        assert!(set_text(Field::Gpus, &c, &f, "0").is_err());
-        assert!(set_text(Field::BaseImage, &c, &f, "a b").is_err());
-        assert!(set_text(Field::Nodes, &c, &f, "0").is_err());
-        assert_eq!(set_text(Field::Nodes, &c, &f, "2").unwrap().nodes, Some(2));
+        assert_eq!(set_text(Field::Port, &c, &f, "", false).unwrap().port, None);
+        assert!(set_text(Field::Uid, &c, &f, "0", false).is_err());
+        assert!(
+            set_text(Field::Uid, &c, &f, "0", true).is_err(),
+            "root never"
+        );
+        let low = set_text(Field::Uid, &c, &f, "500", false).unwrap_err();
+        assert!(low.contains("below 1000"), "{low}");
+        assert!(is_low_uid("500") && !is_low_uid("1000") && !is_low_uid("0"));
+        assert_eq!(
+            set_text(Field::Uid, &c, &f, "500", true).unwrap().uid,
+            Some(500)
+        );
+        assert_eq!(
+            set_text(Field::Uid, &c, &f, "1000", false).unwrap().uid,
+            Some(1000)
+        );
+        assert!(set_text(Field::Gpus, &c, &f, "0", false).is_err());
+        assert!(set_text(Field::BaseImage, &c, &f, "a b", false).is_err());
+        assert!(set_text(Field::Nodes, &c, &f, "0", false).is_err());
+        assert_eq!(
+            set_text(Field::Nodes, &c, &f, "2", false).unwrap().nodes,
+            Some(2)
+        );
     }
 
     #[test]

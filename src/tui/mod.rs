@@ -57,16 +57,16 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
     let colour = colour_enabled();
 
     let ended = if !plain && can_full_screen() {
-        match run_tui(dir, choices.clone(), colour) {
+        match run_tui(dir, choices.clone(), colour, args.allow_low_uid) {
             Ok(e) => e,
             Err(TuiError::Init(e)) => {
                 eprintln!("note: cannot open the full-screen wizard ({e}); asking line by line");
-                crate::prompt::run(dir, choices, colour)?
+                crate::prompt::run(dir, choices, colour, args.allow_low_uid)?
             }
             Err(TuiError::Other(e)) => return Err(e),
         }
     } else {
-        crate::prompt::run(dir, choices, colour)?
+        crate::prompt::run(dir, choices, colour, args.allow_low_uid)?
     };
     match ended {
         Ended::Stopped(s) => {
@@ -269,7 +269,12 @@ fn init_full_screen() -> std::io::Result<ratatui::DefaultTerminal> {
     ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
 }
 
-fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError> {
+fn run_tui(
+    dir: &Path,
+    choices: Choices,
+    colour: bool,
+    allow_low_uid: bool,
+) -> Result<Ended, TuiError> {
     // Detection starts first: the first frame does not wait for it.
     let detect_rx = crate::detect::spawn_detection(dir.to_path_buf(), DETECT_DEADLINE);
     let disk = read_disk(dir);
@@ -278,6 +283,7 @@ fn run_tui(dir: &Path, choices: Choices, colour: bool) -> Result<Ended, TuiError
         app.project = crate::commands::build::project_of(&abs);
     }
     app.host_platform = crate::elf::host_platform();
+    app.allow_low_uid = allow_low_uid;
     app.refresh();
     app.color = colour;
     app.dir_notes = dir_notes(dir);
