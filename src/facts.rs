@@ -5,7 +5,7 @@
 //! tools, an empty repository.
 
 use crate::location::Location;
-use crate::version::{ComputeCapability, Version};
+use crate::version::{ComputeCapability, PinVersion, Version};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -161,8 +161,8 @@ impl std::fmt::Display for PackageManager {
 pub struct Pin {
     /// Normalised package name (`torch`, `tensorflow`, `jax`, `scikit-learn`, ...).
     pub package: String,
-    /// The exact version without local tag (`2.5.1`), when `==` pinned.
-    pub version: Option<Version>,
+    /// The exact PEP 440 version without local tag (`2.5.1`, `2.5.1.post1`), when `==` pinned.
+    pub version: Option<PinVersion>,
     /// The local version tag (`cu124`, `cpu`), when given.
     pub local: Option<String>,
     /// Extras (`and-cuda`, `cuda12`).

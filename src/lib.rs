@@ -25,6 +25,7 @@ pub mod prompt;
 pub mod pysupport;
 pub mod redact;
 pub mod render;
+pub mod requirement;
 pub mod resolve;
 pub mod safe_fs;
 pub mod scenarios;

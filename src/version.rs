@@ -235,3 +235,89 @@ mod tests {
         assert!(!cc("7.5").runs_ptx(cc("8.0")));
     }
 }
+
+/// A PEP 440 version as a project pins it (`2.5.1`, `2.5.1.post1`,
+/// `2.6.0rc1`), local label removed. Written and read in its normalised
+/// PEP 440 form.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PinVersion(pep440_rs::Version);
+
+impl PinVersion {
+    /// The numeric release, when this is a final release a catalog can hold
+    /// (no epoch, pre-, post- or dev-release part): `2.5.1` yes, `2.5.1.post1` no.
+    pub fn release(&self) -> Option<Version> {
+        let v = &self.0;
+        let is_final =
+            v.epoch() == 0 && v.pre().is_none() && v.post().is_none() && v.dev().is_none();
+        is_final.then(|| Version::new(v.release()))
+    }
+    /// What makes it more than a release: `pre-release`, `post-release`,
+    /// `dev release`, `epoch`; None for a final release.
+    pub fn kind(&self) -> Option<&'static str> {
+        let v = &self.0;
+        if v.dev().is_some() {
+            Some("dev release")
+        } else if v.pre().is_some() {
+            Some("pre-release")
+        } else if v.post().is_some() {
+            Some("post-release")
+        } else if v.epoch() != 0 {
+            Some("release with an epoch")
+        } else {
+            None
+        }
+    }
+    /// The release numbers alone (`2.5.1` for `2.5.1.post1`).
+    pub fn numbers(&self) -> Version {
+        Version::new(self.0.release())
+    }
+    /// Whether the release numbers start with `prefix` (`2.5.1.post1` matches `2.5`).
+    pub fn matches_prefix(&self, prefix: &Version) -> bool {
+        self.numbers().matches_prefix(prefix)
+    }
+    /// Whether this is exactly the catalog release `v` (PEP 440 equality:
+    /// `2.5.1 == 2.5.1.0`; `2.5.1.post1 != 2.5.1`).
+    pub fn is(&self, v: &Version) -> bool {
+        self.release().as_ref() == Some(v)
+    }
+}
+
+impl From<pep440_rs::Version> for PinVersion {
+    fn from(v: pep440_rs::Version) -> Self {
+        PinVersion(v)
+    }
+}
+
+impl From<&Version> for PinVersion {
+    fn from(v: &Version) -> Self {
+        PinVersion(pep440_rs::Version::new(v.parts.iter().copied()))
+    }
+}
+
+impl FromStr for PinVersion {
+    type Err = VersionParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        pep440_rs::Version::from_str(s.trim())
+            .map(PinVersion)
+            .map_err(|_| VersionParseError(s.to_string()))
+    }
+}
+
+impl fmt::Display for PinVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl Serialize for PinVersion {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PinVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}

@@ -236,7 +236,7 @@ fn torch_pin(spec: &str, version: &str, local: Option<&str>) -> Facts {
             requirements: vec!["requirements.txt".into()],
             pins: vec![Pin {
                 package: "torch".into(),
-                version: Some(v(version)),
+                version: Some(version.parse().unwrap()),
                 local: local.map(String::from),
                 extras: vec![],
                 spec: spec.into(),
@@ -416,7 +416,7 @@ fn a_cuda_extra_in_a_pin_means_cuda_even_without_a_gpu() {
             requirements: vec!["requirements.txt".into()],
             pins: vec![Pin {
                 package: "tensorflow".into(),
-                version: Some(v("2.17.1")),
+                version: Some("2.17.1".parse().unwrap()),
                 local: None,
                 extras: vec!["and-cuda".into()],
                 spec: "tensorflow[and-cuda]==2.17.1".into(),
@@ -474,4 +474,63 @@ fn requirements_includes_are_copied_but_only_requirements_txt_is_installed() {
         df.contains("-r requirements-dev.txt"),
         "dev target installs dev deps: {df}"
     );
+}
+
+/// The scan of a project whose only manifest is this requirements.txt.
+fn scan_requirements(text: &str) -> ProjectScan {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("requirements.txt"), text).unwrap();
+    mlcontain::detect::project::scan(t.path()).unwrap()
+}
+
+#[test]
+fn post_and_pre_release_pins_are_pins_and_are_never_claimed_satisfied() {
+    for (spec, kind) in [
+        ("torch==2.5.1.post1", "post-release"),
+        ("torch==2.6.0rc1", "pre-release"),
+    ] {
+        let project = scan_requirements(&format!("{spec}\nnumpy\n"));
+        let pin = project
+            .pin("torch")
+            .unwrap_or_else(|| panic!("{spec} is a pin"));
+        assert_eq!(
+            pin.version.as_ref().map(|v| v.to_string()),
+            spec.strip_prefix("torch==").map(String::from),
+            "{spec}"
+        );
+        for host in [scenarios::h100_535(), scenarios::no_gpu()] {
+            let facts = Facts {
+                project: project.clone(),
+                ..host
+            };
+            match plan(&facts, &choices()) {
+                Err(PlanError::Unsupported(msg)) => {
+                    assert!(msg.contains(spec), "{msg}");
+                    assert!(msg.contains(kind), "{msg}");
+                    assert!(msg.contains("requirements.txt:1"), "{msg}");
+                }
+                Err(e) => panic!("{spec}: unexpected error {e}"),
+                Ok(p) => {
+                    // Kept: the plan installs the project's pin, never another version over it.
+                    let all = p.explanations.iter().map(|e| e.text.as_str());
+                    assert!(
+                        all.clone().all(|t| !t.contains("already satisfied")),
+                        "{spec}: {:?}",
+                        p.explanations
+                    );
+                    assert!(p.framework_install.is_none(), "{spec}: {p:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_or_marker_false_on_linux_excludes_the_pin() {
+    let project =
+        scan_requirements("torch==2.5.1; sys_platform != 'linux' or python_version < '3'\n");
+    assert!(project.pin("torch").is_none(), "{:?}", project.pins);
+    let project =
+        scan_requirements("torch==2.5.1; sys_platform == 'darwin' or python_version >= '3.8'\n");
+    assert!(project.pin("torch").is_some(), "{:?}", project.pins);
 }

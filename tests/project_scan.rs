@@ -2,7 +2,7 @@
 
 use mlcontain::detect::project::{scan, ScanError};
 use mlcontain::facts::{PackageManager, ProjectScan, WebApp};
-use mlcontain::version::Version;
+use mlcontain::version::PinVersion;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ fn scan_fixture(name: &str) -> ProjectScan {
     scan(&fixture(name)).unwrap_or_else(|e| panic!("scan {name}: {e}"))
 }
 
-fn v(s: &str) -> Version {
+fn v(s: &str) -> PinVersion {
     s.parse().unwrap()
 }
 
@@ -45,7 +45,7 @@ fn pip_torch() {
     assert_eq!(s.pins.len(), 1, "{:?}", s.pins);
     let torch = s.pin("torch").unwrap();
     assert_eq!(torch.version, Some(v("2.5.1")));
-    assert_eq!(torch.version.as_ref().unwrap().as_str(), "2.5.1");
+    assert_eq!(torch.version.as_ref().unwrap().to_string(), "2.5.1");
     assert_eq!(torch.local.as_deref(), Some("cu124"));
     assert_eq!(torch.source, "requirements.txt:3");
     assert_eq!(torch.spec, "torch==2.5.1+cu124");

@@ -425,7 +425,8 @@ fn arch_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
         else {
             continue;
         };
-        let Some(release) = fw.release(version) else {
+        // A pre-/post-release the catalog cannot hold is not judged here.
+        let Some(release) = version.release().and_then(|v| fw.release(&v)) else {
             continue;
         };
         if release.builds.is_empty() {

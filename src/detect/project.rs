@@ -11,7 +11,8 @@
 
 use crate::facts::{EntryPoints, ExistingFiles, ModelFile, Pin, ProjectScan, PyProject, WebApp};
 use crate::location::Location;
-use crate::version::Version;
+use crate::requirement::exact_pin;
+use crate::version::PinVersion;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read;
@@ -600,45 +601,9 @@ fn collect_requirements(
 // ---------------------------------------------------------------------------
 // Requirements
 
-/// A requirement parsed from a PEP 508 string.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Requirement {
-    /// Normalised: lowercase, `_` and `.` become `-`.
-    pub name: String,
-    pub extras: Vec<String>,
-    /// Version specifier text (`==2.5.1+cu124`, `>=1.0,<2`), empty when none.
-    pub specifier: String,
-    /// Exact version when pinned with `==` / `===` (no wildcard).
-    pub version: Option<Version>,
-    /// Local version label (`cu124`) of an exact pin.
-    pub local: Option<String>,
-    /// The environment marker, when present.
-    pub marker: Option<String>,
-    /// `name @ url` direct reference.
-    pub url: Option<String>,
-}
-
-/// Normalises a distribution name (PEP 503, lowercased, `_`/`.` -> `-`).
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut last_dash = false;
-    for c in name.trim().chars() {
-        let c = match c {
-            '_' | '.' | '-' => '-',
-            c => c.to_ascii_lowercase(),
-        };
-        if c == '-' {
-            if !last_dash {
-                out.push('-');
-            }
-            last_dash = true;
-        } else {
-            out.push(c);
-            last_dash = false;
-        }
-    }
-    out
-}
+pub use crate::requirement::{
+    marker_excludes_linux, normalize_name, parse_requirement, Requirement,
+};
 
 /// Whether a normalised distribution name is a framework package whose
 /// pin the scan records.
@@ -666,137 +631,6 @@ pub fn is_stack_package(name: &str) -> bool {
 /// requirement, and exact pins of the compiled stack.
 fn records_pin(req: &Requirement) -> bool {
     is_framework_package(&req.name) || (is_stack_package(&req.name) && req.version.is_some())
-}
-
-/// Parses a PEP 508 requirement (`tensorflow[and-cuda]==2.17.1; python_version>"3.8"`).
-pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
-    let t = text.trim();
-    if t.chars().any(|c| c.is_control() && c != '\t') {
-        return Err(format!(
-            "cannot parse requirement `{}`: it holds a control character",
-            t.escape_debug()
-        ));
-    }
-    let (body, marker) = match t.split_once(';') {
-        Some((b, m)) => (
-            b.trim(),
-            Some(m.trim().to_string()).filter(|m| !m.is_empty()),
-        ),
-        None => (t, None),
-    };
-    let name_end = body
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(body.len());
-    let raw_name = &body[..name_end];
-    if raw_name.is_empty()
-        || !raw_name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        || !raw_name.ends_with(|c: char| c.is_ascii_alphanumeric())
-    {
-        return Err(format!("cannot parse requirement `{t}`"));
-    }
-    let mut rest = body[name_end..].trim_start();
-    if !rest.is_empty() && !rest.starts_with(['[', '(', '@', '=', '<', '>', '!', '~']) {
-        return Err(format!("cannot parse requirement `{t}`"));
-    }
-    let mut extras = Vec::new();
-    if let Some(r) = rest.strip_prefix('[') {
-        let Some(close) = r.find(']') else {
-            return Err(format!("unclosed extras in `{t}`"));
-        };
-        for e in r[..close].split(',') {
-            let e = e.trim();
-            if e.is_empty() {
-                continue;
-            }
-            if !e
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            {
-                return Err(format!("bad extra `{e}` in `{t}`"));
-            }
-            extras.push(normalize_name(e));
-        }
-        rest = r[close + 1..].trim_start();
-    }
-    let mut url = None;
-    let mut specifier = String::new();
-    if let Some(u) = rest.strip_prefix('@') {
-        let u = u.trim();
-        if u.is_empty() {
-            return Err(format!("missing URL after `@` in `{t}`"));
-        }
-        url = Some(u.to_string());
-    } else if !rest.is_empty() {
-        let spec = rest
-            .strip_prefix('(')
-            .and_then(|r| r.strip_suffix(')'))
-            .unwrap_or(rest)
-            .trim();
-        for clause in spec.split(',') {
-            let c = clause.trim();
-            let op_len = c
-                .find(|ch: char| !matches!(ch, '=' | '<' | '>' | '!' | '~'))
-                .unwrap_or(c.len());
-            let (op, v) = c.split_at(op_len);
-            if !matches!(op, "==" | "===" | "!=" | "<=" | ">=" | "<" | ">" | "~=")
-                || v.trim().is_empty()
-                || v.trim().contains(char::is_whitespace)
-            {
-                return Err(format!("cannot parse version specifier `{c}` in `{t}`"));
-            }
-        }
-        specifier = spec.split(',').map(str::trim).collect::<Vec<_>>().join(",");
-    }
-    let (version, local) = exact_version(&specifier);
-    Ok(Requirement {
-        name: normalize_name(raw_name),
-        extras,
-        specifier,
-        version,
-        local,
-        marker,
-        url,
-    })
-}
-
-/// `==2.5.1+cu124` -> (2.5.1, cu124). Only a single exact clause counts.
-fn exact_version(specifier: &str) -> (Option<Version>, Option<String>) {
-    for clause in specifier.split(',') {
-        let c = clause.trim();
-        let v = c.strip_prefix("===").or_else(|| c.strip_prefix("=="));
-        let Some(v) = v else { continue };
-        let v = v.trim();
-        if v.contains('*') {
-            return (None, None);
-        }
-        let (public, local) = match v.split_once('+') {
-            Some((p, l)) => (p, Some(l.to_string())),
-            None => (v, None),
-        };
-        let public = public.strip_prefix('v').unwrap_or(public);
-        return (public.parse().ok(), local);
-    }
-    (None, None)
-}
-
-/// Whether a marker certainly excludes Linux (`sys_platform == "darwin"`),
-/// for the simple single-platform markers found in practice.
-pub fn marker_excludes_linux(marker: &str) -> bool {
-    if marker.split_whitespace().any(|w| w == "or") {
-        return false;
-    }
-    let m = marker.replace('\'', "\"").replace(' ', "");
-    let non_linux = [
-        "sys_platform==\"darwin\"",
-        "sys_platform==\"win32\"",
-        "sys_platform==\"cygwin\"",
-        "platform_system==\"Darwin\"",
-        "platform_system==\"Windows\"",
-        "os_name==\"nt\"",
-        "sys_platform!=\"linux\"",
-        "platform_system!=\"Linux\"",
-    ];
-    non_linux.iter().any(|p| m.contains(p))
 }
 
 fn pin_from(req: &Requirement, spec: &str, source: Location) -> Pin {
@@ -963,7 +797,7 @@ fn handle_requirement_line(line: &str, file: &str, lineno: usize, out: &mut Pars
     };
     match parse_requirement(req_text) {
         Ok(req) => {
-            if records_pin(&req) && !req.marker.as_deref().is_some_and(marker_excludes_linux) {
+            if records_pin(&req) && !req.excludes_linux {
                 out.pins.push(pin_from(&req, req_text, source));
             }
         }
@@ -1099,7 +933,7 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
                     match parse_requirement(d) {
                         Ok(req) => {
                             if records_pin(&req)
-                                && !req.marker.as_deref().is_some_and(marker_excludes_linux)
+                                && !req.excludes_linux
                             {
                                 out.pins.push(pin_from(&req, d, source));
                             }
@@ -1211,7 +1045,7 @@ fn poetry_requirement(name: &str, spec: &toml::Value) -> (String, Requirement) {
         c.strip_prefix("==").map(|v| v.trim().to_string())
     };
     let (version, local) = match &exact {
-        Some(v) => exact_version(&format!("=={v}")),
+        Some(v) => exact_pin(v),
         None => (None, None),
     };
     let extras_text = if extras.is_empty() {
@@ -1233,6 +1067,7 @@ fn poetry_requirement(name: &str, spec: &toml::Value) -> (String, Requirement) {
         local,
         marker: None,
         url: None,
+        excludes_linux: false,
     };
     (text, req)
 }
@@ -1457,7 +1292,7 @@ fn conda_dep(spec: &str, file: &str, text: &str, out: &mut ParsedEnvironment) {
     }
     let version = version_text
         .filter(|v| !v.contains('*'))
-        .and_then(|v| v.parse::<Version>().ok());
+        .and_then(|v| v.parse::<PinVersion>().ok());
     out.pins.push(Pin {
         package: pip_name,
         version,
@@ -1705,7 +1540,7 @@ fn model_files(dir: &Path, warnings: &mut Vec<String>) -> Vec<ModelFile> {
 mod tests {
     use super::*;
 
-    fn v(s: &str) -> Version {
+    fn v(s: &str) -> PinVersion {
         s.parse().unwrap()
     }
 

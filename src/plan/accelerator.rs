@@ -48,7 +48,7 @@ pub(super) fn pinned_accel(fw: &Framework, p: &Pin) -> Option<Accel> {
         let pinned = p
             .version
             .as_ref()
-            .and_then(|v| fw.releases.iter().find(|r| &r.version == v));
+            .and_then(|v| fw.releases.iter().find(|r| v.is(&r.version)));
         pinned
             .and_then(|r| r.builds.iter().find(tag_of))
             .or_else(|| {
@@ -256,7 +256,9 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// The catalog release a pin names (exactly, else its major.minor).
+    /// The catalog release a pin names (exactly, else its major.minor). A
+    /// pre-, post- or dev release is refused: the catalog does not describe
+    /// its builds, and no other release satisfies the pin.
     fn pinned_release(
         &mut self,
         fw: &'a Framework,

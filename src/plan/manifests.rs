@@ -4,11 +4,11 @@
 
 use super::accelerator::Selection;
 use super::planner::Planner;
-use super::requirement::{split_requirement, SplitRequirement};
 use super::resolution::Resolution;
 use super::types::{FrameworkInstall, Manifests, PlanError, Scaffold, ScaffoldKind};
 use crate::catalog::Framework;
 use crate::facts::{PackageManager, Pin};
+use crate::requirement::{split_requirement, SplitRequirement};
 
 fn is_dev_requirements(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -134,7 +134,9 @@ impl Planner<'_> {
         }
         if let (Some(e), Some(p)) = (sel.explicit, pin) {
             if let Some(pv) = &p.version {
-                if !pv.matches_prefix(&e.version) && !e.version.matches_prefix(pv) {
+                let within = pv.matches_prefix(&e.version)
+                    || pv.release().is_some_and(|r| e.version.matches_prefix(&r));
+                if !within {
                     return Err(PlanError::Unsupported(format!(
                         "{} pins {} but you chose {} {}: change the pin, or leave the version to the project",
                         p.source, p.spec, fw.name, e.version

@@ -22,18 +22,17 @@ pub mod origin;
 mod package_manager;
 mod planner;
 mod python;
-mod requirement;
 mod resolution;
 mod runtime;
 mod stages;
 mod types;
 
+pub(crate) use crate::requirement::split_requirement;
 pub use code::{CodePlan, Health};
 pub use deploy::{DeployPlan, Launch, Procs, HEALTH_PATH, RDZV_PORT};
 pub use framework::normalise_framework;
 pub use images::validate_image;
 pub use origin::{Decision, Explanation, Origin, Origins};
-pub(crate) use requirement::split_requirement;
 pub use types::*;
 
 use crate::catalog::Catalog;
