@@ -71,6 +71,17 @@ pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
             t.escape_debug()
         ));
     }
+    // pep508_rs 0.9.2 panics on a name ending in `_`, `-` or `.` at the end
+    // of the input (`w_`); such a name is invalid anyway.
+    let name_end = t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(t.len());
+    let name = &t[..name_end];
+    if !name.is_empty() && !name.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "cannot parse requirement `{t}`: a package name must end with a letter or digit"
+        ));
+    }
     let req = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(t)
         .map_err(|e| format!("cannot parse requirement `{t}`: {}", reason(e)))?;
     let (specifier, version, local, url) = match &req.version_or_url {
@@ -269,6 +280,10 @@ mod tests {
         let r = parse_requirement("TensorFlow[And_Cuda]==2.17.1").unwrap();
         assert_eq!(r.name, "tensorflow");
         assert_eq!(r.extras, ["and-cuda"]);
+        for bad in ["w_", "w_ ", "w-[x]", "a.; x"] {
+            let e = parse_requirement(bad).unwrap_err();
+            assert!(e.contains("cannot parse requirement"), "{e}");
+        }
         let e = parse_requirement("torch==").unwrap_err();
         assert!(e.starts_with("cannot parse requirement `torch==`: "), "{e}");
         let s = split_requirement("jax[cuda12]==0.4.38");
