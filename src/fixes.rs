@@ -13,7 +13,7 @@ use crate::choices::{Accel, Choices};
 use crate::compat::Compat;
 use crate::facts::Facts;
 use crate::plan::{plan, PlanError};
-use crate::version::Version;
+use crate::version::{PinVersion, Version};
 
 /// One way out of a plan that cannot be made.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,7 +117,7 @@ fn edit_pin(facts: &Facts, choices: &Choices) -> Option<Fix> {
         .iter_mut()
         .filter(|p| p.package == pin.package)
     {
-        p.version = Some((*version).clone());
+        p.version = Some(PinVersion::from(*version));
         if p.local.is_some() {
             p.local = Some(build.tag.clone());
         }

@@ -684,7 +684,7 @@ fn intended(field: Field, facts: &Facts, choices: &Choices) -> Option<Value> {
         Field::FrameworkVersion => choices
             .framework_version
             .clone()
-            .or_else(|| pinned().and_then(|(_, p)| p.version.clone()))
+            .or_else(|| pinned().and_then(|(_, p)| p.version.as_ref().and_then(|v| v.release())))
             .map(Value::Version),
         Field::Cuda => choices.cuda.clone().map(Value::Accel),
         Field::Python => choices.python.clone().map(Value::Python),
