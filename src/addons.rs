@@ -47,7 +47,8 @@ pub fn check(
 ) -> Vec<Finding> {
     let mut out = vec![];
     for pin in &facts.project.pins {
-        let Some((addon, var)) = cat.addon_for(&pin.package, pin.version.as_ref()) else {
+        let numbers = pin.version.as_ref().map(|v| v.numbers());
+        let Some((addon, var)) = cat.addon_for(&pin.package, numbers.as_ref()) else {
             continue;
         };
         let who = format!("{} ({})", pin.spec, pin.source);

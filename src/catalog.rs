@@ -579,7 +579,7 @@ impl Catalog {
             };
             if t.major == cc.major
                 && t.minor <= cc.minor
-                && best.as_ref().map_or(true, |(b, _)| t > *b)
+                && best.as_ref().is_none_or(|(b, _)| t > *b)
             {
                 best = Some((t, v.clone()));
             }

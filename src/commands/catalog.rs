@@ -422,7 +422,7 @@ pub fn check(
             Ok(vs) => {
                 let newer: Vec<Version> = vs
                     .iter()
-                    .filter(|v| catalog_newest.as_ref().map_or(true, |c| c < *v))
+                    .filter(|v| catalog_newest.as_ref().is_none_or(|c| c < *v))
                     .cloned()
                     .collect();
                 lines.push(CheckLine {
