@@ -109,7 +109,10 @@ pub fn pin_constraints(
     for p in pins {
         let Some(v) = &p.version else { continue };
         let package = p.package.as_str();
-        match support.wheels(package, v) {
+        let wheels = v
+            .release()
+            .map_or(Wheels::Unknown, |r| support.wheels(package, &r));
+        match wheels {
             Wheels::For(pythons) => {
                 let allows: Vec<Version> = offered
                     .iter()

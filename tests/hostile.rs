@@ -975,14 +975,20 @@ fn every_malformed_requirement_blocks_writing_naming_file_and_line() {
     for (line, expect) in [
         (
             "torch==",
-            "requirements.txt:2: cannot parse version specifier",
+            "requirements.txt:2: cannot parse requirement `torch==`: Unexpected end of version specifier",
         ),
         (
             "torch=2.5",
-            "requirements.txt:2: cannot parse version specifier",
+            "requirements.txt:2: cannot parse requirement `torch=2.5`: no such comparison operator \"=\"",
         ),
-        ("torch[cuda==1", "requirements.txt:2: unclosed extras"),
-        ("torch @", "requirements.txt:2: missing URL after"),
+        (
+            "torch[cuda==1",
+            "requirements.txt:2: cannot parse requirement `torch[cuda==1`: Invalid character in extras name",
+        ),
+        (
+            "torch @",
+            "requirements.txt:2: cannot parse requirement `torch @`: Expected URL",
+        ),
         (
             "-r missing.txt",
             "requirements.txt:2: included file `missing.txt` not found",

@@ -123,7 +123,7 @@ pub fn parse_uv_lock(text: &str, file: &str) -> ParsedLock {
         if !recorded(&name) {
             continue;
         }
-        let refers = |r: &DepRef| r.0 == name && r.1.as_deref().map_or(true, |v| v == version);
+        let refers = |r: &DepRef| r.0 == name && r.1.as_deref().is_none_or(|v| v == version);
         let extras: Vec<String> = if main_deps.iter().any(refers) {
             vec![]
         } else {

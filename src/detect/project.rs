@@ -932,9 +932,7 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
                     let source = source_at(file, text, d);
                     match parse_requirement(d) {
                         Ok(req) => {
-                            if records_pin(&req)
-                                && !req.excludes_linux
-                            {
+                            if records_pin(&req) && !req.excludes_linux {
                                 out.pins.push(pin_from(&req, d, source));
                             }
                         }
@@ -1276,7 +1274,7 @@ fn conda_dep(spec: &str, file: &str, text: &str, out: &mut ParsedEnvironment) {
     ) {
         let v = version_text
             .map(|v| v.trim_end_matches(".*"))
-            .and_then(|v| v.parse::<Version>().ok());
+            .and_then(|v| v.parse::<crate::version::Version>().ok());
         if let (Some(v), None) = (v, &out.cuda) {
             out.cuda = Some(crate::facts::CondaCuda {
                 package: name.clone(),

@@ -95,7 +95,12 @@ fn refuse_other_build(
         (Accel::Cpu, false) => match &fw.cpu_requirement {
             Some(_) => format!(
                 "change it to {}{}",
-                fw.cpu_requirement(p.version.as_ref().unwrap_or(&Version::new(&[0])))
+                fw.cpu_requirement(
+                    &p.version
+                        .as_ref()
+                        .and_then(|v| v.release())
+                        .unwrap_or_else(|| Version::new(&[0])),
+                )
                     .unwrap_or_default(),
                 fw.cpu_index
                     .as_ref()
@@ -117,6 +122,33 @@ fn refuse_other_build(
         what(pinned),
         what(chosen)
     )))
+}
+
+/// The final release a framework pin names. A pre-, post- or dev release
+/// (`torch==2.6.0rc1`, `torch==2.5.1.post1`) is refused with the reason:
+/// the catalog does not describe its builds, and no other release
+/// satisfies the pin.
+fn pin_release(fw: &Framework, pin: Option<&Pin>) -> Result<Option<Version>, PlanError> {
+    let Some((p, v)) = pin.and_then(|p| p.version.as_ref().map(|v| (p, v))) else {
+        return Ok(None);
+    };
+    if fw.is_none() {
+        return Ok(None);
+    }
+    match v.release() {
+        Some(r) => Ok(Some(r)),
+        None => {
+            let kind = v.kind().unwrap_or("release");
+            let nearest = fw
+                .release(&v.numbers())
+                .map(|r| format!(" ({} {} is the nearest it lists)", fw.name, r.version))
+                .unwrap_or_default();
+            Err(PlanError::Unsupported(format!(
+                "{} pins {}: {} {v} is a {kind} the catalog does not describe, so mlcontain cannot tell which CUDA builds and GPUs it supports, and no other release satisfies the pin. Pin a release the catalog lists{nearest}, then run mlcontain again",
+                p.source, p.spec, fw.name
+            )))
+        }
+    }
 }
 
 impl<'a> Planner<'a> {
@@ -147,12 +179,11 @@ impl<'a> Planner<'a> {
             }
         }
         let explicit = self.explicit_release(fw)?;
-        let pinned_release = self.pinned_release(fw, pin, explicit);
+        let pin_release = pin_release(fw, pin)?;
+        let pinned_release = self.pinned_release(fw, pin_release.as_ref());
         let pinned_version = match explicit {
             Some(_) => None,
-            None => pin
-                .and_then(|p| p.version.clone())
-                .filter(|_| !fw.is_none()),
+            None => pin_release.filter(|_| !fw.is_none()),
         };
         let unknown_pin = pinned_version.is_some() && pinned_release.is_none();
         if let (true, Some(p)) = (unknown_pin, pin) {
@@ -168,7 +199,8 @@ impl<'a> Planner<'a> {
             if p.local.is_some() {
                 return None;
             }
-            let r = pinned_release.filter(|r| Some(&r.version) == p.version.as_ref())?;
+            let r =
+                pinned_release.filter(|r| p.version.as_ref().is_some_and(|v| v.is(&r.version)))?;
             let tag = r.pypi.as_ref()?;
             r.builds
                 .iter()
@@ -256,17 +288,9 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// The catalog release a pin names (exactly, else its major.minor). A
-    /// pre-, post- or dev release is refused: the catalog does not describe
-    /// its builds, and no other release satisfies the pin.
-    fn pinned_release(
-        &mut self,
-        fw: &'a Framework,
-        pin: Option<&Pin>,
-        explicit: Option<&Release>,
-    ) -> Option<&'a Release> {
-        let _ = explicit;
-        pin.and_then(|p| p.version.as_ref()).and_then(|v| {
+    /// The catalog release a pinned release names (exactly, else its major.minor).
+    fn pinned_release(&self, fw: &'a Framework, v: Option<&Version>) -> Option<&'a Release> {
+        v.and_then(|v| {
             fw.releases
                 .iter()
                 .find(|r| &r.version == v)

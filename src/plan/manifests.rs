@@ -296,7 +296,8 @@ fn pin_is_exact(p: &Pin, sel: &Selection, req: Option<&FrameworkInstall>) -> boo
     let (Some(r), Some(req)) = (sel.release, req) else {
         return true;
     };
-    if p.version.as_ref() != Some(sel.pinned_version.as_ref().unwrap_or(&r.version)) {
+    let installed = sel.pinned_version.as_ref().unwrap_or(&r.version);
+    if !p.version.as_ref().is_some_and(|v| v.is(installed)) {
         return false;
     }
     let SplitRequirement { extras, local, .. } = split_requirement(&req.requirement);
