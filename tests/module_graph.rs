@@ -350,6 +350,7 @@ const KNOWN_GROUPS: &[&[&str]] = &[
         "plan::accelerator",
         "plan::addons",
         "plan::code",
+        "plan::cuda_major",
         "plan::deploy",
         "plan::entry_points",
         "plan::framework",
