@@ -12,19 +12,26 @@
 #       sees CUDA_VISIBLE_DEVICES=0,1 from Slurm, runs as the caller's UID
 #       and writes to the models bind (the SIF is read-only);
 #   A2. the same job with --containall instead of --contain loses
-#       CUDA_VISIBLE_DEVICES and SLURM_PROCID (why the sbatch uses --contain).
-# Part B, PyTorch (torch 2.5.1 from PyPI, a ~5.5 GB image; opt-in with
-# MLCONTAIN_SLURM_TORCH=1, because it has not yet completed once end to end
-# here; it also needs MLCONTAIN_SLURM_MIN_FREE_GB, default 25, free):
+#       CUDA_VISIBLE_DEVICES and every SLURM_* variable (why the sbatch uses
+#       --contain).
+# Part B, PyTorch (torch 2.5.1 from PyPI, a ~5.5 GB image, a ~3 GB SIF),
+# by default (MLCONTAIN_SLURM_TORCH=0 skips it, saying so). It needs
+# MLCONTAIN_SLURM_MIN_FREE_GB (default 18) free where Docker and the shared
+# folder are once its image is built; with less it is skipped with the
+# reason, or FAILS when MLCONTAIN_REQUIRE_SLURM_TORCH=1 (.ci/run sets it):
 #   B1. as generated, the verify step fails the job: torch sees 0 of the 2
 #       GPUs Slurm allocated (the GPUs are fake) -> FAILED;
 #   B2. MLCONTAIN_VERIFY=0: torchrun, one per node, 2 ranks each, gloo
 #       all_reduce across 2 nodes x 2 ranks -> COMPLETED;
-#   B3. --containall: every rank loses CUDA_VISIBLE_DEVICES.
+#   B3. --containall: every rank loses CUDA_VISIBLE_DEVICES and every SLURM_*
+#       variable.
 #
 #   scripts/e2e-slurm.sh            (root; a docker engine)
 #
-# Prints the time of each stage. MLCONTAIN_SLURM_WORK (default
+# The SIFs are squashed with MLCONTAIN_SLURM_MKSQUASHFS_ARGS (default
+# "-comp zstd -Xcompression-level 1": the documented `apptainer build` line
+# plus a faster compressor than mksquashfs's gzip; set it empty for the
+# default). Prints the time of each stage. MLCONTAIN_SLURM_WORK (default
 # /var/tmp/mlcontain-slurm-e2e) holds the shared folder; it is removed at the
 # end unless MLCONTAIN_SLURM_KEEP=1.
 set -euo pipefail
@@ -39,6 +46,9 @@ cluster=("$repo_root/tests/slurm/cluster.sh")
 work="${MLCONTAIN_SLURM_WORK:-/var/tmp/mlcontain-slurm-e2e}"
 shared="$work/shared"
 user=alice
+need_gb=0 # free space (GB) the SIF build needs; part B sets it
+squash_args="${MLCONTAIN_SLURM_MKSQUASHFS_ARGS--comp zstd -Xcompression-level 1}"
+[[ $squash_args =~ ^[A-Za-z0-9\ ._-]*$ ]] || fail "MLCONTAIN_SLURM_MKSQUASHFS_ARGS: only letters, digits, spaces, . _ -"
 uid=2345
 passed=0
 images=()
@@ -86,6 +96,18 @@ prepare() {
     (cd "$proj" && "$mlcontain" build --target training --progress quiet >/dev/null)
     images+=("$project-training:latest")
     t_image=$((SECONDS - t))
+    if ((need_gb > 0)); then
+        local free
+        free="$(least_free_gb "$work" "$(docker info -f '{{.DockerRootDir}}')")"
+        if ((free < need_gb)); then
+            local why="part B (PyTorch) needs ${need_gb} GB free for the SIF build of the ~5.5 GB torch image (MLCONTAIN_SLURM_MIN_FREE_GB); $work and Docker's data root have ${free} GB"
+            [[ ${MLCONTAIN_REQUIRE_SLURM_TORCH:-0} == 1 ]] && fail "$why (MLCONTAIN_REQUIRE_SLURM_TORCH=1: not skipping)"
+            echo "e2e-slurm: SKIP $why"
+            echo "e2e-slurm: $passed passed, 0 failed, 3 skipped"
+            exit 0
+        fi
+        echo "e2e-slurm: $project: ${free} GB free for the SIF build (needs ${need_gb})"
+    fi
     log "$project: apptainer build of the generated .def (docker-daemon bootstrap)"
     t=$SECONDS
     # Root's %test run asks for every capability; where the sandbox cannot
@@ -93,14 +115,15 @@ prepare() {
     # "Requesting capability set ... while permitted capability set is ...".
     # There the build skips it and the user runs the generated %test on the
     # SIF instead (`apptainer test`, as the job would: unprivileged).
-    local notest=() user_test=0
+    local notest=() user_test=0 squash=()
+    [[ -z $squash_args ]] || squash=(--mksquashfs-args "'$squash_args'")
     if grep -q '^%test' "$proj/deploy/slurm/mlcontain.def" && ! sys_resource_ok; then
         notest=(--notest)
         user_test=1
     fi
     "${cluster[@]}" exec env APPTAINER_TMPDIR="/var/tmp/apptainer-tmp" APPTAINER_CACHEDIR="/var/tmp/apptainer-cache" \
         bash -euo pipefail -c "mkdir -p /var/tmp/apptainer-tmp /var/tmp/apptainer-cache && cd '$proj' &&
-            apptainer build ${notest[*]} deploy/slurm/$project.sif deploy/slurm/mlcontain.def 2>&1 |
+            apptainer build ${notest[*]} ${squash[*]} deploy/slurm/$project.sif deploy/slurm/mlcontain.def 2>&1 |
                 while IFS= read -r l; do [[ \$l == *gocryptfs* ]] || printf '[%(%T)T] %s\\n' -1 \"\$l\"; done
             rm -rf /var/tmp/apptainer-tmp /var/tmp/apptainer-cache"
     t_sif=$((SECONDS - t))
@@ -136,6 +159,10 @@ job_summary() {
         grep -E '^(JobId|JobName|JobState|ExitCode|RunTime|NodeList|NumNodes)=' | tr '\n' ' '
     echo
 }
+# least_free_gb DIR...: the least free space (GB) of the filesystems holding DIRs.
+least_free_gb() {
+    df -Pk "$@" | awk 'NR > 1 && (min == "" || $4 < min) { min = $4 } END { print int(min / 1024 / 1024) }'
+}
 # Whether root on the controller holds CAP_SYS_RESOURCE (bit 24).
 sys_resource_ok() {
     local bnd
@@ -165,7 +192,7 @@ a_job=$((SECONDS - t))
 job_log "$p" "$j" | grep -E '^(lite|mlcontain verify)' || true
 [[ $(job_state "$j") == COMPLETED ]] || { job_log "$p" "$j"; fail "job $j: expected COMPLETED, got $(job_state "$j")"; }
 for n in node1 node2; do
-    job_log "$p" "$j" | grep -q "^lite host=$n uid=$uid CUDA_VISIBLE_DEVICES=0,1 SLURM_PROCID=[01] SLURM_GPUS_ON_NODE=2$" ||
+    job_log "$p" "$j" | grep -q "^lite host=$n uid=$uid CUDA_VISIBLE_DEVICES=0,1 SLURM_PROCID=[01] SLURM_GPUS_ON_NODE=2 slurm_vars=[1-9][0-9]*$" ||
         fail "job $j: no task on $n with uid $uid and CUDA_VISIBLE_DEVICES=0,1"
     [[ $(stat -c %u "$shared/$p/models/$n.txt" 2>/dev/null) == "$uid" ]] ||
         fail "job $j: $n did not write models/$n.txt as $uid"
@@ -176,26 +203,24 @@ log "A2: $p, the same job with --containall"
 j="$(submit "$p" deploy/slurm/containall.sbatch)"
 job_summary "$j"
 job_log "$p" "$j" | grep -E '^lite' || true
-lost="$(job_log "$p" "$j" | grep -c '^lite .*CUDA_VISIBLE_DEVICES=None SLURM_PROCID=None' || true)"
-((lost == 2)) || fail "job $j: expected both tasks to lose CUDA_VISIBLE_DEVICES and SLURM_PROCID (got $lost)"
-echo "--containall: $lost task(s) ran without CUDA_VISIBLE_DEVICES and SLURM_PROCID"
+lost="$(job_log "$p" "$j" | grep -c '^lite .*CUDA_VISIBLE_DEVICES=None SLURM_PROCID=None SLURM_GPUS_ON_NODE=None slurm_vars=0$' || true)"
+((lost == 2)) || fail "job $j: expected both tasks to lose CUDA_VISIBLE_DEVICES and every SLURM_* variable (got $lost)"
+echo "--containall: $lost task(s) ran without CUDA_VISIBLE_DEVICES and without any SLURM_* variable"
 passed=$((passed + 1))
 rm -f "$shared/$p/deploy/slurm/$p.sif"
 log "part A times: image ${a_image} s, SIF ${a_sif} s ($a_sif_size), job ${a_job} s, cluster up ${t_cluster} s"
 
 # ---- Part B: PyTorch, torchrun and gloo -------------------------------------
-if [[ ${MLCONTAIN_SLURM_TORCH:-0} != 1 ]]; then
-    echo "e2e-slurm: SKIP part B (PyTorch): opt-in with MLCONTAIN_SLURM_TORCH=1 (not yet proven end to end: the 2x2 gloo job has not completed once on this project's machines)"
+if [[ ${MLCONTAIN_SLURM_TORCH:-1} == 0 ]]; then
+    echo "e2e-slurm: SKIP part B (PyTorch): MLCONTAIN_SLURM_TORCH=0"
     echo "e2e-slurm: $passed passed, 0 failed, 3 skipped"
     exit 0
 fi
-min_gb="${MLCONTAIN_SLURM_MIN_FREE_GB:-25}"
-free_gb=$(($(df -Pk "$work" | awk 'NR == 2 { print $4 }') / 1024 / 1024))
-if ((free_gb < min_gb)); then
-    echo "e2e-slurm: SKIP part B (PyTorch): it needs ${min_gb} GB free for the torch image, its conversion and the SIF; $work has ${free_gb} GB"
-    echo "e2e-slurm: $passed passed, 0 failed, 3 skipped"
-    exit 0
-fi
+# The disk check comes after the image build (in prepare: the torch layers
+# are often in the build cache already), before the SIF: that step's
+# temporary files (the daemon's image as a tar, the extracted root
+# filesystem, the squashfs) peaked at 13.2 GB, plus the 3.0 GB SIF.
+need_gb="${MLCONTAIN_SLURM_MIN_FREE_GB:-18}"
 p=slurmsmoke
 prepare "$p" slurm-smoke --framework pytorch --cuda 12.4 --python 3.11
 b_image=$t_image b_sif=$t_sif b_sif_size=$sif_size
@@ -231,9 +256,9 @@ log "B3: $p, the same job with --containall"
 j="$(submit "$p" deploy/slurm/containall.sbatch MLCONTAIN_VERIFY=0)"
 job_summary "$j"
 job_log "$p" "$j" | grep '^smoke ' || true
-lost="$(job_log "$p" "$j" | grep -c '^smoke .*CUDA_VISIBLE_DEVICES=None .*SLURM_PROCID=None' || true)"
+lost="$(job_log "$p" "$j" | grep -c '^smoke .*CUDA_VISIBLE_DEVICES=None .*SLURM_PROCID=None slurm_vars=0$' || true)"
 kept="$(job_log "$p" "$j" | grep -c 'CUDA_VISIBLE_DEVICES=0,1' || true)"
-((lost > 0 && kept == 0)) || fail "job $j: expected every rank to lose CUDA_VISIBLE_DEVICES (lost $lost, kept $kept)"
+((lost == 4 && kept == 0)) || fail "job $j: expected all 4 ranks to lose CUDA_VISIBLE_DEVICES and every SLURM_* variable (lost $lost, kept $kept)"
 passed=$((passed + 1))
 rm -f "$shared/$p/deploy/slurm/$p.sif"
 
