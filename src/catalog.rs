@@ -3,7 +3,7 @@
 use crate::platform::Platform;
 use crate::version::{ComputeCapability, Version};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
 pub const CATALOG_YAML: &str = include_str!("../assets/catalog.yaml");
@@ -299,6 +299,32 @@ impl CatalogError {
     }
 }
 
+/// A rule of the catalog broken: the YAML path of the value
+/// (`frameworks[2].releases[0].builds[1].cuda`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogProblem {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for CatalogProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+#[derive(Default)]
+struct Problems(Vec<CatalogProblem>);
+
+impl Problems {
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(CatalogProblem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
+
 /// Where a user catalog overlay came from (recorded in mlcontain.yaml).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OverlayInfo {
@@ -334,13 +360,18 @@ impl Catalog {
         value
             .apply_merge()
             .map_err(|e| CatalogError::new(name, e.to_string()))?;
-        let mut cat: Catalog =
-            serde_yaml::from_value(value).map_err(|e| CatalogError::new(name, e.to_string()))?;
+        let mut cat: Catalog = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            match path.as_str() {
+                "." => CatalogError::new(name, e.inner().to_string()),
+                _ => CatalogError::new(name, format!("{path}: {}", e.inner())),
+            }
+        })?;
+        cat.validate().map_err(|problems| {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            CatalogError::new(name, text.join("; "))
+        })?;
         cat.normalise();
-        let problems = cat.compat_problems();
-        if !problems.is_empty() {
-            return Err(CatalogError::new(name, problems.join("; ")));
-        }
         Ok(cat)
     }
 
@@ -431,7 +462,12 @@ impl Catalog {
         base.apply_merge().expect("embedded catalog merges");
         let base_updated = Catalog::embedded_raw().updated.clone();
         merge_value(&mut base, &overlay, "");
-        let mut cat = Catalog::from_value(base, source)?;
+        let mut cat = Catalog::from_value(base, source).map_err(|mut e| {
+            e.message.push_str(
+                " (list positions count the embedded catalog's items first, then the overlay's new ones)",
+            );
+            e
+        })?;
         // The catalog's own date stays the embedded one's; the overlay's is kept apart.
         cat.updated = base_updated;
         cat.overlay = Some(OverlayInfo {
@@ -619,206 +655,369 @@ impl Catalog {
         })
     }
 
-    /// Rules for the compatibility data (platforms, PTX ISA, driver
-    /// branches, add-ons); the same for the embedded catalog and overlays.
-    pub fn compat_problems(&self) -> Vec<String> {
-        let mut p = vec![];
-        if !is_date(&self.updated) {
-            p.push(format!(
-                "updated: `{}` is not a YYYY-MM-DD date",
-                self.updated
-            ));
+    /// Every rule the catalog must hold, checked when it is loaded (the
+    /// embedded one, and the embedded one with a custom overlay merged
+    /// over it). Each problem names the YAML path of the value, counting
+    /// list items in the document as read.
+    pub fn validate(&self) -> Result<(), Vec<CatalogProblem>> {
+        // Lookups that need sorted lists (driver branches) read a sorted copy;
+        // the paths count items in this catalog's own order.
+        let mut sorted = self.clone();
+        sorted.normalise();
+        let mut p = Problems::default();
+        self.check_header(&sorted, &mut p);
+        self.check_toolkits(&sorted, &mut p);
+        for (i, f) in self.frameworks.iter().enumerate() {
+            self.check_framework(&format!("frameworks[{i}]"), f, &mut p);
         }
-        if !self
+        self.check_addons(&mut p);
+        match p.0.is_empty() {
+            true => Ok(()),
+            false => Err(p.0),
+        }
+    }
+
+    fn check_header(&self, sorted: &Catalog, p: &mut Problems) {
+        if !is_date(&self.updated) {
+            p.push(
+                "updated",
+                format!("`{}` is not a YYYY-MM-DD date", self.updated),
+            );
+        }
+        if !self.python_versions.contains(&self.default_python) {
+            p.push(
+                "default_python",
+                format!("Python {} is not in python_versions", self.default_python),
+            );
+        }
+        if !self.images.python.contains("{python}") {
+            p.push("images.python", "the image template lacks `{python}`");
+        }
+        if let Some(u) = &self.default_ubuntu {
+            if !self.ubuntu_python.contains_key(u) {
+                p.push(
+                    "default_ubuntu",
+                    format!("Ubuntu {u} has no ubuntu_python entry"),
+                );
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for (i, b) in self.driver_branches.iter().enumerate() {
+            if !seen.insert(b.branch) {
+                p.push(
+                    format!("driver_branches[{i}]"),
+                    format!("branch R{} is listed twice", b.branch),
+                );
+            }
+        }
+        if !sorted
             .driver_branches
             .windows(2)
             .all(|w| w[0].cuda <= w[1].cuda)
         {
-            p.push("driver_branches: a newer branch must not support less CUDA".into());
-        }
-        if let Some(u) = &self.default_ubuntu {
-            if !self.ubuntu_python.contains_key(u) {
-                p.push(format!("default_ubuntu {u} has no ubuntu_python entry"));
-            }
+            p.push(
+                "driver_branches",
+                "a newer branch must not support less CUDA",
+            );
         }
         for (k, v) in &self.ptx_isa_targets {
+            let path = format!("ptx_isa_targets.\"{k}\"");
             if k.parse::<ComputeCapability>().is_err() {
-                p.push(format!(
-                    "ptx_isa_targets: `{k}` is not a compute capability"
-                ));
+                p.push(path.clone(), format!("`{k}` is not a compute capability"));
             }
             if v.major() < 1 {
-                p.push(format!(
-                    "ptx_isa_targets: {k}: `{v}` is not a PTX ISA version"
-                ));
+                p.push(path, format!("`{v}` is not a PTX ISA version"));
             }
         }
-        for t in &self.cuda {
+    }
+
+    fn check_toolkits(&self, sorted: &Catalog, p: &mut Problems) {
+        let mut seen = BTreeSet::new();
+        for (i, t) in self.cuda.iter().enumerate() {
+            let path = format!("cuda[{i}]");
+            let v = &t.version;
+            if !seen.insert(v.clone()) {
+                p.push(
+                    format!("{path}.version"),
+                    format!("CUDA {v} is listed twice"),
+                );
+            }
             if t.platforms.is_empty() {
-                p.push(format!("CUDA {}: no platforms", t.version));
+                p.push(
+                    format!("{path}.platforms"),
+                    format!("CUDA {v}: no platforms"),
+                );
+            }
+            if !t.image.matches_prefix(v) {
+                p.push(
+                    format!("{path}.image"),
+                    format!("CUDA {v}: image {} is not a {v} release", t.image),
+                );
+            }
+            if self.major_min_driver(v.major()).is_none() {
+                p.push(
+                    format!("{path}.version"),
+                    format!("CUDA {v}: CUDA major {} is not in cuda_majors", v.major()),
+                );
+            }
+            if !t.archs.windows(2).all(|w| w[0] < w[1]) {
+                p.push(
+                    format!("{path}.archs"),
+                    format!("CUDA {v}: archs not sorted"),
+                );
+            }
+            if t.ubuntu.is_empty() {
+                p.push(format!("{path}.ubuntu"), format!("CUDA {v}: no Ubuntu"));
+            }
+            for (j, u) in t.ubuntu.iter().enumerate() {
+                if !self.ubuntu_python.contains_key(u) {
+                    p.push(
+                        format!("{path}.ubuntu[{j}]"),
+                        format!("CUDA {v}: Ubuntu {u} has no ubuntu_python entry"),
+                    );
+                }
             }
             if let Some(branch) = t.driver_branch {
                 match self.driver_branches.iter().find(|b| b.branch == branch) {
-                    Some(b) if b.cuda.major_minor() >= t.version.major_minor() => {}
-                    Some(b) => p.push(format!(
-                        "CUDA {}: driver branch R{branch} supports only CUDA {}",
-                        t.version, b.cuda
-                    )),
-                    None => p.push(format!(
-                        "CUDA {}: driver branch R{branch} is not in driver_branches",
-                        t.version
-                    )),
+                    Some(b) if b.cuda.major_minor() >= v.major_minor() => {}
+                    Some(b) => p.push(
+                        format!("{path}.driver_branch"),
+                        format!(
+                            "CUDA {v}: driver branch R{branch} supports only CUDA {}",
+                            b.cuda
+                        ),
+                    ),
+                    None => p.push(
+                        format!("{path}.driver_branch"),
+                        format!("CUDA {v}: driver branch R{branch} is not in driver_branches"),
+                    ),
                 }
                 if t.min_driver.major() != branch {
-                    p.push(format!(
-                        "CUDA {}: min_driver {} is not on its branch R{branch}",
-                        t.version, t.min_driver
-                    ));
+                    p.push(
+                        format!("{path}.min_driver"),
+                        format!(
+                            "CUDA {v}: min_driver {} is not on its branch R{branch}",
+                            t.min_driver
+                        ),
+                    );
                 }
             }
-            if let Some(b) = self.branch_cuda(&t.min_driver) {
-                if b.cuda.major_minor() < t.version.major_minor() {
-                    p.push(format!(
-                        "CUDA {}: min_driver {} is on R{}, which supports only CUDA {}",
-                        t.version, t.min_driver, b.branch, b.cuda
-                    ));
+            if let Some(b) = sorted.branch_cuda(&t.min_driver) {
+                if b.cuda.major_minor() < v.major_minor() {
+                    p.push(
+                        format!("{path}.min_driver"),
+                        format!(
+                            "CUDA {v}: min_driver {} is on R{}, which supports only CUDA {}",
+                            t.min_driver, b.branch, b.cuda
+                        ),
+                    );
+                }
+            }
+            // Driver minimums grow with the toolkit.
+            let older = self
+                .cuda
+                .iter()
+                .filter(|o| o.version < *v && o.min_driver >= t.min_driver)
+                .max_by(|a, b| a.version.cmp(&b.version));
+            if let Some(o) = older {
+                p.push(
+                    format!("{path}.min_driver"),
+                    format!(
+                        "CUDA {v}: min_driver {} is not above CUDA {}'s {}",
+                        t.min_driver, o.version, o.min_driver
+                    ),
+                );
+            }
+        }
+    }
+
+    fn check_framework(&self, path: &str, f: &Framework, p: &mut Problems) {
+        if !f.is_none() {
+            if f.cpu_requirement.is_none() {
+                p.push(path, format!("{}: no cpu_requirement", f.id));
+            }
+            if f.releases.is_empty() {
+                p.push(format!("{path}.releases"), format!("{}: no releases", f.id));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for (j, r) in f.releases.iter().enumerate() {
+            let path = format!("{path}.releases[{j}]");
+            let what = format!("{} {}", f.id, r.version);
+            if !seen.insert(r.version.clone()) {
+                p.push(format!("{path}.version"), format!("{what}: listed twice"));
+            }
+            if r.platforms.is_empty() {
+                p.push(format!("{path}.platforms"), format!("{what}: no platforms"));
+            }
+            if r.python.is_empty() {
+                p.push(format!("{path}.python"), format!("{what}: no Pythons"));
+            }
+            if !r.python.windows(2).all(|w| w[0] < w[1]) {
+                p.push(
+                    format!("{path}.python"),
+                    format!("{what}: Pythons not sorted"),
+                );
+            }
+            for (k, py) in r.python.iter().enumerate() {
+                if !self.python_versions.contains(py) {
+                    p.push(
+                        format!("{path}.python[{k}]"),
+                        format!("{what}: Python {py} is not in python_versions"),
+                    );
+                }
+            }
+            let mut cudas = BTreeSet::new();
+            for (k, b) in r.builds.iter().enumerate() {
+                let path = format!("{path}.builds[{k}]");
+                if !cudas.insert(b.cuda.clone()) {
+                    p.push(
+                        format!("{path}.cuda"),
+                        format!("{what}: two builds for CUDA {}", b.cuda),
+                    );
+                }
+                self.check_build(&path, f, r, b, p);
+            }
+        }
+    }
+
+    fn check_build(&self, path: &str, f: &Framework, r: &Release, b: &Build, p: &mut Problems) {
+        let what = format!("{} {} {}", f.id, r.version, b.tag);
+        let major = b.cuda.major();
+        if self.major_min_driver(major).is_none() {
+            p.push(
+                format!("{path}.cuda"),
+                format!("{what}: CUDA major {major} is not in cuda_majors"),
+            );
+        }
+        match (&f.cuda_requirement, &f.cuda_index) {
+            (None, _) => p.push(
+                path,
+                format!("{what}: a CUDA build without cuda_requirement"),
+            ),
+            (Some(req), None) if req.contains('+') => p.push(
+                path,
+                format!("{what}: a local-version requirement needs cuda_index"),
+            ),
+            _ => {}
+        }
+        if b.amd64.is_none() && b.arm64.is_none() {
+            p.push(path, format!("{what}: no amd64 or arm64 kernels"));
+        }
+        for (name, plat, k) in [
+            ("amd64", Platform::Amd64, &b.amd64),
+            ("arm64", Platform::Arm64, &b.arm64),
+        ] {
+            let Some(k) = k else { continue };
+            let path = format!("{path}.{name}");
+            if !r.platforms.contains(&plat) {
+                p.push(
+                    path.clone(),
+                    format!("{what}: {name} kernels for a release without {name} wheels"),
+                );
+            }
+            self.check_kernels(&path, &format!("{what} {name}"), &b.cuda, k, p);
+        }
+    }
+
+    /// A build's kernel list on one platform: sorted, buildable by its CUDA
+    /// major, above that major's floor, PTX its toolkit can emit.
+    fn check_kernels(&self, path: &str, what: &str, cuda: &Version, k: &Kernels, p: &mut Problems) {
+        let major = cuda.major();
+        if k.sass.is_empty() && k.ptx.is_empty() && k.floor.is_none() {
+            p.push(path, format!("{what}: empty kernel list"));
+        }
+        if !k.sass.windows(2).all(|w| w[0] < w[1]) {
+            p.push(format!("{path}.sass"), format!("{what}: sass not sorted"));
+        }
+        // SASS its CUDA major's toolkits can build.
+        let buildable: Vec<ComputeCapability> = self
+            .cuda
+            .iter()
+            .filter(|t| t.version.major() == major)
+            .flat_map(|t| t.archs.iter().copied())
+            .collect();
+        for (i, sm) in k.sass.iter().enumerate() {
+            if !buildable.is_empty() && !buildable.contains(sm) {
+                p.push(
+                    format!("{path}.sass[{i}]"),
+                    format!("{what}: {} is not buildable with CUDA {major}", sm.sm()),
+                );
+            }
+        }
+        if let Some(floor) = self.cuda_major_floor(major) {
+            for s in k.sass.iter().chain(&k.ptx).chain(&k.floor) {
+                if *s < floor {
+                    p.push(
+                        path,
+                        format!(
+                            "{what}: {} below CUDA {major}'s floor {}",
+                            s.sm(),
+                            floor.sm()
+                        ),
+                    );
                 }
             }
         }
-        for f in &self.frameworks {
-            for r in &f.releases {
-                if r.platforms.is_empty() {
-                    p.push(format!("{} {}: no platforms", f.id, r.version));
-                }
-                if r.python.is_empty() {
-                    p.push(format!("{} {}: no Pythons", f.id, r.version));
-                }
-                for py in &r.python {
-                    if !self.python_versions.contains(py) {
-                        p.push(format!(
-                            "{} {}: Python {py} is not in python_versions",
-                            f.id, r.version
-                        ));
-                    }
-                }
-                for b in &r.builds {
-                    let what = format!("{} {} {}", f.id, r.version, b.tag);
-                    let major = b.cuda.major();
-                    if self.major_min_driver(major).is_none() {
-                        p.push(format!("{what}: CUDA major {major} is not in cuda_majors"));
-                    }
-                    match (&f.cuda_requirement, &f.cuda_index) {
-                        (None, _) => {
-                            p.push(format!("{what}: a CUDA build without cuda_requirement"))
-                        }
-                        (Some(req), None) if req.contains('+') => p.push(format!(
-                            "{what}: a local-version requirement needs cuda_index"
-                        )),
-                        _ => {}
-                    }
-                    // SASS its CUDA major's toolkits can build.
-                    let buildable: Vec<ComputeCapability> = self
-                        .cuda
-                        .iter()
-                        .filter(|t| t.version.major() == major)
-                        .flat_map(|t| t.archs.iter().copied())
-                        .collect();
-                    if !buildable.is_empty() {
-                        for k in [&b.amd64, &b.arm64].into_iter().flatten() {
-                            for sm in &k.sass {
-                                if !buildable.contains(sm) {
-                                    p.push(format!(
-                                        "{what}: {} is not buildable with CUDA {major}",
-                                        sm.sm()
-                                    ));
-                                }
-                            }
-                        }
-                    }
-                }
-                for b in &r.builds {
-                    let what = format!("{} {} {}", f.id, r.version, b.tag);
-                    if b.amd64.is_none() && b.arm64.is_none() {
-                        p.push(format!("{what}: no amd64 or arm64 kernels"));
-                    }
-                    for (plat, k) in [("amd64", &b.amd64), ("arm64", &b.arm64)] {
-                        let Some(k) = k else { continue };
-                        let platform: Platform = plat.parse().expect("known platform");
-                        if !r.platforms.contains(&platform) {
-                            p.push(format!(
-                                "{what}: {plat} kernels for a release without {plat} wheels"
-                            ));
-                        }
-                        if k.sass.is_empty() && k.ptx.is_empty() && k.floor.is_none() {
-                            p.push(format!("{what} {plat}: empty kernel list"));
-                        }
-                        if !k.sass.windows(2).all(|w| w[0] < w[1]) {
-                            p.push(format!("{what} {plat}: sass not sorted"));
-                        }
-                        if let Some(floor) = self.cuda_major_floor(b.cuda.major()) {
-                            for s in k.sass.iter().chain(&k.ptx).chain(&k.floor) {
-                                if *s < floor {
-                                    p.push(format!(
-                                        "{what} {plat}: {} below CUDA {}'s floor {}",
-                                        s.sm(),
-                                        b.cuda.major(),
-                                        floor.sm()
-                                    ));
-                                }
-                            }
-                        }
-                        if !k.ptx.is_empty() {
-                            match self.ptx_isa(&b.cuda) {
-                                None => p.push(format!(
-                                    "{what}: carries PTX but CUDA {} has no ptx_isa",
-                                    b.cuda
-                                )),
-                                Some(isa) => {
-                                    for x in &k.ptx {
-                                        if let Some(need) = self.ptx_isa_needed(*x) {
-                                            if *isa < need {
-                                                p.push(format!(
-                                                    "{what} {plat}: PTX for {} needs PTX ISA ≥ {need}; CUDA {} emits {isa}",
-                                                    x.sm(),
-                                                    b.cuda
-                                                ));
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+        if k.ptx.is_empty() {
+            return;
+        }
+        let Some(isa) = self.ptx_isa(cuda) else {
+            p.push(
+                format!("{path}.ptx"),
+                format!("{what}: carries PTX but CUDA {cuda} has no ptx_isa"),
+            );
+            return;
+        };
+        for (i, x) in k.ptx.iter().enumerate() {
+            if let Some(need) = self.ptx_isa_needed(*x) {
+                if *isa < need {
+                    p.push(
+                        format!("{path}.ptx[{i}]"),
+                        format!(
+                            "{what}: PTX for {} needs PTX ISA ≥ {need}; CUDA {cuda} emits {isa}",
+                            x.sm()
+                        ),
+                    );
                 }
             }
         }
-        for a in &self.addons {
-            for v in &a.variants {
+    }
+
+    fn check_addons(&self, p: &mut Problems) {
+        for (i, a) in self.addons.iter().enumerate() {
+            for (j, v) in a.variants.iter().enumerate() {
+                let path = format!("addons[{i}].variants[{j}]");
                 if self.major_min_driver(v.cuda_major).is_none() {
-                    p.push(format!(
-                        "add-on {}: CUDA major {} unknown",
-                        v.package, v.cuda_major
-                    ));
+                    p.push(
+                        format!("{path}.cuda_major"),
+                        format!("add-on {}: CUDA major {} unknown", v.package, v.cuda_major),
+                    );
                 }
                 if let (Some(floor), Some(f)) = (self.cuda_major_floor(v.cuda_major), v.floor) {
                     if f < floor {
-                        p.push(format!(
-                            "add-on {}: floor {} below CUDA {}'s {}",
-                            v.package,
-                            f.sm(),
-                            v.cuda_major,
-                            floor.sm()
-                        ));
+                        p.push(
+                            format!("{path}.floor"),
+                            format!(
+                                "add-on {}: floor {} below CUDA {}'s {}",
+                                v.package,
+                                f.sm(),
+                                v.cuda_major,
+                                floor.sm()
+                            ),
+                        );
                     }
                 }
-                for py in &v.python {
+                for (k, py) in v.python.iter().enumerate() {
                     if !self.python_versions.contains(py) {
-                        p.push(format!("add-on {}: Python {py} unknown", v.package));
+                        p.push(
+                            format!("{path}.python[{k}]"),
+                            format!("add-on {}: Python {py} unknown", v.package),
+                        );
                     }
                 }
             }
         }
-        p
     }
 
     pub fn framework(&self, id: &str) -> Option<&Framework> {

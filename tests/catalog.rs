@@ -274,8 +274,8 @@ fn raw() -> &'static Catalog {
 
 #[test]
 fn compatibility_rules_hold_for_the_embedded_catalog() {
-    // The same rules an overlay is held to (Catalog::compat_problems).
-    assert_eq!(raw().compat_problems(), Vec::<String>::new());
+    // The same rules an overlay is held to (Catalog::validate).
+    assert_eq!(raw().validate(), Ok(()));
     assert_eq!(raw().updated, "2026-12-01");
 }
 
@@ -702,4 +702,91 @@ frameworks:
     assert!(e.message.contains("updated"), "{e}");
     let e = Catalog::with_overlay("updated: \"2026-12-15\"\nbogus: 1\n", "x.yaml").unwrap_err();
     assert!(e.message.contains("bogus"), "{e}");
+}
+
+/// A custom catalog that breaks a rule is an error naming the YAML path of
+/// the value (list positions as merged: the embedded items first), never a
+/// panic later in the planner.
+#[test]
+fn a_broken_custom_catalog_names_the_yaml_path() {
+    let fw = raw()
+        .frameworks
+        .iter()
+        .position(|f| f.id == "pytorch")
+        .unwrap();
+    let n = raw().frameworks[fw].releases.len();
+    let release = |python: &str, build: &str| {
+        format!(
+            "updated: \"2026-12-15\"\nframeworks:\n  - id: pytorch\n    releases:\n      - version: \"2.15.1\"\n        python: [{python}]\n        builds:\n          - {build}\n"
+        )
+    };
+    let at = format!("frameworks[{fw}].releases[{n}]");
+    // A value that does not read: the path of the value itself.
+    let e = Catalog::with_overlay(
+        &release(
+            "\"3.12\"",
+            "{cuda: \"twelve\", tag: cu132, amd64: {sass: [\"9.0\"]}}",
+        ),
+        "bad.yaml",
+    )
+    .unwrap_err();
+    assert_eq!(e.source_name, "bad.yaml");
+    assert!(
+        e.message.starts_with(&format!("{at}.builds[0].cuda: ")),
+        "{e}"
+    );
+    // Rules: the path of the value that breaks one.
+    let e = Catalog::with_overlay(
+        &release(
+            "\"3.99\"",
+            "{cuda: \"13.2\", tag: cu132, amd64: {sass: [\"9.0\", \"7.5\"]}}",
+        ),
+        "bad.yaml",
+    )
+    .unwrap_err();
+    for want in [
+        format!("{at}.python[0]: pytorch 2.15.1: Python 3.99 is not in python_versions"),
+        format!("{at}.builds[0].amd64.sass: pytorch 2.15.1 cu132 amd64: sass not sorted"),
+        "list positions count the embedded catalog's items first".to_string(),
+    ] {
+        assert!(e.message.contains(&want), "want {want} in {e}");
+    }
+    // A toolkit whose driver minimum is below an older toolkit's.
+    let t = raw()
+        .cuda
+        .iter()
+        .position(|t| t.version == v("13.0"))
+        .unwrap();
+    let e = Catalog::with_overlay(
+        "updated: \"2026-12-15\"\ncuda:\n  - {version: \"13.0\", min_driver: \"525.60.13\"}\n",
+        "bad.yaml",
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains(&format!(
+            "cuda[{t}].min_driver: CUDA 13.0: min_driver 525.60.13 is not above CUDA 12.9's"
+        )),
+        "{e}"
+    );
+    // A whole custom catalog: the default Python must be one it offers.
+    let text = CATALOG_YAML.replacen("default_python: \"3.12\"", "default_python: \"3.99\"", 1);
+    assert_ne!(
+        text, CATALOG_YAML,
+        "the catalog sets default_python: \"3.12\""
+    );
+    let e = Catalog::parse(&text).unwrap_err();
+    assert!(
+        e.message
+            .contains("default_python: Python 3.99 is not in python_versions"),
+        "{e}"
+    );
+    // A framework whose releases are all gone is refused too (the planner
+    // would have nothing to choose).
+    let e = Catalog::with_overlay(
+        "updated: \"2026-12-15\"\nframeworks:\n  - id: newfw\n    name: New\n    import: newfw\n    packages: [newfw]\n    bundles_cuda: false\n    shm: false\n    releases: []\n",
+        "bad.yaml",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("newfw: no cpu_requirement"), "{e}");
+    assert!(e.message.contains("newfw: no releases"), "{e}");
 }

@@ -494,3 +494,40 @@ fn init_for_arm64_installs_tensorflows_cpu_wheel() {
         text(&o)
     );
 }
+
+/// A broken custom catalog stops `init` with the file and the YAML path of
+/// the bad value (exit 2), before anything is planned or written; never a panic.
+#[test]
+fn a_broken_custom_catalog_is_an_error_naming_the_path() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("requirements.txt"), "torch==2.5.1\n").unwrap();
+    let file = home.path().join("broken.yaml");
+    let f = file.to_str().unwrap();
+    let dir = repo.path().to_str().unwrap();
+    for (overlay, want) in [
+        (
+            "updated: \"2026-12-20\"\ncuda_majors:\n  - {major: 12, min_driver: \"not a version\"}\n",
+            "cuda_majors[1].min_driver: ",
+        ),
+        (
+            "updated: \"2026-12-20\"\ndefault_python: \"3.99\"\n",
+            "default_python: Python 3.99 is not in python_versions",
+        ),
+    ] {
+        std::fs::write(&file, overlay).unwrap();
+        for args in [
+            &["init", "--yes", "--dry-run", "--dir", dir][..],
+            &["init", "--yes", "--dir", dir][..],
+            &["catalog", "show"][..],
+        ] {
+            let o = mlcontain(home.path(), args, &[("MLCONTAIN_CATALOG", f)]);
+            let out = text(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {out}");
+            assert!(out.contains(&format!("{f}: ")), "{args:?}: {out}");
+            assert!(out.contains(want), "{args:?}: want {want} in {out}");
+            assert!(!out.contains("panicked"), "{args:?}: {out}");
+        }
+        assert!(!repo.path().join("Dockerfile").exists());
+    }
+}
