@@ -141,13 +141,25 @@ prepare() {
     chown "$uid:$uid" "$proj/deploy/slurm/containall.sbatch"
 }
 
-# submit PROJECT SBATCH_FILE [ENV=VALUE...]: sbatch --wait as the user from
-# the repository root; prints the job id.
+# submit PROJECT SBATCH_FILE [ENV=VALUE...]: sbatch as the user from the
+# repository root, then wait for the job to end (polled each second:
+# `sbatch --wait` polls ever more slowly, ~25 s lost per job); prints the
+# job id.
 submit() {
-    local project=$1 file=$2 out
+    local project=$1 file=$2 out id state i
     shift 2
-    out="$("${cluster[@]}" exec -u "$user" env "$@" bash -c "cd '$shared/$project' && sbatch --parsable --wait $file" 2>&1)" || true
-    grep -Eo '^[0-9]+' <<<"$out" | head -n 1 || { echo "$out" >&2; fail "sbatch gave no job id"; }
+    out="$("${cluster[@]}" exec -u "$user" env "$@" bash -c "cd '$shared/$project' && sbatch --parsable $file" 2>&1)" ||
+        { echo "$out" >&2; fail "sbatch $file failed"; }
+    id="$(grep -Eo '^[0-9]+' <<<"$out" | head -n 1)"
+    [[ -n $id ]] || { echo "$out" >&2; fail "sbatch $file gave no job id"; }
+    for ((i = 0; i < 900; i++)); do
+        state="$(job_state "$id")"
+        case $state in
+            PENDING | CONFIGURING | RUNNING | COMPLETING | SUSPENDED | "") sleep 1 ;;
+            *) echo "$id"; return 0 ;;
+        esac
+    done
+    fail "job $id still $state after 900 s"
 }
 job_state() {
     "${cluster[@]}" exec scontrol show job "$1" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'
