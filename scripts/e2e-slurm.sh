@@ -275,4 +275,5 @@ passed=$((passed + 1))
 rm -f "$shared/$p/deploy/slurm/$p.sif"
 
 log "part B times: image ${b_image} s, SIF ${b_sif} s ($b_sif_size), job B1 ${b_job1} s, job B2 (2x2 gloo) ${b_job2} s"
+log "total ${SECONDS} s"
 echo "e2e-slurm: $passed passed, 0 failed"
