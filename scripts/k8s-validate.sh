@@ -2,10 +2,11 @@
 # Validate the generated Kubernetes manifests with the real tools, offline:
 #
 #   for every framework x {cpu, gpu} x {1, 2 nodes}: mlcontain init --deploy
-#   kubernetes (with the JobSet and PyTorchJob flavours where they apply),
+#   kubernetes (with the JobSet, PyTorchJob and KServe flavours where they apply),
 #   `kubectl kustomize` of every overlay, `kubernetes-validate --strict` of the
-#   core kinds, and `check-jsonschema` of the JobSet / PyTorchJob documents
-#   against strict JSON Schemas converted from the CRDs (scripts/crd-jsonschema.py).
+#   core kinds, and `check-jsonschema` of the JobSet / PyTorchJob /
+#   InferenceService documents against strict JSON Schemas converted from the
+#   CRDs (scripts/crd-jsonschema.py).
 #   Negative controls prove both validators are strict: an unknown field must fail.
 #
 #   scripts/k8s-validate.sh [MLCONTAIN_BINARY]     (default: target/debug/mlcontain)
@@ -29,9 +30,11 @@ trap 'rm -rf "$work"' EXIT
 start=$SECONDS
 
 "$tools/python" "$repo_root/scripts/crd-jsonschema.py" "$work/schemas" \
-    "$crds/jobset.x-k8s.io_jobsets.yaml" "$crds/kubeflow.org_pytorchjobs.yaml" >/dev/null
+    "$crds/jobset.x-k8s.io_jobsets.yaml" "$crds/kubeflow.org_pytorchjobs.yaml" \
+    "$crds/serving.kserve.io_inferenceservices.yaml" >/dev/null
 jobset_schema="$work/schemas/jobset-jobset-v1alpha2.json"
 pytorchjob_schema="$work/schemas/pytorchjob-kubeflow-v1.json"
+kserve_schema="$work/schemas/inferenceservice-serving-v1beta1.json"
 
 validate_core() { "$tools/kubernetes-validate" --strict --quiet -k "$k8s_version" "$@" >"$work/kv.log" 2>&1; }
 
@@ -68,19 +71,19 @@ for fw in $frameworks; do
     for accel in cpu gpu; do
         cuda=cpu
         if [[ $accel == gpu ]]; then
-            if [[ -z $gpu_cuda ]]; then rows+=("| $fw | gpu | - | no CUDA build | - | - | - |"); continue; fi
+            if [[ -z $gpu_cuda ]]; then rows+=("| $fw | gpu | - | no CUDA build | - | - | - | - |"); continue; fi
             cuda=$gpu_cuda
         fi
         for nodes in 1 2; do
             d="$work/$fw-$accel-$nodes"
             mkdir -p "$d"
-            flav=(--k8s-flavour jobset)
-            [[ $fw == pytorch ]] && flav=(--k8s-flavour jobset,pytorchjob)
+            flav=(--k8s-flavour jobset,kserve)
+            [[ $fw == pytorch ]] && flav=(--k8s-flavour jobset,pytorchjob,kserve)
             gpus=()
             [[ $accel == gpu ]] && gpus=(--gpus 2)
             if ! MLCONTAIN_NVML_LIB=/nonexistent "$mlcontain" init --yes --framework "$fw" --cuda "$cuda" \
                 "${gpus[@]}" --deploy kubernetes --nodes "$nodes" "${flav[@]}" --dir "$d" >"$work/kv.log" 2>&1; then
-                fail "$fw $accel $nodes: mlcontain init"; rows+=("| $fw | $accel | $nodes | init failed | | | |"); continue
+                fail "$fw $accel $nodes: mlcontain init"; rows+=("| $fw | $accel | $nodes | init failed | | | | |"); continue
             fi
             ov_ok=(); core="pass"; crd="pass"
             for ov in "$d"/deploy/k8s/overlays/*/; do
@@ -97,15 +100,47 @@ for fw in $frameworks; do
                 case "$(basename "$f")" in
                     jobset.yaml) schema=$jobset_schema ;;
                     pytorchjob.yaml) schema=$pytorchjob_schema ;;
+                    inferenceservice.yaml) schema=$kserve_schema ;;
                     *) continue ;;
                 esac
                 crds_checked+=("$(basename "$f" .yaml)")
                 "$tools/check-jsonschema" --schemafile "$schema" "$f" >"$work/kv.log" 2>&1 \
                     || { fail "$fw $accel $nodes: check-jsonschema $(basename "$f")"; crd="FAIL"; }
             done
-            rows+=("| $fw | $accel ($cuda) | $nodes | ${ov_ok[*]} | $core | ${crds_checked[*]:-none} | $crd |")
+            # The inference probe the manifests carry (the app's health route, or TCP).
+            probe="$(grep -A4 'readinessProbe:' "$d/cpu.yaml" 2>/dev/null | grep -oE 'path: [^ ]+|tcpSocket' | head -1 || true)"
+            rows+=("| $fw | $accel ($cuda) | $nodes | ${ov_ok[*]} | $core | ${crds_checked[*]:-none} | $crd | ${probe:-no inference} |")
         done
     done
+done
+
+# Fixture projects with their own servers: the probes follow the app's routes
+# (a health route when it has one, else a TCP connect, never a /health it lacks).
+for fx in ${MLCONTAIN_K8S_FIXTURES:-flask-xgboost poetry-fastapi keras-flask}; do
+    d="$work/fixture-$fx"
+    cp -r "$repo_root/tests/fixtures/$fx" "$d"
+    if ! MLCONTAIN_NVML_LIB=/nonexistent "$mlcontain" init --yes --deploy kubernetes --nodes 2 \
+        --k8s-flavour jobset,kserve --dir "$d" >"$work/kv.log" 2>&1; then
+        fail "fixture $fx: mlcontain init"; rows+=("| $fx (fixture) | cpu | 2 | init failed | | | | |"); continue
+    fi
+    core="pass"; crd="pass"
+    "$tools/kubectl" kustomize "$d/deploy/k8s/overlays/cpu" >"$d/cpu.yaml" 2>"$work/kv.log" \
+        || { fail "fixture $fx: kubectl kustomize overlays/cpu"; core="FAIL"; }
+    validate_core "$d/cpu.yaml" || { fail "fixture $fx: kubernetes-validate overlays/cpu"; core="FAIL"; }
+    crds_checked=()
+    for f in "$d"/deploy/k8s/flavours/*.yaml; do
+        [[ -e $f ]] || continue
+        case "$(basename "$f")" in
+            jobset.yaml) schema=$jobset_schema ;;
+            inferenceservice.yaml) schema=$kserve_schema ;;
+            *) continue ;;
+        esac
+        crds_checked+=("$(basename "$f" .yaml)")
+        "$tools/check-jsonschema" --schemafile "$schema" "$f" >"$work/kv.log" 2>&1 \
+            || { fail "fixture $fx: check-jsonschema $(basename "$f")"; crd="FAIL"; }
+    done
+    probe="$(grep -A4 'readinessProbe:' "$d/cpu.yaml" 2>/dev/null | grep -oE 'path: [^ ]+|tcpSocket' | head -1 || true)"
+    rows+=("| $fx (fixture) | cpu | 2 | cpu | $core | ${crds_checked[*]:-none} | $crd | ${probe:-no inference} |")
 done
 
 # Negative control for the CRD schemas: an unknown field in a generated JobSet must fail.
@@ -116,9 +151,19 @@ if [[ -n $sample ]]; then
         fail "check-jsonschema accepted an unknown JobSet field"
     fi
 fi
+# ... and a misplaced field in a generated InferenceService's predictor.
+sample="$(ls "$work"/*/deploy/k8s/flavours/inferenceservice.yaml 2>/dev/null | head -1 || true)"
+if [[ -n $sample ]]; then
+    sed 's/^    minReplicas:/    replicas: 1\n    minReplicas:/' "$sample" >"$work/neg/isvc.yaml"
+    if "$tools/check-jsonschema" --schemafile "$kserve_schema" "$work/neg/isvc.yaml" >/dev/null 2>&1; then
+        fail "check-jsonschema accepted an unknown InferenceService predictor field"
+    fi
+else
+    fail "no InferenceService was generated"
+fi
 
-echo "| framework | build | nodes | overlays rendered (kubectl kustomize) | kubernetes-validate --strict ($k8s_version) | CRD kinds | check-jsonschema (strict CRD schema) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| framework | build | nodes | overlays rendered (kubectl kustomize) | kubernetes-validate --strict ($k8s_version) | CRD kinds | check-jsonschema (strict CRD schema) | inference probe |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "k8s-validate: ${#rows[@]} combinations, $failures failures, $((SECONDS - start)) s"

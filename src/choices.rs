@@ -296,7 +296,8 @@ impl fmt::Display for DeployTarget {
     }
 }
 
-/// Kubernetes training flavours beside the operator-free Indexed Job.
+/// Kubernetes flavours beside the operator-free Indexed Job (training) and
+/// Deployment (inference).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum K8sFlavour {
@@ -304,6 +305,8 @@ pub enum K8sFlavour {
     Jobset,
     /// Kubeflow PyTorchJob (kubeflow.org/v1).
     Pytorchjob,
+    /// KServe InferenceService (serving.kserve.io/v1beta1), for inference.
+    Kserve,
 }
 
 impl FromStr for K8sFlavour {
@@ -312,8 +315,9 @@ impl FromStr for K8sFlavour {
         match s.trim().to_ascii_lowercase().as_str() {
             "jobset" => Ok(K8sFlavour::Jobset),
             "pytorchjob" | "kubeflow" => Ok(K8sFlavour::Pytorchjob),
+            "kserve" | "inferenceservice" => Ok(K8sFlavour::Kserve),
             other => Err(format!(
-                "unknown Kubernetes flavour `{other}` (valid: jobset, pytorchjob)"
+                "unknown Kubernetes flavour `{other}` (valid: jobset, pytorchjob, kserve)"
             )),
         }
     }

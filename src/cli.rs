@@ -133,8 +133,9 @@ pub struct InitArgs {
     /// Kubernetes: the MIG profile of the MIG overlay (default 1g.10gb).
     #[arg(long, value_name = "PROFILE")]
     pub mig_profile: Option<String>,
-    /// Kubernetes: also a JobSet and/or a Kubeflow PyTorchJob (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "jobset,pytorchjob")]
+    /// Kubernetes: also a JobSet and/or a Kubeflow PyTorchJob for training, a
+    /// KServe InferenceService for inference (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "jobset,pytorchjob,kserve")]
     pub k8s_flavour: Option<Vec<K8sFlavour>>,
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]

@@ -150,18 +150,28 @@ fn sbatch_verify_python_is_valid_and_fails_on_fewer_gpus() {
         eprintln!("SKIP: no python3 on PATH");
         return;
     };
-    for (want, ok) in [("2", false), ("1", true), ("", true)] {
+    // (SLURM_GPUS_ON_NODE, CUDA_VISIBLE_DEVICES, passes)
+    for (want, cvd, ok) in [
+        ("2", "", false),
+        ("1", "", true),
+        ("", "", true),
+        // Slurm listed two devices (SLURM_GPUS_ON_NODE unset): one seen is too few.
+        ("", "0,1", false),
+        ("1", "3", true),
+        ("", "NoDevFiles", true),
+    ] {
         let o = Command::new(&python)
             .arg("-c")
             .arg(py)
             .env("PYTHONPATH", dir.path())
             .env("SLURM_GPUS_ON_NODE", want)
+            .env("CUDA_VISIBLE_DEVICES", cvd)
             .output()
             .unwrap();
         assert_eq!(
             o.status.success(),
             ok,
-            "SLURM_GPUS_ON_NODE={want}: {}{}",
+            "SLURM_GPUS_ON_NODE={want} CUDA_VISIBLE_DEVICES={cvd}: {}{}",
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );

@@ -1,7 +1,8 @@
 //! The generated Kubernetes manifests, checked by the real tools:
 //! scripts/k8s-validate.sh renders every overlay with `kubectl kustomize`
 //! for every framework x {cpu, gpu} x {1, 2 nodes}, validates the core kinds
-//! with `kubernetes-validate --strict` and the JobSet / PyTorchJob documents
+//! with `kubernetes-validate --strict` and the JobSet / PyTorchJob /
+//! KServe InferenceService documents
 //! with `check-jsonschema` against strict schemas made from the CRDs, with
 //! negative controls. Skips (saying why) without the tools unless
 //! MLCONTAIN_REQUIRE_K8S=1 (CI), where a missing tool fails.
@@ -27,7 +28,10 @@ fn manifests_pass_kustomize_and_strict_validation() {
         ("check-jsonschema", tools.join("check-jsonschema").is_file()),
         (
             "the CRDs",
-            crds.join("jobset.x-k8s.io_jobsets.yaml").is_file(),
+            crds.join("jobset.x-k8s.io_jobsets.yaml").is_file()
+                && crds
+                    .join("serving.kserve.io_inferenceservices.yaml")
+                    .is_file(),
         ),
     ] {
         if !ok {
@@ -56,8 +60,17 @@ fn manifests_pass_kustomize_and_strict_validation() {
     }
     assert!(
         stdout.contains(
-            "| pytorch | gpu (12.4) | 2 | cpu gpu mig | pass | jobset pytorchjob | pass |"
+            "| pytorch | gpu (12.4) | 2 | cpu gpu mig | pass | inferenceservice jobset pytorchjob | pass | path: /health |"
         ),
+        "{stdout}"
+    );
+    // A server without a health route gets a TCP probe, one with a route a GET of it.
+    assert!(
+        stdout.contains("| flask-xgboost (fixture) | cpu | 2 | cpu | pass | inferenceservice jobset | pass | tcpSocket |"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| poetry-fastapi (fixture) | cpu | 2 | cpu | pass | inferenceservice | pass | path: /health |"),
         "{stdout}"
     );
     assert!(stdout.contains(", 0 failures,"), "{stdout}");

@@ -11,9 +11,6 @@ use serde::Serialize;
 
 /// The rendezvous port of multi-node training (torchrun's default).
 pub const RDZV_PORT: u16 = 29500;
-/// The health route the inference server answers (the scaffold's, and what
-/// the Dockerfile's HEALTHCHECK asks).
-pub const HEALTH_PATH: &str = "/health";
 /// The MIG profile the MIG overlay requests unless the user names one.
 pub const DEFAULT_MIG_PROFILE: &str = "1g.10gb";
 
@@ -97,6 +94,10 @@ pub(crate) struct Inputs<'a> {
     pub min_compute: Option<ComputeCapability>,
     /// The training script is mlcontain's scaffold (DDP-ready).
     pub scaffolded_training: bool,
+    /// The plan has an inference stage.
+    pub inference: bool,
+    /// The compose file written (the user's own `docker-compose.yml` / `compose.yml`, or `compose.yaml`).
+    pub compose_file: &'a str,
 }
 
 impl DeployPlan {
@@ -131,11 +132,17 @@ pub(crate) fn plan_deploy(
         .filter(|t| **t != DeployTarget::Compose)
         .map(|t| t.as_str())
         .collect();
+    let compose = inp.compose_file;
+    let own = if compose == "compose.yaml" {
+        ""
+    } else {
+        " (the project's own compose file, updated in place)"
+    };
     let text = match (choices.deploy.is_some(), extra.is_empty()) {
-        (false, _) => "compose — the default: compose.yaml builds and runs the images on this host; add kubernetes or slurm with --deploy.".to_string(),
-        (true, true) => "compose — chosen.".to_string(),
-        (true, false) if chose_compose => format!("compose, {} — chosen; the cluster files use the same images.", extra.join(", ")),
-        (true, false) => format!("{} — chosen; compose.yaml is written too (local builds and runs use it), and the cluster files use the same images.", extra.join(", ")),
+        (false, _) => format!("compose — the default: {compose}{own} builds and runs the images on this host; add kubernetes or slurm with --deploy."),
+        (true, true) => format!("compose — chosen: {compose}{own}."),
+        (true, false) if chose_compose => format!("compose, {} — chosen; {compose}{own} runs them on this host, and the cluster files use the same images.", extra.join(", ")),
+        (true, false) => format!("{} — chosen; {compose}{own} is written too (local builds and runs use it), and the cluster files use the same images.", extra.join(", ")),
     };
     ex.push(Explanation {
         topic: "deploy",
@@ -241,6 +248,12 @@ pub(crate) fn plan_deploy(
             "a Kubeflow PyTorchJob runs PyTorch; {} training can use --k8s-flavour jobset or the Indexed Job",
             inp.framework_name
         )));
+    }
+    if k8s_flavours.contains(&K8sFlavour::Kserve) && !inp.inference {
+        warnings.push(
+            "--k8s-flavour kserve has no effect without an inference stage (add it with --stages)"
+                .into(),
+        );
     }
     if !k8s_flavours.is_empty() && !targets.contains(&DeployTarget::Kubernetes) {
         warnings.push("--k8s-flavour has no effect without --deploy kubernetes".into());

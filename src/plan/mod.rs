@@ -29,7 +29,7 @@ mod types;
 
 pub(crate) use crate::requirement::split_requirement;
 pub use code::{CodePlan, Health};
-pub use deploy::{DeployPlan, Launch, Procs, HEALTH_PATH, RDZV_PORT};
+pub use deploy::{DeployPlan, Launch, Procs, RDZV_PORT};
 pub use framework::normalise_framework;
 pub use images::validate_image;
 pub use origin::{Decision, Explanation, Origin, Origins};
@@ -152,6 +152,8 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
             cuda: img.cuda.as_ref(),
             min_compute,
             scaffolded_training: m.scaffold.iter().any(|s| s.kind == ScaffoldKind::Training),
+            inference: stages.contains(&crate::choices::Stage::Inference),
+            compose_file: &code_plan.compose_file,
         },
         &mut gpus,
         &mut p.explanations,

@@ -4,7 +4,7 @@
 //!
 //! Pure: the texts depend only on the plan and the [`SlurmSpec`].
 
-use crate::plan::{Plan, DATA_DIR, MODEL_DIR};
+use crate::plan::{Plan, DATA_DIR};
 
 pub const SBATCH: &str = "deploy/slurm/train.sbatch";
 pub const DEF: &str = "deploy/slurm/mlcontain.def";
@@ -97,11 +97,14 @@ fn verify_python(plan: &Plan) -> String {
     };
     let cuda = plan.cuda.is_some();
     let mut s = String::from("import os, socket, sys\n");
-    s.push_str("want = int(os.environ.get(\"SLURM_GPUS_ON_NODE\") or 0)\n");
+    // The allocation: SLURM_GPUS_ON_NODE, or the devices Slurm listed in
+    // CUDA_VISIBLE_DEVICES (`NoDevFiles` when none), whichever is more.
+    s.push_str("cvd = os.environ.get(\"CUDA_VISIBLE_DEVICES\")\n");
+    s.push_str("listed = [d for d in (cvd or \"\").split(\",\") if d.strip() not in (\"\", \"NoDevFiles\", \"-1\")]\n");
+    s.push_str("want = max(int(os.environ.get(\"SLURM_GPUS_ON_NODE\") or 0), len(listed))\n");
     s.push_str(count);
     s.push('\n');
     s.push_str("host = socket.gethostname()\n");
-    s.push_str("cvd = os.environ.get(\"CUDA_VISIBLE_DEVICES\")\n");
     if cuda {
         s.push_str(
             "if have is not None and have < want:\n    \
@@ -158,7 +161,8 @@ pub fn render_sbatch(plan: &Plan, spec: &SlurmSpec) -> String {
     s.push_str("# (environment). MLCONTAIN_VERIFY=0 skips the GPU check before training.\n");
     s.push_str("#\n# The job runs as you (your UID), not as the image's user: the SIF is\n");
     s.push_str(&format!(
-        "# read-only, so models are written to MODELS_DIR, bound at {MODEL_DIR}.\n"
+        "# read-only, so models are written to MODELS_DIR, bound at {}.\n",
+        plan.code.model_dir
     ));
     s.push_str("# `--contain` keeps the host's home and /tmp out; never use --containall or\n");
     s.push_str("# --cleanenv here: they drop CUDA_VISIBLE_DEVICES and every SLURM_* variable.\n");
@@ -196,7 +200,8 @@ pub fn render_sbatch(plan: &Plan, spec: &SlurmSpec) -> String {
         s.push_str(" --nv");
     }
     s.push_str(&format!(
-        " --contain --pwd /app\n     --bind \"$MODELS_DIR:{MODEL_DIR}\" --bind \"$DATA_DIR:{DATA_DIR}\"\n     \"$SIF\")\n\n"
+        " --contain --pwd /app\n     --bind \"$MODELS_DIR:{}\" --bind \"$DATA_DIR:{DATA_DIR}\"\n     \"$SIF\")\n\n",
+        plan.code.model_dir
     ));
     if plan.cuda.is_some() {
         s.push_str("# Before training: on every node, the framework must see the GPUs Slurm\n");

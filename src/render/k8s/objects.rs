@@ -2,7 +2,7 @@
 
 use super::{has, Object};
 use crate::choices::Stage;
-use crate::plan::{Plan, DATA_DIR, HEALTH_PATH, MODEL_DIR, RDZV_PORT};
+use crate::plan::{Health, Plan, DATA_DIR, RDZV_PORT};
 use crate::version::Version;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::{
     ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
     PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
     ResourceRequirements, SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec,
-    Toleration, Volume, VolumeMount, VolumeResourceRequirements,
+    TCPSocketAction, Toleration, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -180,6 +180,11 @@ impl<'a> Objects<'a> {
         Objects { plan, rdzv: host }
     }
 
+    /// Where the models volume goes: where training writes (the code plan's).
+    fn model_dir(&self) -> &str {
+        &self.plan.code.model_dir
+    }
+
     fn app(&self) -> &str {
         &self.plan.deploy.app
     }
@@ -333,7 +338,7 @@ impl<'a> Objects<'a> {
 
     fn training_env(&self) -> Vec<EnvVar> {
         let mut e = vec![
-            env("MODEL_DIR", MODEL_DIR),
+            env("MODEL_DIR", self.model_dir()),
             env("DATA_DIR", DATA_DIR),
             EnvVar {
                 name: s("JOB_COMPLETION_INDEX"),
@@ -396,12 +401,33 @@ impl<'a> Objects<'a> {
         let n = self.nodes() as i32;
         let (command, args) = self.training_command();
         let mut mounts = vec![
-            mount("models", MODEL_DIR, false),
+            mount("models", self.model_dir(), false),
             mount("data", DATA_DIR, false),
         ];
         mounts.extend(self.scratch_mounts());
         let mut volumes = vec![claim_volume("models", false), claim_volume("data", false)];
         volumes.extend(self.scratch_volumes(&self.shm(1)));
+        let container = Container {
+            command: Some(command),
+            args: Some(args),
+            env: Some(self.training_env()),
+            ports: (self.nodes() > 1).then(|| {
+                vec![ContainerPort {
+                    name: Some(s("rendezvous")),
+                    container_port: RDZV_PORT as i32,
+                    ..Default::default()
+                }]
+            }),
+            ..self.container(TRAINING, ("2", "8Gi"), mounts)
+        };
+        let pod = PodSpec {
+            restart_policy: Some(s("Never")),
+            // Pod DNS `training-<index>.training` through the headless Service.
+            subdomain: Some(s(TRAINING)),
+            init_containers: (self.nodes() > 1 && self.plan.deploy.torchrun)
+                .then(|| vec![self.wait_for_rendezvous()]),
+            ..Default::default()
+        };
         Job {
             metadata: meta(TRAINING, app, TRAINING),
             spec: Some(JobSpec {
@@ -410,43 +436,50 @@ impl<'a> Objects<'a> {
                 parallelism: Some(n),
                 // One failed node fails the run: its peers cannot go on without it.
                 backoff_limit: Some(0),
-                template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(labels(app, TRAINING)),
-                        ..Default::default()
-                    }),
-                    spec: Some(PodSpec {
-                        restart_policy: Some(s("Never")),
-                        // Pod DNS `training-<index>.training` through the headless Service.
-                        subdomain: Some(s(TRAINING)),
-                        security_context: Some(self.pod_security()),
-                        init_containers: (self.nodes() > 1 && self.plan.deploy.torchrun)
-                            .then(|| vec![self.wait_for_rendezvous()]),
-                        containers: vec![Container {
-                            name: s(TRAINING),
-                            image: Some(self.plan.deploy.image(TRAINING)),
-                            command: Some(command),
-                            args: Some(args),
-                            env: Some(self.training_env()),
-                            ports: (self.nodes() > 1).then(|| {
-                                vec![ContainerPort {
-                                    name: Some(s("rendezvous")),
-                                    container_port: RDZV_PORT as i32,
-                                    ..Default::default()
-                                }]
-                            }),
-                            resources: Some(self.resources("2", "8Gi")),
-                            security_context: Some(self.container_security()),
-                            volume_mounts: Some(mounts),
-                            ..Default::default()
-                        }],
-                        volumes: Some(volumes),
-                        ..Default::default()
-                    }),
-                },
+                template: self.pod_template(TRAINING, pod, container, volumes),
                 ..Default::default()
             }),
             ..Default::default()
+        }
+    }
+
+    /// A workload container: the stage's image, hardened, with its requests and mounts.
+    fn container(
+        &self,
+        name: &str,
+        (cpu, memory): (&str, &str),
+        mounts: Vec<VolumeMount>,
+    ) -> Container {
+        Container {
+            name: s(name),
+            image: Some(self.plan.deploy.image(name)),
+            resources: Some(self.resources(cpu, memory)),
+            security_context: Some(self.container_security()),
+            volume_mounts: Some(mounts),
+            ..Default::default()
+        }
+    }
+
+    /// The pod template of a component: its labels, the hardened pod
+    /// security context, one workload container and its volumes.
+    fn pod_template(
+        &self,
+        component: &str,
+        pod: PodSpec,
+        container: Container,
+        volumes: Vec<Volume>,
+    ) -> PodTemplateSpec {
+        PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(labels(self.app(), component)),
+                ..Default::default()
+            }),
+            spec: Some(PodSpec {
+                security_context: Some(self.pod_security()),
+                containers: vec![container],
+                volumes: Some(volumes),
+                ..pod
+            }),
         }
     }
 
@@ -471,13 +504,30 @@ impl<'a> Objects<'a> {
         }
     }
 
-    fn probe(&self, initial: i32, period: i32) -> Probe {
+    /// A readiness/liveness probe from the app's health route (the rule
+    /// compose's healthcheck uses): GET the route when the app has one, else
+    /// a TCP connect to the port, never a `/health` the app does not answer.
+    pub fn probe(&self, port: IntOrString, initial: i32, period: i32) -> Probe {
+        let (http_get, tcp_socket) = match &self.plan.code.health {
+            Health::Http(path) => (
+                Some(HTTPGetAction {
+                    path: Some(path.clone()),
+                    port,
+                    ..Default::default()
+                }),
+                None,
+            ),
+            Health::Tcp => (
+                None,
+                Some(TCPSocketAction {
+                    port,
+                    ..Default::default()
+                }),
+            ),
+        };
         Probe {
-            http_get: Some(HTTPGetAction {
-                path: Some(s(HEALTH_PATH)),
-                port: IntOrString::String(s("http")),
-                ..Default::default()
-            }),
+            http_get,
+            tcp_socket,
             initial_delay_seconds: Some(initial),
             period_seconds: Some(period),
             timeout_seconds: Some(5),
@@ -489,10 +539,26 @@ impl<'a> Objects<'a> {
     pub fn inference_deployment(&self) -> Deployment {
         let app = self.app();
         let port = self.plan.port as i32;
-        let mut mounts = vec![mount("models", MODEL_DIR, true)];
+        let mut mounts = vec![mount("models", self.model_dir(), true)];
         mounts.extend(self.scratch_mounts());
         let mut volumes = vec![claim_volume("models", true)];
         volumes.extend(self.scratch_volumes(&self.shm(1)));
+        let http = || IntOrString::String(s("http"));
+        let container = Container {
+            command: Some(self.plan.inference_cmd.clone()),
+            env: Some(vec![
+                env("MODEL_DIR", self.model_dir()),
+                env("PORT", &self.plan.port.to_string()),
+            ]),
+            ports: Some(vec![ContainerPort {
+                name: Some(s("http")),
+                container_port: port,
+                ..Default::default()
+            }]),
+            readiness_probe: Some(self.probe(http(), 5, 10)),
+            liveness_probe: Some(self.probe(http(), 30, 20)),
+            ..self.container(INFERENCE, ("1", "4Gi"), mounts)
+        };
         Deployment {
             metadata: meta(INFERENCE, app, INFERENCE),
             spec: Some(DeploymentSpec {
@@ -501,37 +567,7 @@ impl<'a> Objects<'a> {
                     match_labels: Some(selector(app, INFERENCE)),
                     ..Default::default()
                 },
-                template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(labels(app, INFERENCE)),
-                        ..Default::default()
-                    }),
-                    spec: Some(PodSpec {
-                        security_context: Some(self.pod_security()),
-                        containers: vec![Container {
-                            name: s(INFERENCE),
-                            image: Some(self.plan.deploy.image(INFERENCE)),
-                            command: Some(self.plan.inference_cmd.clone()),
-                            env: Some(vec![
-                                env("MODEL_DIR", MODEL_DIR),
-                                env("PORT", &self.plan.port.to_string()),
-                            ]),
-                            ports: Some(vec![ContainerPort {
-                                name: Some(s("http")),
-                                container_port: port,
-                                ..Default::default()
-                            }]),
-                            readiness_probe: Some(self.probe(5, 10)),
-                            liveness_probe: Some(self.probe(30, 20)),
-                            resources: Some(self.resources("1", "4Gi")),
-                            security_context: Some(self.container_security()),
-                            volume_mounts: Some(mounts),
-                            ..Default::default()
-                        }],
-                        volumes: Some(volumes),
-                        ..Default::default()
-                    }),
-                },
+                template: self.pod_template(INFERENCE, PodSpec::default(), container, volumes),
                 ..Default::default()
             }),
             ..Default::default()
@@ -745,6 +781,37 @@ mod tests {
         assert!(
             !schedules(&a, &[]),
             "a node without GPU Feature Discovery labels"
+        );
+    }
+
+    #[test]
+    fn probes_follow_the_apps_health_route_or_connect_to_the_port() {
+        let mut p = plan(
+            &scenarios::no_gpu(),
+            &Choices {
+                framework: Some("none".into()),
+                deploy: Some(vec![DeployTarget::Kubernetes]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let probe = |p: &Plan| {
+            let d = Objects::new(p).inference_deployment();
+            let c = d.spec.unwrap().template.spec.unwrap().containers[0].clone();
+            assert_eq!(c.readiness_probe.is_some(), c.liveness_probe.is_some());
+            c.readiness_probe.unwrap()
+        };
+        p.code.health = Health::Http("/healthz".into());
+        let r = probe(&p);
+        assert_eq!(r.http_get.unwrap().path.as_deref(), Some("/healthz"));
+        assert!(r.tcp_socket.is_none());
+        // No health route: never a GET of a /health the app does not answer.
+        p.code.health = Health::Tcp;
+        let r = probe(&p);
+        assert!(r.http_get.is_none(), "{r:?}");
+        assert_eq!(
+            r.tcp_socket.unwrap().port,
+            IntOrString::String("http".into())
         );
     }
 }

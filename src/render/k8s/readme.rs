@@ -3,7 +3,7 @@
 use super::objects::{Accel, GFD_COMPUTE_MAJOR, GFD_DRIVER_MAJOR, GFD_PRODUCT};
 use super::{overlays, K8S_DIR};
 use crate::choices::{DeployTarget, Stage};
-use crate::plan::{Plan, Procs};
+use crate::plan::{Health, Plan, Procs};
 
 /// How several GPUs on one host are used (empty for one process).
 pub fn multi_gpu_section(plan: &Plan) -> String {
@@ -75,7 +75,25 @@ pub fn kubernetes_section(plan: &Plan) -> String {
         }
     }
     if plan.has(Stage::Inference) {
-        s.push_str("Inference is a Deployment and a Service; its readiness and liveness probes ask\n`/health`, and it mounts the `models` claim read-only.\n\n");
+        let probe = match &plan.code.health {
+            Health::Http(path) => format!("GET `{path}` (the app's health route)"),
+            Health::Tcp => "connect to the port (the app has no health route)".to_string(),
+        };
+        s.push_str(&format!("Inference is a Deployment and a Service; its readiness and liveness probes\n{probe}, and it mounts the `models` claim read-only.\n\n"));
+    }
+    let flavours = super::flavours::render(plan);
+    if !flavours.is_empty() {
+        s.push_str("Flavours for clusters with their controllers (apply one instead of the base's\nJob or Deployment; the same pod template, hardening and affinity):\n\n");
+        for (path, _) in &flavours {
+            let what = match path.rsplit('/').next().unwrap_or_default() {
+                "jobset.yaml" => "JobSet (JobSet controller)",
+                "pytorchjob.yaml" => "Kubeflow PyTorchJob (Kubeflow training operator)",
+                "inferenceservice.yaml" => "KServe InferenceService (KServe, RawDeployment mode)",
+                _ => "",
+            };
+            s.push_str(&format!("- `{path}`: {what}\n"));
+        }
+        s.push('\n');
     }
     if plan.cuda.is_some() {
         s.push_str(&format!(
