@@ -378,6 +378,12 @@ pub struct Choices {
     pub index_url: Option<String>,
     /// Extra wheel indexes searched after it.
     pub extra_index_urls: Option<Vec<String>>,
+    /// The image name prefix of the cluster files (`<project>-<target>`),
+    /// saved so a clone in another folder regenerates the same bytes.
+    pub project: Option<String>,
+    /// Keep the project's own Dockerfile: compose and README.Docker.md
+    /// build its real stages, and no Dockerfile is written.
+    pub keep_dockerfile: Option<bool>,
 }
 
 /// A catalog overlay as recorded in mlcontain.yaml: where it came from, its
@@ -476,6 +482,13 @@ pub struct SavedConfig {
     pub index_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_index_urls: Option<Vec<String>>,
+    /// Image names are `<project>-<target>` in the bake file and the Slurm
+    /// files (saved when they are written; default: the folder's name then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The project's own Dockerfile is kept (not generated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_dockerfile: Option<bool>,
     /// The catalog date the files were generated with.
     pub catalog: String,
     /// The user catalog overlay merged over it, when one was used.
@@ -561,6 +574,8 @@ impl SavedConfig {
             allow_incompatible: false,
             index_url: self.index_url.clone(),
             extra_index_urls: self.extra_index_urls.clone(),
+            project: self.project.clone(),
+            keep_dockerfile: self.keep_dockerfile,
         }
     }
 }
@@ -593,6 +608,8 @@ impl Choices {
             allow_incompatible: self.allow_incompatible || base.allow_incompatible,
             index_url: self.index_url.or(base.index_url),
             extra_index_urls: self.extra_index_urls.or(base.extra_index_urls),
+            project: self.project.or(base.project),
+            keep_dockerfile: self.keep_dockerfile.or(base.keep_dockerfile),
         }
     }
 }

@@ -137,6 +137,10 @@ pub struct InitArgs {
     /// KServe InferenceService for inference (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "jobset,pytorchjob,kserve")]
     pub k8s_flavour: Option<Vec<K8sFlavour>>,
+    /// Keep the project's own Dockerfile: compose.yaml and README.Docker.md
+    /// build the stages it has (`FROM ... AS name`), and no Dockerfile is written.
+    #[arg(long)]
+    pub keep_dockerfile: bool,
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]
     pub syntax: bool,
@@ -202,6 +206,8 @@ impl InitArgs {
             allow_incompatible: self.allow_incompatible,
             index_url: self.index_url.clone(),
             extra_index_urls: self.extra_index_url.clone(),
+            project: None,
+            keep_dockerfile: self.keep_dockerfile.then_some(true),
         }
     }
 }

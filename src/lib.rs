@@ -15,6 +15,7 @@ pub mod detect;
 pub mod diagnose;
 pub mod docker;
 pub mod elf;
+pub mod engine_caps;
 pub mod facts;
 pub mod fixes;
 pub mod index;

@@ -446,3 +446,58 @@ fn build_bake_dry_run_prints_the_bake_command() {
     let o = support::mlcontain(dir, &["build", "--push"]);
     assert!(!o.status.success(), "--push needs --bake");
 }
+
+#[test]
+fn a_clone_in_another_folder_regenerates_the_same_cluster_files() {
+    // The image names of the cluster files come from mlcontain.yaml, not
+    // from whatever the clone's folder is called.
+    let d = support::copy_fixture("pip-torch");
+    let first = d.path();
+    ok(&support::mlcontain(
+        first,
+        &[
+            "init",
+            "--yes",
+            "--allow-incompatible",
+            "--cuda",
+            "12.4",
+            "--deploy",
+            "slurm,kubernetes",
+        ],
+    ));
+    let project = mlcontain::docker::project_name(&first.canonicalize().unwrap(), None);
+    let saved = std::fs::read_to_string(first.join("mlcontain.yaml")).unwrap();
+    assert!(saved.contains(&format!("project: {project}\n")), "{saved}");
+    let other = tempfile::tempdir().unwrap();
+    let clone = other.path().join("a-clone-named-otherwise");
+    support::copy_dir(first, &clone);
+    let o = support::mlcontain(&clone, &["init", "--check"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let def = std::fs::read_to_string(clone.join("deploy/slurm/mlcontain.def")).unwrap();
+    assert!(
+        def.contains(&format!("IMAGE={project}-training:latest")),
+        "{def}"
+    );
+    let hcl = std::fs::read_to_string(clone.join(BAKE)).unwrap();
+    assert!(hcl.contains(&format!("default = \"{project}\"")), "{hcl}");
+    // `mlcontain build` tags the images the .def and the bake file name.
+    let o = ok(&support::mlcontain(
+        &clone,
+        &["build", "--dry-run", "--target", "training"],
+    ));
+    assert!(o.contains(&format!("{project}-training")), "{o}");
+    assert!(!o.contains("a-clone-named-otherwise-training"), "{o}");
+    // README.Docker.md names them too, and covers each target.
+    let readme = std::fs::read_to_string(clone.join("README.Docker.md")).unwrap();
+    assert!(
+        readme.contains(&format!("-t \"{project}-training\"")),
+        "{readme}"
+    );
+    for section in ["## Kubernetes", "## Slurm", "## Bake", "## Train"] {
+        assert!(readme.contains(section), "{section}: {readme}");
+    }
+    assert!(
+        readme.contains(&format!("apptainer build deploy/slurm/{project}.sif")),
+        "{readme}"
+    );
+}

@@ -72,9 +72,26 @@ pub fn absolute_dir(dir: &Path) -> Result<PathBuf> {
         .with_context(|| format!("cannot resolve {}", dir.display()))
 }
 
-/// The project name images are tagged with.
+/// The project name images are tagged with: `COMPOSE_PROJECT_NAME`, else
+/// mlcontain.yaml's `project:` (saved with the cluster files, so the images
+/// match them in a clone with another folder name), else the folder's name.
 pub fn project_of(dir: &Path) -> String {
-    crate::docker::project_name(dir, std::env::var("COMPOSE_PROJECT_NAME").ok().as_deref())
+    let env = std::env::var("COMPOSE_PROJECT_NAME").ok();
+    if env.as_deref().is_some_and(|p| !p.trim().is_empty()) {
+        return crate::docker::project_name(dir, env.as_deref());
+    }
+    match saved_project(dir) {
+        Some(p) => crate::docker::sanitize_project_name(&p),
+        None => crate::docker::project_name(dir, None),
+    }
+}
+
+/// mlcontain.yaml's `project:` (bounded read; a symlink is not followed).
+fn saved_project(dir: &Path) -> Option<String> {
+    let path = dir.join(crate::render::CONFIG);
+    let text = crate::safe_fs::read_text_bounded(&path, 1 << 20).ok()?;
+    let v: serde_yaml::Value = crate::bounded_yaml::parse(&text).ok()?;
+    v.get("project")?.as_str().map(str::to_string)
 }
 
 /// Checks the engine answers within [`DAEMON_DEADLINE`]; on failure prints
@@ -287,6 +304,23 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
                 "a multi-platform build ({}) needs docker buildx; install the buildx plugin, or build one platform at a time (--platform linux/amd64)",
                 crate::platform::join(&platforms)
             );
+        }
+        if multi && !args.dry_run && engine == Engine::Docker {
+            // Refused before anything is built: a base without a platform
+            // (mislabelled binaries), an engine that cannot hold the result.
+            let wanted: Vec<String> = platforms.iter().map(|p| p.docker().to_string()).collect();
+            let mut refused: Vec<String> =
+                crate::engine_caps::base_platform_refusal(engine, &text, &wanted)
+                    .into_iter()
+                    .collect();
+            let caps = crate::engine_caps::detect_caps(engine);
+            refused.extend(crate::engine_caps::refusals(&caps, &wanted, false));
+            if !refused.is_empty() {
+                for r in &refused {
+                    eprintln!("error: {r}");
+                }
+                return Ok(1);
+            }
         }
         // Manifests holding credentials reach the build as secrets only.
         for (id, rel) in crate::docker::dockerfile_secrets(&text) {

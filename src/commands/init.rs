@@ -161,13 +161,18 @@ pub struct Rendered {
 
 /// Plan and render, and compare each file with the disk.
 pub fn prepare(dir: &Path, facts: &Facts, choices: &Choices) -> Result<Rendered> {
-    let plan = plan(facts, choices)?;
+    // The image name prefix: the saved one (a clone in another folder
+    // regenerates the same files), else this folder's name, saved with the
+    // cluster files that use it.
+    let mut choices = choices.clone();
+    let project = match &choices.project {
+        Some(p) => crate::docker::sanitize_project_name(p),
+        None => crate::commands::build::project_of(&crate::commands::build::absolute_dir(dir)?),
+    };
+    choices.project = Some(project.clone());
+    let plan = plan(facts, &choices)?;
     // The plan's platforms (`--platform`), else this host's.
-    let fleet = crate::render::fleet::spec_for(
-        &plan,
-        &crate::commands::build::project_of(&crate::commands::build::absolute_dir(dir)?),
-        &crate::elf::host_platform(),
-    );
+    let fleet = crate::render::fleet::spec_for(&plan, &project, &crate::elf::host_platform());
     let mut files = vec![];
     let all = render(&plan)
         .into_iter()

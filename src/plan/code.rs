@@ -47,6 +47,9 @@ pub struct CodePlan {
     pub inference_scaffold: bool,
     /// The training service is mlcontain's placeholder (`train.py` scaffold).
     pub training_scaffold: bool,
+    /// The project's own Dockerfile is kept (`--keep-dockerfile`): its stage
+    /// names (`FROM ... AS name`, lowercase, in order; empty when unnamed).
+    pub kept_dockerfile: Option<Vec<String>>,
     /// Repository files (for the build context), and the ones the code names.
     #[serde(skip)]
     pub files: Vec<String>,
@@ -406,7 +409,7 @@ pub fn dockerfile_warning(scan: &ProjectScan, stages: &[Stage]) -> Option<String
         return None;
     }
     Some(format!(
-        "the project's Dockerfile has {}; the generated compose file builds the target(s) {}: replace the Dockerfile too (--force), or keep both of yours",
+        "the project's Dockerfile has {}; the generated compose file builds the target(s) {}: replace the Dockerfile too (--force), or keep it with --keep-dockerfile (compose then builds the stages it has)",
         if have.is_empty() {
             "no named stages".to_string()
         } else {
@@ -414,6 +417,31 @@ pub fn dockerfile_warning(scan: &ProjectScan, stages: &[Stage]) -> Option<String
         },
         missing.join(", ")
     ))
+}
+
+/// The build target of a stage in a kept Dockerfile: the stage of that
+/// name, else none (the Dockerfile's last stage, what `docker build` builds).
+pub fn kept_target(have: &[String], stage: &str) -> Option<String> {
+    have.iter().any(|h| h == stage).then(|| stage.to_string())
+}
+
+fn kept_explanation(have: &[String], stages: &[Stage], compose_file: &str) -> String {
+    let each: Vec<String> = stages
+        .iter()
+        .map(|s| match kept_target(have, s.as_str()) {
+            Some(t) => format!("{s} builds its stage `{t}`"),
+            None => format!("{s} builds its last stage"),
+        })
+        .collect();
+    format!(
+        "the project's Dockerfile is kept ({}): {compose_file} {} with the commands from the code.",
+        if have.is_empty() {
+            "one unnamed stage".to_string()
+        } else {
+            format!("stages {}", have.join(", "))
+        },
+        each.join(", ")
+    )
 }
 
 impl Planner<'_> {
@@ -448,9 +476,24 @@ impl Planner<'_> {
             (vec![], vec![])
         };
         let compose_file = compose_file(scan, ex);
-        if let Some(w) = dockerfile_warning(scan, stages) {
-            warnings.push(w);
-        }
+        let kept_dockerfile = if self.choices.keep_dockerfile == Some(true) {
+            let kept = scan.code.dockerfile_stages.clone();
+            match &kept {
+                Some(have) => ex.push(Explanation {
+                    topic: "compose",
+                    text: kept_explanation(have, stages, &compose_file),
+                }),
+                None => warnings.push(
+                    "--keep-dockerfile: the project has no Dockerfile (a regular file) to keep; mlcontain writes its own".into(),
+                ),
+            }
+            kept
+        } else {
+            if let Some(w) = dockerfile_warning(scan, stages) {
+                warnings.push(w);
+            }
+            None
+        };
         CodePlan {
             health: commands.health.clone(),
             model_dir,
@@ -463,6 +506,7 @@ impl Planner<'_> {
             compose_file,
             inference_scaffold: commands.inference_scaffold,
             training_scaffold: commands.training_scaffold,
+            kept_dockerfile,
             files: scan.code.files.clone(),
             referenced: scan.code.context.clone(),
         }

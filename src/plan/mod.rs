@@ -195,6 +195,13 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         platform: choices.platform.clone(),
         index_url: choices.index_url.clone(),
         extra_index_urls: choices.extra_index_urls.clone(),
+        keep_dockerfile: choices.keep_dockerfile.filter(|k| *k),
+        // Recorded where the bake file or the Slurm files use it.
+        project: choices.project.clone().filter(|_| {
+            choices.bake == Some(true)
+                || deploy.has(crate::choices::DeployTarget::Kubernetes)
+                || deploy.has(crate::choices::DeployTarget::Slurm)
+        }),
         catalog: cat.updated.clone(),
         catalog_overlay: choices.catalog_overlay.clone(),
     };

@@ -47,7 +47,9 @@ pub struct Volume {}
 pub struct Build {
     pub context: String,
     pub dockerfile: String,
-    pub target: String,
+    /// None: the Dockerfile's last stage (a kept Dockerfile without that stage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<String>,
 }
@@ -163,12 +165,23 @@ pub fn compose(plan: &Plan) -> Compose {
         .iter()
         .map(|f| super::dockerfile::secret_id(f))
         .collect();
+    let kept = plan.code.kept_dockerfile.as_deref();
     let build = |target: &str| Build {
         context: ".".into(),
         dockerfile: "Dockerfile".into(),
-        target: target.into(),
-        secrets: secret_ids.clone(),
+        target: match kept {
+            Some(have) => crate::plan::code::kept_target(have, target),
+            None => Some(target.into()),
+        },
+        // A kept Dockerfile mounts no secrets of ours.
+        secrets: if kept.is_some() {
+            vec![]
+        } else {
+            secret_ids.clone()
+        },
     };
+    // The image of a kept Dockerfile has its own CMD: run the code's commands.
+    let own_cmd = |cmd: &Vec<String>| kept.is_some().then(|| cmd.clone());
     let env = |pairs: &[(&str, String)]| {
         Ordered(
             pairs
@@ -200,7 +213,9 @@ pub fn compose(plan: &Plan) -> Compose {
             "training".to_string(),
             Service {
                 build: build("training"),
-                command: procs.map(|p| torchrun_standalone(plan, p)),
+                command: procs
+                    .map(|p| torchrun_standalone(plan, p))
+                    .or_else(|| own_cmd(&plan.training_cmd)),
                 profiles: None,
                 env_file: env_file.clone(),
                 environment,
@@ -225,7 +240,7 @@ pub fn compose(plan: &Plan) -> Compose {
             "inference".to_string(),
             Service {
                 build: build("inference"),
-                command: None,
+                command: own_cmd(&plan.inference_cmd),
                 ulimits: None,
                 profiles: None,
                 env_file: env_file.clone(),

@@ -50,13 +50,17 @@ pub fn render(plan: &Plan) -> Vec<GeneratedFile> {
         contents,
         kind: FileKind::Generated,
     };
-    let mut files = vec![
-        gen(DOCKERFILE, render_dockerfile(plan)),
+    let mut files = vec![];
+    // A kept Dockerfile is the user's: never written.
+    if plan.code.kept_dockerfile.is_none() {
+        files.push(gen(DOCKERFILE, render_dockerfile(plan)));
+    }
+    files.extend([
         gen(&plan.code.compose_file, render_compose(plan)),
         gen(DOCKERIGNORE, render_dockerignore(plan)),
         gen(README, render_readme(plan)),
         gen(CONFIG, plan.saved.to_yaml()),
-    ];
+    ]);
     for (path, contents) in k8s::render_k8s(plan) {
         files.push(gen(&path, contents));
     }

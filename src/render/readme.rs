@@ -32,10 +32,20 @@ pub fn render_readme(plan: &Plan) -> String {
     // a teammate regenerating from mlcontain.yaml gets the same bytes.
     s.push_str("`mlcontain init --dry-run` (or the wizard) explains each choice for the host it runs on.\n");
     s.push_str("\n## Build\n\nBuildKit is required (Docker Engine 20.10 or newer has it built in).\n\n```sh\n");
+    // `mlcontain build` tags `<project>-<target>`: the saved project (with
+    // the cluster files), else the folder's name.
+    let project = match &plan.saved.project {
+        Some(p) => p.clone(),
+        None => "$(basename \"$PWD\")".to_string(),
+    };
     for st in &plan.stages {
-        s.push_str(&format!(
-            "docker build --target {st} -t \"$(basename \"$PWD\")-{st}\" .\n"
-        ));
+        let target = match &plan.code.kept_dockerfile {
+            Some(have) => crate::plan::code::kept_target(have, st.as_str())
+                .map(|t| format!("--target {t} "))
+                .unwrap_or_default(),
+            None => format!("--target {st} "),
+        };
+        s.push_str(&format!("docker build {target}-t \"{project}-{st}\" .\n"));
     }
     s.push_str("# or: mlcontain build --target all\n```\n\n");
     s.push_str(&private_index_section(plan));
@@ -74,6 +84,7 @@ pub fn render_readme(plan: &Plan) -> String {
     }
     s.push_str(&super::k8s::readme::multi_gpu_section(plan));
     s.push_str(&super::k8s::readme::kubernetes_section(plan));
+    s.push_str(&super::fleet::readme_sections(plan));
     s.push_str("## Verify\n\n```sh\nmlcontain verify\n```\n\n");
     if let Some(c) = &plan.cuda {
         s.push_str(&format!(
