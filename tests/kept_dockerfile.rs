@@ -73,7 +73,8 @@ fn compose_builds_the_stages_of_a_kept_dockerfile() {
     let c = std::fs::read_to_string(dir.join("compose.yaml")).unwrap();
     assert!(!c.contains("target:"), "{c}");
     let readme = std::fs::read_to_string(dir.join("README.Docker.md")).unwrap();
-    assert!(!readme.contains("--target"), "{readme}");
+    assert!(!readme.contains("docker build --target"), "{readme}");
+    assert!(readme.contains("docker build -t"), "{readme}");
     assert!(
         std::fs::read_to_string(dir.join("Dockerfile"))
             .unwrap()
