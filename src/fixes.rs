@@ -264,6 +264,7 @@ pub fn init_command(choices: &Choices) -> String {
                 .map(|k| match k {
                     crate::choices::K8sFlavour::Jobset => "jobset",
                     crate::choices::K8sFlavour::Pytorchjob => "pytorchjob",
+                    crate::choices::K8sFlavour::Kserve => "kserve",
                 })
                 .collect::<Vec<_>>()
                 .join(",")
@@ -274,6 +275,9 @@ pub fn init_command(choices: &Choices) -> String {
     }
     if c.bytecode == Some(true) {
         w.push("--bytecode".into());
+    }
+    if c.keep_dockerfile == Some(true) {
+        w.push("--keep-dockerfile".into());
     }
     if c.allow_incompatible {
         w.push("--allow-incompatible".into());
