@@ -140,7 +140,9 @@ pub(crate) fn plan_deploy(
     };
     let text = match (choices.deploy.is_some(), extra.is_empty()) {
         (false, _) => format!("compose — the default: {compose}{own} builds and runs the images on this host; add kubernetes or slurm with --deploy."),
+        (true, true) if own.is_empty() => "compose — chosen.".to_string(),
         (true, true) => format!("compose — chosen: {compose}{own}."),
+        (true, false) if chose_compose && own.is_empty() => format!("compose, {} — chosen; the cluster files use the same images.", extra.join(", ")),
         (true, false) if chose_compose => format!("compose, {} — chosen; {compose}{own} runs them on this host, and the cluster files use the same images.", extra.join(", ")),
         (true, false) => format!("{} — chosen; {compose}{own} is written too (local builds and runs use it), and the cluster files use the same images.", extra.join(", ")),
     };

@@ -4,6 +4,7 @@
 //!
 //! Pure: the text depends only on the plan and the [`BakeSpec`].
 
+use crate::choices::DeployTarget;
 use crate::plan::Plan;
 use hcl::expr::{Expression, TemplateExpr};
 use hcl::{Attribute, Block, Body};
@@ -99,6 +100,13 @@ fn cache_ref(target: &str, to: bool) -> Expression {
         Part::Var("PROJECT"),
         Part::Lit(&tail),
     ])
+}
+
+/// Whether the plan gets a docker-bake.hcl.
+pub fn writes_bake(plan: &Plan) -> bool {
+    plan.saved.bake == Some(true)
+        || plan.deploy.has(DeployTarget::Kubernetes)
+        || plan.deploy.has(DeployTarget::Slurm)
 }
 
 /// `docker-bake.hcl`.

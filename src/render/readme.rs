@@ -1,6 +1,8 @@
 //! README.Docker.md: how to build, train, serve and verify with these files.
 
-use crate::choices::Stage;
+use super::bake::{writes_bake, BAKE};
+use super::slurm::{slurm_spec, DEF, SBATCH};
+use crate::choices::{DeployTarget, Stage};
 use crate::plan::{Health, Plan};
 
 pub fn render_readme(plan: &Plan) -> String {
@@ -84,7 +86,7 @@ pub fn render_readme(plan: &Plan) -> String {
     }
     s.push_str(&super::k8s::readme::multi_gpu_section(plan));
     s.push_str(&super::k8s::readme::kubernetes_section(plan));
-    s.push_str(&super::fleet::readme_sections(plan));
+    s.push_str(&fleet_sections(plan));
     s.push_str("## Verify\n\n```sh\nmlcontain verify\n```\n\n");
     if let Some(c) = &plan.cuda {
         s.push_str(&format!(
@@ -128,5 +130,69 @@ fn private_index_section(plan: &Plan) -> String {
         ));
     }
     s.push('\n');
+    s
+}
+
+/// The README.Docker.md sections for Slurm and the bake file (empty when
+/// the plan writes neither).
+fn fleet_sections(plan: &Plan) -> String {
+    let mut s = String::new();
+    let project = plan
+        .saved
+        .project
+        .clone()
+        .unwrap_or_else(|| "<project>".to_string());
+    if plan.deploy.has(DeployTarget::Slurm) {
+        let spec = slurm_spec(plan, &project);
+        let per_node = match spec.gpus_per_node {
+            Some(g) => format!("{g} GPU(s) per node"),
+            None => "CPU only".to_string(),
+        };
+        s.push_str(&format!(
+            "## Slurm\n\n`{SBATCH}` trains on {} node(s), {per_node}, through Apptainer\n(one launcher per node, rendezvous on the first node). Build the SIF once, then submit:\n\n```sh\n",
+            spec.nodes
+        ));
+        if spec.registry.is_some() {
+            s.push_str("mlcontain build --bake --push training\n");
+        } else {
+            s.push_str(&format!(
+                "mlcontain build --target training   # the image {}\n",
+                spec.image()
+            ));
+        }
+        s.push_str(&format!(
+            "apptainer build deploy/slurm/{} {DEF}\nsbatch {SBATCH}\n```\n\n",
+            spec.sif()
+        ));
+        s.push_str(&format!(
+            "Before training, each node checks that the framework sees the GPUs Slurm allocated\n\
+             (SLURM_GPUS_ON_NODE, CUDA_VISIBLE_DEVICES) and the job fails if it sees fewer\n\
+             (`MLCONTAIN_VERIFY=0` skips it). The job runs as you; models go to `MODELS_DIR`\n\
+             (default `./models`), bound at `{}`. Logs: `deploy/slurm/logs/`.\n\n",
+            plan.code.model_dir
+        ));
+    }
+    if writes_bake(plan) {
+        let registry = plan.saved.registry.as_deref();
+        s.push_str(&format!(
+            "## Bake\n\n`{BAKE}` has one target per stage, tagged `{}{project}-<target>:latest` (the\n\
+             PROJECT, TAG{} variables override them){}.\n\n```sh\nmlcontain build --bake\n",
+            registry.map(|r| format!("{}/", r.trim_end_matches('/'))).unwrap_or_default(),
+            if registry.is_some() { ", REGISTRY" } else { "" },
+            if registry.is_some() {
+                ", with a registry build cache (cache-from/cache-to)"
+            } else {
+                ""
+            }
+        ));
+        if registry.is_some() {
+            s.push_str("mlcontain build --bake --push\n");
+        }
+        s.push_str(
+            "```\n\nA registry cache and multi-platform builds need the containerd image store or a\n\
+             docker-container builder: `mlcontain build --bake` checks the engine first and says\n\
+             what to change, and refuses a multi-platform build whose base images lack a platform.\n\n",
+        );
+    }
     s
 }

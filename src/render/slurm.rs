@@ -4,6 +4,7 @@
 //!
 //! Pure: the texts depend only on the plan and the [`SlurmSpec`].
 
+use crate::choices::{GpuCount, GpuSelection};
 use crate::plan::{Plan, DATA_DIR};
 
 pub const SBATCH: &str = "deploy/slurm/train.sbatch";
@@ -43,6 +44,27 @@ impl SlurmSpec {
     /// The SIF file name (next to the sbatch script).
     pub fn sif(&self) -> String {
         format!("{}.sif", self.project)
+    }
+}
+
+/// GPUs per node for the cluster: the `--gpus` count (or the number of
+/// device ids); 1 when it is `all` or unset, since a batch script needs a
+/// number. None for a CPU plan.
+pub fn gpus_per_node(plan: &Plan) -> Option<u32> {
+    plan.cuda.as_ref()?;
+    Some(match &plan.gpus {
+        Some(GpuSelection::Count(GpuCount::N(n))) => *n,
+        Some(GpuSelection::Ids(ids)) => u32::try_from(ids.len()).unwrap_or(u32::MAX).max(1),
+        Some(GpuSelection::Count(GpuCount::All)) | None => 1,
+    })
+}
+
+pub fn slurm_spec(plan: &Plan, project: &str) -> SlurmSpec {
+    SlurmSpec {
+        project: project.to_string(),
+        nodes: plan.deploy.nodes,
+        gpus_per_node: gpus_per_node(plan),
+        registry: plan.saved.registry.clone(),
     }
 }
 
