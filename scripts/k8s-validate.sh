@@ -56,6 +56,36 @@ spec:
 YAML
 if validate_core "$work/neg/bad.yaml"; then fail "kubernetes-validate --strict accepted an unknown field"; fi
 
+# Checks the manifests init wrote in $1 (label $2): every overlay through
+# `kubectl kustomize` and `kubernetes-validate --strict`, every CRD flavour
+# through check-jsonschema. Sets ov_ok, core, crds_checked, crd and probe.
+check_project() {
+    local d=$1 label=$2 ov name f schema
+    ov_ok=(); core="pass"; crd="pass"; crds_checked=()
+    for ov in "$d"/deploy/k8s/overlays/*/; do
+        name="$(basename "$ov")"
+        if ! "$tools/kubectl" kustomize "$ov" >"$d/$name.yaml" 2>"$work/kv.log"; then
+            fail "$label: kubectl kustomize overlays/$name"; core="FAIL"; continue
+        fi
+        ov_ok+=("$name")
+        validate_core "$d/$name.yaml" || { fail "$label: kubernetes-validate overlays/$name"; core="FAIL"; }
+    done
+    for f in "$d"/deploy/k8s/flavours/*.yaml; do
+        [[ -e $f ]] || continue
+        case "$(basename "$f")" in
+            jobset.yaml) schema=$jobset_schema ;;
+            pytorchjob.yaml) schema=$pytorchjob_schema ;;
+            inferenceservice.yaml) schema=$kserve_schema ;;
+            *) continue ;;
+        esac
+        crds_checked+=("$(basename "$f" .yaml)")
+        "$tools/check-jsonschema" --schemafile "$schema" "$f" >"$work/kv.log" 2>&1 \
+            || { fail "$label: check-jsonschema $(basename "$f")"; crd="FAIL"; }
+    done
+    # The inference probe the manifests carry (the app's health route, or TCP).
+    probe="$(grep -A4 'readinessProbe:' "$d/cpu.yaml" 2>/dev/null | grep -oE 'path: [^ ]+|tcpSocket' | head -1 || true)"
+}
+
 rows=()
 cuda_for() { # a CUDA version the framework has a build for, or nothing
     local fw=$1 v
@@ -77,38 +107,15 @@ for fw in $frameworks; do
         for nodes in 1 2; do
             d="$work/$fw-$accel-$nodes"
             mkdir -p "$d"
-            flav=(--k8s-flavour jobset,kserve)
-            [[ $fw == pytorch ]] && flav=(--k8s-flavour jobset,pytorchjob,kserve)
+            flav=(--k8s-flavour "jobset,kserve")
+            [[ $fw == pytorch ]] && flav=(--k8s-flavour "jobset,pytorchjob,kserve")
             gpus=()
             [[ $accel == gpu ]] && gpus=(--gpus 2)
             if ! MLCONTAIN_NVML_LIB=/nonexistent "$mlcontain" init --yes --framework "$fw" --cuda "$cuda" \
                 "${gpus[@]}" --deploy kubernetes --nodes "$nodes" "${flav[@]}" --dir "$d" >"$work/kv.log" 2>&1; then
                 fail "$fw $accel $nodes: mlcontain init"; rows+=("| $fw | $accel | $nodes | init failed | | | | |"); continue
             fi
-            ov_ok=(); core="pass"; crd="pass"
-            for ov in "$d"/deploy/k8s/overlays/*/; do
-                name="$(basename "$ov")"
-                if ! "$tools/kubectl" kustomize "$ov" >"$d/$name.yaml" 2>"$work/kv.log"; then
-                    fail "$fw $accel $nodes: kubectl kustomize overlays/$name"; core="FAIL"; continue
-                fi
-                ov_ok+=("$name")
-                validate_core "$d/$name.yaml" || { fail "$fw $accel $nodes: kubernetes-validate overlays/$name"; core="FAIL"; }
-            done
-            crds_checked=()
-            for f in "$d"/deploy/k8s/flavours/*.yaml; do
-                [[ -e $f ]] || continue
-                case "$(basename "$f")" in
-                    jobset.yaml) schema=$jobset_schema ;;
-                    pytorchjob.yaml) schema=$pytorchjob_schema ;;
-                    inferenceservice.yaml) schema=$kserve_schema ;;
-                    *) continue ;;
-                esac
-                crds_checked+=("$(basename "$f" .yaml)")
-                "$tools/check-jsonschema" --schemafile "$schema" "$f" >"$work/kv.log" 2>&1 \
-                    || { fail "$fw $accel $nodes: check-jsonschema $(basename "$f")"; crd="FAIL"; }
-            done
-            # The inference probe the manifests carry (the app's health route, or TCP).
-            probe="$(grep -A4 'readinessProbe:' "$d/cpu.yaml" 2>/dev/null | grep -oE 'path: [^ ]+|tcpSocket' | head -1 || true)"
+            check_project "$d" "$fw $accel $nodes"
             rows+=("| $fw | $accel ($cuda) | $nodes | ${ov_ok[*]} | $core | ${crds_checked[*]:-none} | $crd | ${probe:-no inference} |")
         done
     done
@@ -123,24 +130,8 @@ for fx in ${MLCONTAIN_K8S_FIXTURES:-flask-xgboost poetry-fastapi keras-flask}; d
         --k8s-flavour jobset,kserve --dir "$d" >"$work/kv.log" 2>&1; then
         fail "fixture $fx: mlcontain init"; rows+=("| $fx (fixture) | cpu | 2 | init failed | | | | |"); continue
     fi
-    core="pass"; crd="pass"
-    "$tools/kubectl" kustomize "$d/deploy/k8s/overlays/cpu" >"$d/cpu.yaml" 2>"$work/kv.log" \
-        || { fail "fixture $fx: kubectl kustomize overlays/cpu"; core="FAIL"; }
-    validate_core "$d/cpu.yaml" || { fail "fixture $fx: kubernetes-validate overlays/cpu"; core="FAIL"; }
-    crds_checked=()
-    for f in "$d"/deploy/k8s/flavours/*.yaml; do
-        [[ -e $f ]] || continue
-        case "$(basename "$f")" in
-            jobset.yaml) schema=$jobset_schema ;;
-            inferenceservice.yaml) schema=$kserve_schema ;;
-            *) continue ;;
-        esac
-        crds_checked+=("$(basename "$f" .yaml)")
-        "$tools/check-jsonschema" --schemafile "$schema" "$f" >"$work/kv.log" 2>&1 \
-            || { fail "fixture $fx: check-jsonschema $(basename "$f")"; crd="FAIL"; }
-    done
-    probe="$(grep -A4 'readinessProbe:' "$d/cpu.yaml" 2>/dev/null | grep -oE 'path: [^ ]+|tcpSocket' | head -1 || true)"
-    rows+=("| $fx (fixture) | cpu | 2 | cpu | $core | ${crds_checked[*]:-none} | $crd | ${probe:-no inference} |")
+    check_project "$d" "fixture $fx"
+    rows+=("| $fx (fixture) | cpu | 2 | ${ov_ok[*]} | $core | ${crds_checked[*]:-none} | $crd | ${probe:-no inference} |")
 done
 
 # Negative control for the CRD schemas: an unknown field in a generated JobSet must fail.
@@ -152,7 +143,8 @@ if [[ -n $sample ]]; then
     fi
 fi
 # ... and a misplaced field in a generated InferenceService's predictor.
-sample="$(ls "$work"/*/deploy/k8s/flavours/inferenceservice.yaml 2>/dev/null | head -1 || true)"
+sample=""
+for f in "$work"/*/deploy/k8s/flavours/inferenceservice.yaml; do [[ -e $f ]] && { sample=$f; break; }; done
 if [[ -n $sample ]]; then
     sed 's/^    minReplicas:/    replicas: 1\n    minReplicas:/' "$sample" >"$work/neg/isvc.yaml"
     if "$tools/check-jsonschema" --schemafile "$kserve_schema" "$work/neg/isvc.yaml" >/dev/null 2>&1; then

@@ -116,6 +116,22 @@ pub fn refusals(caps: &EngineCaps, platforms: &[String], cache_export: bool) -> 
     out
 }
 
+/// A local image's own platform (`os/arch[/variant]`), from `image inspect`.
+pub fn local_platform(engine: Engine, image: &str) -> Option<String> {
+    let r = run_quiet(
+        &CommandLine::new(engine.program()).args([
+            "image",
+            "inspect",
+            "--format",
+            "{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}",
+            image,
+        ]),
+        Duration::from_secs(30),
+    );
+    let p = r.stdout.trim().to_string();
+    (r.success() && !p.is_empty()).then_some(p)
+}
+
 /// The platforms a base image is available for: from the registry
 /// (`imagetools inspect`: an index's platforms, or a single image's own)
 /// when it answers, else the local image's own platform.
@@ -136,20 +152,7 @@ pub fn base_platforms(engine: Engine, image: &str) -> Option<Vec<String>> {
             return Some(p);
         }
     }
-    let local = run_quiet(
-        &CommandLine::new(engine.program()).args([
-            "image",
-            "inspect",
-            "--format",
-            "{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}",
-            image,
-        ]),
-        Duration::from_secs(20),
-    );
-    local
-        .success()
-        .then(|| vec![local.stdout.trim().to_string()])
-        .filter(|v| !v[0].is_empty())
+    local_platform(engine, image).map(|p| vec![p])
 }
 
 /// `imagetools inspect --format '{{json .Image}}'`: one image config

@@ -17,18 +17,7 @@ pub const PYTHONS: &[&str] = &[
 
 /// The image's own platform (`os/arch[/variant]`), from `image inspect`.
 pub fn image_platform(engine: Engine, image: &str) -> Option<String> {
-    let r = run_quiet(
-        &CommandLine::new(engine.program()).args([
-            "image",
-            "inspect",
-            "--format",
-            "{{.Os}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}",
-            image,
-        ]),
-        Duration::from_secs(30),
-    );
-    let p = r.stdout.trim().to_string();
-    (r.success() && !p.is_empty()).then_some(p)
+    crate::engine_caps::local_platform(engine, image)
 }
 
 /// The first regular file in a tar stream (what `docker cp -L CTR:PATH -`
