@@ -859,6 +859,29 @@ impl Catalog {
                     format!("{what}: Pythons not sorted"),
                 );
             }
+            // PyPI's default build names one of the release's builds, with
+            // kernels on that platform (the PyPI shortcut installs it).
+            for (key, name, plat, tag) in [
+                ("pypi", "amd64", Platform::Amd64, &r.pypi),
+                ("pypi_arm64", "arm64", Platform::Arm64, &r.pypi_arm64),
+            ] {
+                let Some(tag) = tag else { continue };
+                let has = r.builds.iter().any(|b| {
+                    &b.tag == tag
+                        && match plat {
+                            Platform::Amd64 => b.amd64.is_some(),
+                            Platform::Arm64 => b.arm64.is_some(),
+                        }
+                });
+                if !r.platforms.contains(&plat) || !has {
+                    p.push(
+                        format!("{path}.{key}"),
+                        format!(
+                            "{what}: PyPI's {name} build `{tag}` is not one of its {name} builds"
+                        ),
+                    );
+                }
+            }
             for (k, py) in r.python.iter().enumerate() {
                 if !self.python_versions.contains(py) {
                     p.push(

@@ -694,6 +694,32 @@ frameworks:
         e.message.contains("Python 3.99 is not in python_versions"),
         "{e}"
     );
+    // ... PyPI's default build must be one of the release's builds on that
+    // platform (the PyPI shortcut installs it) ...
+    let pypi = r#"
+updated: "2026-12-15"
+frameworks:
+  - id: pytorch
+    releases:
+      - version: "2.99.0"
+        pypi: cu999
+        python: ["3.12"]
+        builds:
+          - {cuda: "12.6", tag: cu126, amd64: {sass: ["9.0"]}}
+"#;
+    let e = Catalog::with_overlay(pypi, "bad.yaml").unwrap_err();
+    assert!(
+        e.message
+            .contains("pytorch 2.99.0: PyPI's amd64 build `cu999` is not one of its amd64 builds"),
+        "{e}"
+    );
+    let arm = pypi.replace("pypi: cu999", "pypi: cu126\n        pypi_arm64: cu126");
+    let e = Catalog::with_overlay(&arm, "bad.yaml").unwrap_err();
+    assert!(
+        e.message
+            .contains("PyPI's arm64 build `cu126` is not one of its arm64 builds"),
+        "{e}"
+    );
     // ... malformed YAML names the line, a missing date is refused.
     let e =
         Catalog::with_overlay("updated: \"2026-12-15\"\nframeworks: [\n", "x.yaml").unwrap_err();

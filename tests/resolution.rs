@@ -425,3 +425,83 @@ fn python_version_file_is_a_hard_constraint() {
         p.warnings
     );
 }
+
+#[test]
+fn pypi_serves_the_build_it_carries_per_platform() {
+    use mlcontain::platform::Platform;
+    // An unpinned torch: the plan's framework line installs the build.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("requirements.txt"), "torch\n").unwrap();
+    let f = Facts {
+        project: scan(tmp.path()).unwrap(),
+        ..scenarios::no_gpu()
+    };
+    let line = |version: &str, cuda: &str, platform: Platform| {
+        let p = ok(
+            &f,
+            &Choices {
+                framework_version: Some(v(version)),
+                cuda: Some(Accel::Cuda(v(cuda))),
+                platform: Some(vec![platform]),
+                ..Default::default()
+            },
+        );
+        let fi = p.framework_install.clone().expect("a framework line");
+        (fi.requirement, fi.index)
+    };
+    // assets/catalog.yaml: PyPI's Linux x86_64 torch 2.5.1 is the cu124
+    // build, its aarch64 torch 2.11.0 the CPU build, 2.14.1 cu130 on both.
+    assert_eq!(
+        line("2.5.1", "12.4", Platform::Amd64),
+        ("torch==2.5.1".into(), None)
+    );
+    assert_eq!(
+        line("2.5.1", "12.1", Platform::Amd64),
+        (
+            "torch==2.5.1+cu121".into(),
+            Some("https://download.pytorch.org/whl/cu121".into())
+        )
+    );
+    assert_eq!(
+        line("2.11.0", "13.0", Platform::Amd64),
+        ("torch==2.11.0".into(), None)
+    );
+    assert_eq!(
+        line("2.11.0", "13.0", Platform::Arm64),
+        (
+            "torch==2.11.0+cu130".into(),
+            Some("https://download.pytorch.org/whl/cu130".into())
+        )
+    );
+    assert_eq!(
+        line("2.14.1", "13.0", Platform::Arm64),
+        ("torch==2.14.1".into(), None)
+    );
+    // The Dockerfile says where it comes from, and names no PyTorch index.
+    let p = ok(
+        &f,
+        &Choices {
+            framework_version: Some(v("2.5.1")),
+            cuda: Some(Accel::Cuda(v("12.4"))),
+            ..Default::default()
+        },
+    );
+    assert!(
+        !dockerfile(&p).contains("download.pytorch.org"),
+        "{}",
+        dockerfile(&p)
+    );
+    let why = p.explain("index").join(" | ");
+    assert!(why.contains("torch==2.5.1 comes from PyPI"), "{why}");
+    // CPU is never PyPI's Linux build: the +cpu wheel from the PyTorch index.
+    let p = ok(
+        &f,
+        &Choices {
+            framework_version: Some(v("2.5.1")),
+            cuda: Some(Accel::Cpu),
+            ..Default::default()
+        },
+    );
+    let fi = p.framework_install.unwrap();
+    assert_eq!(fi.requirement, "torch==2.5.1+cpu");
+}

@@ -276,6 +276,15 @@ fn framework_requirement(fw: &Framework, sel: &Selection) -> Option<FrameworkIns
     let r = sel.release?;
     let v = sel.pinned_version.as_ref().unwrap_or(&r.version);
     match sel.build {
+        // PyPI carries this build on every target platform (the view's
+        // `pypi` is set only when they agree): no extra index, and pip's
+        // and uv's caches and mirrors serve it like any other package.
+        Some(b) if r.pypi.as_deref() == Some(b.tag.as_str()) && fw.cuda_index.is_some() => {
+            Some(FrameworkInstall {
+                requirement: format!("{}=={v}", fw.packages[0]),
+                index: None,
+            })
+        }
         Some(b) => fw
             .cuda_requirement(v, b)
             .map(|requirement| FrameworkInstall {
