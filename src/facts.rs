@@ -329,6 +329,10 @@ pub struct AccelExtra {
     pub tag: String,
     /// `pyproject.toml:12`
     pub source: String,
+    /// A Poetry dependency group (`poetry install --only main,NAME`) rather
+    /// than an extra (`--extra NAME` / `--extras NAME`).
+    #[serde(default)]
+    pub poetry_group: bool,
 }
 
 /// The CUDA a conda environment installs.

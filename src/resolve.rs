@@ -188,10 +188,16 @@ pub fn extra_is_cuda(e: &AccelExtra) -> bool {
 }
 
 /// The extra that selects the accelerator the plan wants, if the project has one.
-pub fn choose_extra(scan: &ProjectScan, want_cuda: bool) -> Option<&AccelExtra> {
+/// Poetry dependency groups count only when `poetry_groups` (Poetry installs).
+pub fn choose_extra(
+    scan: &ProjectScan,
+    want_cuda: bool,
+    poetry_groups: bool,
+) -> Option<&AccelExtra> {
     // Only names that are safe as a command-line word (`[a-z0-9-]`).
     scan.accel_extras.iter().find(|e| {
         extra_is_cuda(e) == want_cuda
+            && (poetry_groups || !e.poetry_group)
             && !e.name.is_empty()
             && e.name
                 .chars()
@@ -204,7 +210,9 @@ pub fn extra_pin(scan: &ProjectScan, extra: &AccelExtra, packages: &[String]) ->
     scan.locked
         .iter()
         .filter(|l| packages.contains(&l.name))
-        .find(|l| l.extras.contains(&extra.name))
+        .find(|l| {
+            l.extras.contains(&extra.name) || (extra.poetry_group && l.groups.contains(&extra.name))
+        })
         .and_then(crate::detect::project::locked_pin)
 }
 

@@ -240,3 +240,42 @@ fn poetry_lock_installs_exactly_the_main_group() {
     );
     eprintln!("poetry lock: {:.0} s", t0.elapsed().as_secs_f64());
 }
+
+#[test]
+fn poetry_cpu_group_builds_without_nvidia_wheels() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let _lock = EngineLock::acquire();
+    let t0 = Instant::now();
+    let (_tmp, dir, name) = project("poetry-groups-tiny");
+    let image = format!("{name}-training");
+    let _rm = RemoveImage(image.clone());
+    ok(
+        support::mlcontain(&dir, &["init", "--yes", "--stages", "training"]),
+        "mlcontain init",
+    );
+    let df = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(
+        df.contains("poetry install --no-root --only main,cpu"),
+        "{df}"
+    );
+    ok(
+        support::mlcontain(
+            &dir,
+            &["build", "--target", "training", "--progress", "plain"],
+        ),
+        "mlcontain build",
+    );
+    let mut dists = venv_distributions(&image);
+    for tool in ["pip", "setuptools", "wheel"] {
+        dists.remove(tool);
+    }
+    // Exactly the lock's main and cpu groups.
+    let expected: BTreeMap<String, String> = [("idna", "3.10"), ("six", "1.16.0")]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(dists, expected, "the CPU image's venv");
+    eprintln!("poetry cpu group: {:.0} s", t0.elapsed().as_secs_f64());
+}

@@ -505,3 +505,117 @@ fn pypi_serves_the_build_it_carries_per_platform() {
     let fi = p.framework_install.unwrap();
     assert_eq!(fi.requirement, "torch==2.5.1+cpu");
 }
+
+#[test]
+fn poetry_groups_and_extras_select_the_accelerator() {
+    // Optional groups: `--only main,cpu` on CPU, `main,gpu` with CUDA.
+    let f = facts_for("poetry-groups-tiny", scenarios::no_gpu());
+    let p = ok(&f, &Choices::default());
+    assert_eq!(p.manifests.poetry_groups, vec!["cpu"]);
+    let df = dockerfile(&p);
+    assert!(
+        df.contains("poetry install --no-root --only main,cpu\n"),
+        "{df}"
+    );
+    let why = p.explain("package-manager").join(" | ");
+    assert!(
+        why.contains("the project's `cpu` group (pyproject.toml:12) selects the CPU build"),
+        "{why}"
+    );
+    let cuda = Choices {
+        cuda: Some(Accel::Cuda(v("12.4"))),
+        ..Default::default()
+    };
+    let p = ok(&f, &cuda);
+    assert!(
+        dockerfile(&p).contains("--only main,gpu\n"),
+        "{}",
+        dockerfile(&p)
+    );
+    let again = ok(&f, &p.saved.to_choices());
+    assert_eq!(render(&p), render(&again));
+    // [tool.poetry.extras]: `--extras cpu` / `--extras gpu`.
+    let f = facts_for("poetry-extras-tiny", scenarios::no_gpu());
+    let p = ok(&f, &Choices::default());
+    assert!(
+        dockerfile(&p).contains("poetry install --no-root --only main --extras cpu\n"),
+        "{}",
+        dockerfile(&p)
+    );
+    let p = ok(&f, &cuda);
+    assert!(dockerfile(&p).contains("--only main --extras gpu\n"));
+    // poetry.lock's markers name the extra of each optional package.
+    let gpu = f
+        .project
+        .locked
+        .iter()
+        .find(|l| l.name == "nvidia-cuda-runtime-cu12")
+        .expect("locked");
+    assert_eq!(gpu.extras, vec!["gpu"]);
+
+    // A torch project: the CPU group's +cpu build from its source, the GPU
+    // group's PyPI build; the group follows the accelerator chosen.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("pyproject.toml"),
+        r#"[tool.poetry]
+name = "t"
+version = "0.1.0"
+package-mode = false
+
+[tool.poetry.dependencies]
+python = "^3.11"
+numpy = "^2.1"
+
+[tool.poetry.group.torch-cpu]
+optional = true
+
+[tool.poetry.group.torch-cpu.dependencies]
+torch = { version = "2.5.1+cpu", source = "pytorch-cpu" }
+
+[tool.poetry.group.torch-cuda]
+optional = true
+
+[tool.poetry.group.torch-cuda.dependencies]
+torch = { version = "2.5.1+cu124", source = "pytorch-cu124" }
+
+[[tool.poetry.source]]
+name = "pytorch-cpu"
+url = "https://download.pytorch.org/whl/cpu"
+priority = "explicit"
+
+[[tool.poetry.source]]
+name = "pytorch-cu124"
+url = "https://download.pytorch.org/whl/cu124"
+priority = "explicit"
+"#,
+    )
+    .unwrap();
+    let f = Facts {
+        project: scan(tmp.path()).unwrap(),
+        ..scenarios::no_gpu()
+    };
+    let tags: Vec<(&str, &str, bool)> = f
+        .project
+        .accel_extras
+        .iter()
+        .map(|e| (e.name.as_str(), e.tag.as_str(), e.poetry_group))
+        .collect();
+    assert_eq!(
+        tags,
+        [("torch-cpu", "cpu", true), ("torch-cuda", "cu124", true)]
+    );
+    let p = ok(
+        &f,
+        &Choices {
+            framework: Some("pytorch".into()),
+            cuda: Some(Accel::Cpu),
+            ..Default::default()
+        },
+    );
+    assert!(
+        dockerfile(&p).contains("--only main,torch-cpu\n"),
+        "{}",
+        dockerfile(&p)
+    );
+}

@@ -167,6 +167,7 @@ pub fn parse_uv_lock(text: &str, file: &str) -> ParsedLock {
                     Some(l) => format!("{file}:{l}"),
                     None => file.to_string(),
                 },
+                poetry_group: false,
             });
         }
     }
@@ -226,6 +227,13 @@ pub fn tag_from_name(extra: &str) -> Option<String> {
 /// `[project.optional-dependencies]` named `cpu`/`gpu`/`cu124`, or whose
 /// `[tool.uv.sources]` entries point at a CPU / CUDA index.
 pub fn pyproject_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<AccelExtra> {
+    let mut out = pep621_accel_extras(doc, text, file);
+    poetry_accel_selectors(doc, text, file, &mut out);
+    out
+}
+
+/// `[project.optional-dependencies]` extras that select the accelerator.
+fn pep621_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<AccelExtra> {
     let mut out = vec![];
     let Some(opt) = doc
         .get("project")
@@ -321,10 +329,135 @@ pub fn pyproject_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<
                     Some(l) => format!("{file}:{l}"),
                     None => file.to_string(),
                 },
+                poetry_group: false,
             });
         }
     }
     out
+}
+
+/// Poetry's accelerator selectors: `[tool.poetry.extras]` (installed with
+/// `--extras NAME`) and dependency groups (`--only main,NAME`) whose
+/// dependencies hold a CPU or CUDA build (`+cpu`, a PyTorch-index source,
+/// `nvidia-*`), or whose name says so (`cpu`, `gpu`, `cu124`).
+fn poetry_accel_selectors(doc: &toml::Table, text: &str, file: &str, out: &mut Vec<AccelExtra>) {
+    let Some(poetry) = doc
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.as_table())
+    else {
+        return;
+    };
+    let sources: Vec<(String, String)> = poetry
+        .get("source")
+        .and_then(|s| s.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| {
+                    Some((
+                        s.get("name")?.as_str()?.to_string(),
+                        s.get("url")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // The build tag a dependency spec names (`2.5.1+cpu`, a source's URL, nvidia-*).
+    let spec_tag = |name: &str, spec: &toml::Value| -> Option<String> {
+        // NVML's Python bindings are not a CUDA build.
+        if normalize_name(name) == "nvidia-ml-py" {
+            return None;
+        }
+        let specs: Vec<&toml::Value> = match spec {
+            toml::Value::Array(a) => a.iter().collect(),
+            v => vec![v],
+        };
+        specs.into_iter().find_map(|s| {
+            let version = match s {
+                toml::Value::String(v) => Some(v.as_str()),
+                t => t.get("version").and_then(|v| v.as_str()),
+            };
+            let index = s
+                .get("source")
+                .and_then(|x| x.as_str())
+                .and_then(|n| sources.iter().find(|(sn, _)| sn == n))
+                .map(|(_, u)| u.clone());
+            build_tag(&LockedPackage {
+                name: normalize_name(name),
+                version: version
+                    .map(|v| v.trim_start_matches(['=', '^', '~', ' ']).to_string())
+                    .unwrap_or_default(),
+                source: String::new(),
+                extras: vec![],
+                groups: vec![],
+                index,
+            })
+        })
+    };
+    let line_of_text = |needle: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(needle))
+            .map(|i| format!("{file}:{}", i + 1))
+            .unwrap_or_else(|| file.to_string())
+    };
+    let deps = poetry.get("dependencies").and_then(|d| d.as_table());
+    if let Some(extras) = poetry.get("extras").and_then(|e| e.as_table()) {
+        for (extra, pkgs) in extras {
+            let name = normalize_name(extra);
+            if out.iter().any(|e| e.name == name) {
+                continue;
+            }
+            let tag = pkgs
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str())
+                .find_map(|p| {
+                    let spec = deps.and_then(|d| {
+                        d.iter()
+                            .find(|(k, _)| normalize_name(k) == normalize_name(p))
+                            .map(|(_, v)| v)
+                    });
+                    spec.and_then(|s| spec_tag(p, s)).or_else(|| {
+                        normalize_name(p)
+                            .starts_with("nvidia-")
+                            .then(|| "gpu".into())
+                    })
+                })
+                .or_else(|| tag_from_name(&name));
+            if let Some(tag) = tag {
+                out.push(AccelExtra {
+                    source: line_of_text(&format!("{extra} =")),
+                    name,
+                    tag,
+                    poetry_group: false,
+                });
+            }
+        }
+    }
+    if let Some(groups) = poetry.get("group").and_then(|g| g.as_table()) {
+        for (group, body) in groups {
+            let name = normalize_name(group);
+            if name == "main" || out.iter().any(|e| e.name == name) {
+                continue;
+            }
+            let tag = body
+                .get("dependencies")
+                .and_then(|d| d.as_table())
+                .into_iter()
+                .flatten()
+                .find_map(|(k, v)| spec_tag(k, v))
+                .or_else(|| tag_from_name(&name));
+            if let Some(tag) = tag {
+                out.push(AccelExtra {
+                    source: line_of_text(&format!("[tool.poetry.group.{group}")),
+                    name,
+                    tag,
+                    poetry_group: true,
+                });
+            }
+        }
+    }
 }
 
 /// Parses poetry.lock: every package with its version, groups and source.
@@ -364,11 +497,37 @@ pub fn parse_poetry_lock(text: &str, file: &str) -> ParsedLock {
             .and_then(|u| u.as_str())
             .filter(|u| !is_pypi(u))
             .map(String::from);
+        // An optional package names its extras in its markers
+        // (`extra == "cpu"`, or a table of them per group).
+        let markers: Vec<&str> = match p.get("markers") {
+            Some(toml::Value::String(m)) => vec![m.as_str()],
+            Some(toml::Value::Table(t)) => t.values().filter_map(|v| v.as_str()).collect(),
+            _ => vec![],
+        };
+        let mut extras: Vec<String> = vec![];
+        for m in markers {
+            for part in m.split("extra").skip(1) {
+                let rest = part.trim_start();
+                let Some(rest) = rest.strip_prefix("==") else {
+                    continue;
+                };
+                let rest = rest.trim_start();
+                let q = rest.chars().next().filter(|c| *c == '"' || *c == '\'');
+                if let Some(q) = q {
+                    if let Some(e) = rest[1..].split(q).next() {
+                        let e = normalize_name(e);
+                        if !extras.contains(&e) {
+                            extras.push(e);
+                        }
+                    }
+                }
+            }
+        }
         out.packages.push(LockedPackage {
             name: name.clone(),
             version: version.to_string(),
             source: source_of(file, text, &name, raw_name, version),
-            extras: vec![],
+            extras,
             groups,
             index,
         });

@@ -41,12 +41,24 @@ impl Planner<'_> {
         let framework_requirement = framework_requirement(fw, sel);
         let (mut manifests, scaffold) = self.manifest_files(pm);
         if let Some(e) = &res.accel_extra {
-            manifests.extras.push(e.name.clone());
+            let (flag, what) = match pm {
+                PackageManager::Poetry if e.poetry_group => {
+                    manifests.poetry_groups.push(e.name.clone());
+                    (format!("poetry install --only main,{}", e.name), "group")
+                }
+                PackageManager::Poetry => {
+                    manifests.extras.push(e.name.clone());
+                    (format!("poetry install --extras {}", e.name), "extra")
+                }
+                _ => {
+                    manifests.extras.push(e.name.clone());
+                    (format!("uv sync --extra {}", e.name), "extra")
+                }
+            };
             self.note(
                 "package-manager",
                 format!(
-                    "uv sync --extra {} — the project's `{}` extra ({}) selects the {} build.",
-                    e.name,
+                    "{flag} — the project's `{}` {what} ({}) selects the {} build.",
                     e.name,
                     e.source,
                     if sel.accel.value.is_cuda() {
@@ -167,6 +179,7 @@ impl Planner<'_> {
             install_project: false,
             secret: scan.credential_files.clone(),
             extras: vec![],
+            poetry_groups: vec![],
             dev_copy: vec![],
             local: vec![],
             dev_local: vec![],

@@ -62,7 +62,8 @@ impl Planner<'_> {
             (None, None) => self.compat.has_gpu() && !fw.is_none() && fw.supports_cuda(),
         };
         let accel_extra = match pm {
-            PackageManager::Uv => choose_extra(scan, want_cuda).cloned(),
+            PackageManager::Uv => choose_extra(scan, want_cuda, false).cloned(),
+            PackageManager::Poetry => choose_extra(scan, want_cuda, true).cloned(),
             _ => None,
         };
         let lock_decides = (pm == PackageManager::Uv && scan.uv_lock)

@@ -83,8 +83,11 @@ pub struct Manifests {
     /// build context or the image; the installs that read them mount them
     /// as BuildKit secrets.
     pub secret: Vec<String>,
-    /// Extras that select the accelerator (`uv sync --extra cpu`).
+    /// Extras that select the accelerator (`uv sync --extra cpu`,
+    /// `poetry install --extras cpu`).
     pub extras: Vec<String>,
+    /// Poetry dependency groups that select it (`--only main,cpu`).
+    pub poetry_groups: Vec<String>,
     /// The files the dev install reads that the builder did not copy (dev
     /// requirements and their `-r`/`-c` includes).
     pub dev_copy: Vec<String>,

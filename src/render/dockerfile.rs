@@ -538,7 +538,21 @@ fn install_dependencies(o: &mut Out, plan: &Plan) {
                     &m.copy,
                     None,
                 ),
-                &words("/opt/poetry/bin/poetry install --no-root --only main"),
+                &words(&format!(
+                    "/opt/poetry/bin/poetry install --no-root --only main{}{}",
+                    plan.manifests
+                        .poetry_groups
+                        .iter()
+                        .filter(|g| is_plain_word(g))
+                        .map(|g| format!(",{g}"))
+                        .collect::<String>(),
+                    plan.manifests
+                        .extras
+                        .iter()
+                        .filter(|e| is_plain_word(e))
+                        .map(|e| format!(" --extras {e}"))
+                        .collect::<String>()
+                )),
             ));
             framework_layer(o, plan, "pip");
         }
