@@ -391,6 +391,16 @@ fn index_credentials_are_redacted_in_every_output() {
         readme.contains("--secret id=requirements.txt,src=requirements.txt"),
         "{readme}"
     );
+    // The compose lines to use, as compose.yaml has them.
+    assert!(
+        readme.contains("secrets:\n  requirements.txt:\n    file: ./requirements.txt\n"),
+        "{readme}"
+    );
+    let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
+    assert!(
+        compose.contains("secrets:\n  requirements.txt:\n    file: ./requirements.txt"),
+        "{compose}"
+    );
 }
 
 #[test]

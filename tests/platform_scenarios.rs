@@ -164,8 +164,10 @@ fn gb200_on_arm64_r580() {
     let p = ok(&h, &choose("pytorch", ARM64));
     assert_eq!(
         p.framework_requirement.as_ref().unwrap().requirement,
-        "torch==2.15.0+cu132"
+        // PyPI's aarch64 torch 2.15.0 is the cu132 build (assets/catalog.yaml).
+        "torch==2.15.0"
     );
+    assert_eq!(p.framework_requirement.as_ref().unwrap().index, None);
     assert!(
         why(&p, "platform").contains("linux/arm64"),
         "{}",

@@ -105,6 +105,13 @@ pub fn render_readme(plan: &Plan) -> String {
     s
 }
 
+/// One YAML scalar, encoded by the YAML serialiser (quoted when it must be).
+fn yaml_scalar(s: &str) -> String {
+    serde_yaml::to_string(s)
+        .map(|y| y.trim_end().to_string())
+        .unwrap_or_else(|_| format!("{s:?}"))
+}
+
 /// How index credentials reach the build without entering an image.
 fn private_index_section(plan: &Plan) -> String {
     let mounted = super::dockerfile::mounted_secrets(plan);
@@ -123,13 +130,28 @@ fn private_index_section(plan: &Plan) -> String {
         args.join(" "),
         plan.stages[0]
     ));
+    s.push_str("compose.yaml declares them for `docker compose build` (top level, and in\neach service's `build:`):\n\n```yaml\nsecrets:\n");
+    for f in &mounted {
+        s.push_str(&format!(
+            "  {}:\n    file: ./{f}\n",
+            yaml_scalar(&super::dockerfile::secret_id(f))
+        ));
+    }
+    s.push_str("services:\n  SERVICE:\n    build:\n      secrets:\n");
+    for f in &mounted {
+        s.push_str(&format!(
+            "      - {}\n",
+            yaml_scalar(&super::dockerfile::secret_id(f))
+        ));
+    }
+    s.push_str("```\n\n");
     for f in &mounted {
         s.push_str(&format!(
             "- `{f}` (secret id `{}`)\n",
             super::dockerfile::secret_id(f)
         ));
     }
-    s.push('\n');
+    s.push_str("\nA password that reaches the build any other way (a `COPY` of the manifest, a\n`--build-arg`, an `ENV`) is stored in the image's layers or history; the secret\nmount leaves it only in the step's memory. BuildKit's cache does not key on a\nsecret's content: after changing only what a mounted manifest says (the index,\nthe pins), rebuild with `--no-cache` so the install runs again.\n\n");
     s
 }
 
