@@ -231,7 +231,7 @@ fi
 # The disk check comes after the image build (in prepare: the torch layers
 # are often in the build cache already), before the SIF: that step's
 # temporary files (the daemon's image as a tar, the extracted root
-# filesystem, the squashfs) peaked at 13.2 GB, plus the 3.0 GB SIF.
+# filesystem, the squashfs) peaked at 13.9 GB, plus the 3.0 GB SIF.
 need_gb="${MLCONTAIN_SLURM_MIN_FREE_GB:-18}"
 p=slurmsmoke
 prepare "$p" slurm-smoke --framework pytorch --cuda 12.4 --python 3.11
