@@ -323,6 +323,54 @@ impl FromStr for K8sFlavour {
     }
 }
 
+/// Which entry point runs a stage (`--training`, `--inference`, the wizard):
+/// a file the code scan found (by its path), or none (no such service).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryChoice {
+    Path(String),
+    Off,
+}
+
+impl FromStr for EntryChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("none") {
+            Ok(EntryChoice::Off)
+        } else if t.is_empty() || t.chars().any(char::is_control) {
+            Err(format!(
+                "`{}` is not an entry point: give a file the code scan found (e.g. train.py) or none",
+                t.escape_debug()
+            ))
+        } else {
+            Ok(EntryChoice::Path(t.to_string()))
+        }
+    }
+}
+
+impl fmt::Display for EntryChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryChoice::Path(p) => f.write_str(p),
+            EntryChoice::Off => f.write_str("none"),
+        }
+    }
+}
+
+impl Serialize for EntryChoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for EntryChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Training nodes (`--nodes N`): a positive count.
 pub fn parse_nodes(s: &str) -> Result<u32, String> {
     match s.trim().parse::<u32>() {
@@ -384,6 +432,9 @@ pub struct Choices {
     /// Keep the project's own Dockerfile: compose and README.Docker.md
     /// build its real stages, and no Dockerfile is written.
     pub keep_dockerfile: Option<bool>,
+    /// The training / inference entry point (a scanned file, or none).
+    pub training: Option<EntryChoice>,
+    pub inference: Option<EntryChoice>,
 }
 
 /// A catalog overlay as recorded in mlcontain.yaml: where it came from, its
@@ -489,6 +540,11 @@ pub struct SavedConfig {
     /// The project's own Dockerfile is kept (not generated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_dockerfile: Option<bool>,
+    /// The entry point chosen for training / inference (a file, or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<EntryChoice>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference: Option<EntryChoice>,
     /// The catalog date the files were generated with.
     pub catalog: String,
     /// The user catalog overlay merged over it, when one was used.
@@ -576,6 +632,8 @@ impl SavedConfig {
             extra_index_urls: self.extra_index_urls.clone(),
             project: self.project.clone(),
             keep_dockerfile: self.keep_dockerfile,
+            training: self.training.clone(),
+            inference: self.inference.clone(),
         }
     }
 }
@@ -610,6 +668,8 @@ impl Choices {
             extra_index_urls: self.extra_index_urls.or(base.extra_index_urls),
             project: self.project.or(base.project),
             keep_dockerfile: self.keep_dockerfile.or(base.keep_dockerfile),
+            training: self.training.or(base.training),
+            inference: self.inference.or(base.inference),
         }
     }
 }

@@ -141,6 +141,12 @@ pub struct InitArgs {
     /// build the stages it has (`FROM ... AS name`), and no Dockerfile is written.
     #[arg(long)]
     pub keep_dockerfile: bool,
+    /// The training entry point: a file the code scan found (see --dry-run), or none.
+    #[arg(long, value_name = "FILE|none")]
+    pub training: Option<crate::choices::EntryChoice>,
+    /// The inference entry point (server): a file the code scan found, or none.
+    #[arg(long, value_name = "FILE|none")]
+    pub inference: Option<crate::choices::EntryChoice>,
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]
     pub syntax: bool,
@@ -208,6 +214,8 @@ impl InitArgs {
             extra_index_urls: self.extra_index_url.clone(),
             project: None,
             keep_dockerfile: self.keep_dockerfile.then_some(true),
+            training: self.training.clone(),
+            inference: self.inference.clone(),
         }
     }
 }

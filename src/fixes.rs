@@ -257,6 +257,8 @@ pub fn init_command(choices: &Choices) -> String {
             .map(|d| d.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")),
     );
     flag("nodes", c.nodes.map(|v| v.to_string()));
+    flag("training", c.training.as_ref().map(|v| v.to_string()));
+    flag("inference", c.inference.as_ref().map(|v| v.to_string()));
     flag(
         "k8s-flavour",
         c.k8s_flavours.as_ref().filter(|f| !f.is_empty()).map(|f| {

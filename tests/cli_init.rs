@@ -268,3 +268,41 @@ fn bytecode_is_off_by_default_and_a_choice() {
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("UV_COMPILE_BYTECODE=1"));
 }
+
+/// `--training FILE|none`: a candidate the scan found runs, is saved in
+/// mlcontain.yaml and regenerates identically; an unknown file is refused
+/// with the candidates, nothing written.
+#[test]
+fn the_training_entry_point_can_be_chosen() {
+    let tmp = support::copy_fixture("torch-jax-close");
+    let d = tmp.path();
+    let o = mlcontain(d, &["init", "--dry-run", "--training", "nope.py"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("nope.py") && t.contains("train.py") && t.contains("jax_fit.py"),
+        "{t}"
+    );
+    let o = mlcontain(
+        d,
+        &[
+            "init",
+            "--yes",
+            "--framework",
+            "jax",
+            "--cuda",
+            "cpu",
+            "--training",
+            "jax_fit.py",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(read(d, "mlcontain.yaml").contains("training: jax_fit.py"));
+    assert!(
+        read(d, "Dockerfile").contains("jax_fit.py"),
+        "{}",
+        read(d, "Dockerfile")
+    );
+    let o = mlcontain(d, &["init", "--check"]);
+    assert!(o.status.success(), "{}", text(&o));
+}

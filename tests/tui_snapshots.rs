@@ -517,3 +517,125 @@ fn deploy_step_offers_the_kubernetes_flavour_and_previews_deploy_files() {
         insta::assert_snapshot!(format!("review_deploy_files_{w}x{h}"), screen);
     }
 }
+
+fn app_for(fixture_name: &str) -> App {
+    let facts = Facts {
+        project: scan(&fixture(fixture_name)).unwrap(),
+        ..scenarios::h100_535()
+    };
+    let mut a = App::new(
+        facts,
+        Pending::default(),
+        Default::default(),
+        BTreeMap::new(),
+    );
+    a.color = false;
+    a
+}
+
+/// Two frameworks the code uses about equally: the Framework step asks,
+/// each with its reason, the top one preselected (not chosen), and the
+/// Review summary says it was a close call.
+#[test]
+fn an_ambiguous_framework_is_asked_with_each_reason() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut a = app_for("torch-jax-close");
+        a.goto_step(Step::Framework);
+        let screen = draw(&mut a, w, h);
+        assert!(screen.contains("Two frameworks, used about"), "{screen}");
+        let labels: Vec<&str> = a.opts.iter().map(|o| o.label.as_str()).collect();
+        assert!(
+            labels
+                .iter()
+                .any(|l| l.starts_with("PyTorch — requirements.txt:1 requires torch")),
+            "{labels:?}"
+        );
+        assert!(
+            labels
+                .iter()
+                .any(|l| l.starts_with("JAX — requirements.txt:2 requires jax")),
+            "{labels:?}"
+        );
+        // The plan's pick is highlighted, but nothing is chosen for the user.
+        let planned = a.plan_ok().unwrap().framework.clone();
+        assert_eq!(
+            a.opts[a.cursor].value,
+            mlcontain::tui::form::Value::Framework(planned)
+        );
+        assert_eq!(a.choices.framework, None);
+        insta::assert_snapshot!(format!("ambiguous_framework_{w}x{h}"), screen);
+        assert!(
+            a.summary_text().contains("two close in the code"),
+            "{}",
+            a.summary_text()
+        );
+    }
+}
+
+/// The Stages step shows the entry point candidates the scan found, with
+/// the detector's reason, and changes the training command.
+#[test]
+fn entry_points_are_shown_with_reasons_and_can_be_changed() {
+    use mlcontain::choices::{EntryChoice, Stage};
+    use mlcontain::tui::form::{Field, Value};
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut a = app_for("torch-jax-close");
+        a.goto_step(Step::Stages);
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+        assert_eq!(a.current_field(), Field::Training);
+        let screen = draw(&mut a, w, h);
+        assert!(
+            screen.contains("why: train.py — training: trains"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("entry_points_training_{w}x{h}"), screen);
+        let labels: Vec<&str> = a.opts.iter().map(|o| o.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["train.py", "jax_fit.py", "none — no training service"],
+            "{labels:?}"
+        );
+        // Another candidate: the training command follows.
+        a.cursor = 1;
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+        assert_eq!(
+            a.choices.training,
+            Some(EntryChoice::Path("jax_fit.py".into()))
+        );
+        let p = a.plan_ok().unwrap();
+        assert!(
+            p.training_cmd.iter().any(|w| w == "jax_fit.py"),
+            "{:?}",
+            p.training_cmd
+        );
+        assert!(a.summary_text().contains("Training runs    jax_fit.py"));
+        // Inference: no server in the code, so none is the plan's; back to
+        // training and choose none: no training stage, said so.
+        assert_eq!(a.current_field(), Field::Inference);
+        assert_eq!(
+            a.opts[a.cursor].value,
+            Value::Entry(EntryChoice::Off),
+            "{:?}",
+            a.opts
+        );
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Esc)));
+        let none = a
+            .opts
+            .iter()
+            .position(|o| o.value == Value::Entry(EntryChoice::Off))
+            .unwrap();
+        a.cursor = none;
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+        let p = a.plan_ok().unwrap();
+        assert!(!p.has(Stage::Training), "{:?}", p.stages);
+        assert!(
+            p.explanations
+                .iter()
+                .any(|e| e.text == "no training stage: chosen (--training none)."),
+            "{:?}",
+            p.explanations
+        );
+        let cmd = mlcontain::fixes::init_command(&a.choices);
+        assert!(cmd.contains("--training none"), "{cmd}");
+    }
+}

@@ -10,7 +10,7 @@ use super::types::{ScaffoldKind, APP_DIR, MODEL_DIR};
 use super::Explanation;
 use crate::catalog::{Catalog, Framework};
 use crate::choices::Stage;
-use crate::facts::code::{ContextFile, Role};
+use crate::facts::code::{ContextFile, FrameworkEvidence, Role};
 use crate::facts::ProjectScan;
 use serde::Serialize;
 
@@ -50,11 +50,25 @@ pub struct CodePlan {
     /// The project's own Dockerfile is kept (`--keep-dockerfile`): its stage
     /// names (`FROM ... AS name`, lowercase, in order; empty when unnamed).
     pub kept_dockerfile: Option<Vec<String>>,
+    /// The scanned files the training / inference services run (None: a
+    /// scaffold, or no such stage).
+    #[serde(skip)]
+    pub training_entry: Option<String>,
+    #[serde(skip)]
+    pub inference_entry: Option<String>,
     /// Repository files (for the build context), and the ones the code names.
     #[serde(skip)]
     pub files: Vec<String>,
     #[serde(skip)]
     pub referenced: Vec<ContextFile>,
+}
+
+/// The two frameworks the code uses about equally (the second scores at
+/// least 80% of the first; scikit-learn beside another is not a contest).
+pub fn close_frameworks(scan: &ProjectScan) -> Option<(&FrameworkEvidence, &FrameworkEvidence)> {
+    let ev = &scan.code.frameworks;
+    let (best, second) = (ev.first()?, ev.get(1)?);
+    (second.score * 10 >= best.score * 8 && second.id != "sklearn").then_some((best, second))
 }
 
 /// The framework the code and manifests point to, best first, with the reason.
@@ -67,17 +81,15 @@ pub fn framework_from_code<'c>(
     let best = ev.first()?;
     let fw = cat.framework(&best.id)?;
     let mut text = format!("{} — {}.", fw.name, best.reason);
-    if let Some(second) = ev.get(1) {
-        if second.score * 10 >= best.score * 8 && second.id != "sklearn" {
-            let other = cat
-                .framework(&second.id)
-                .map(|f| f.name.clone())
-                .unwrap_or_else(|| second.id.clone());
-            text.push_str(&format!(
-                " {other} is used too ({}); choose with --framework if it is the main one.",
-                second.reason
-            ));
-        }
+    if let Some((_, second)) = close_frameworks(scan) {
+        let other = cat
+            .framework(&second.id)
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| second.id.clone());
+        text.push_str(&format!(
+            " {other} is used too ({}); choose with --framework if it is the main one.",
+            second.reason
+        ));
     }
     ex.push(Explanation {
         topic: "framework",
@@ -494,6 +506,11 @@ impl Planner<'_> {
             }
             None
         };
+        let entry = |stage: Stage, role: Role, scaffold: bool| {
+            (stages.contains(&stage) && !scaffold && scan.code.python_files > 0)
+                .then(|| scan.code.best(role).map(|c| c.path.clone()))
+                .flatten()
+        };
         CodePlan {
             health: commands.health.clone(),
             model_dir,
@@ -507,6 +524,12 @@ impl Planner<'_> {
             inference_scaffold: commands.inference_scaffold,
             training_scaffold: commands.training_scaffold,
             kept_dockerfile,
+            training_entry: entry(Stage::Training, Role::Training, commands.training_scaffold),
+            inference_entry: entry(
+                Stage::Inference,
+                Role::Inference,
+                commands.inference_scaffold,
+            ),
             files: scan.code.files.clone(),
             referenced: scan.code.context.clone(),
         }

@@ -14,6 +14,7 @@ mod addons;
 pub mod code;
 mod cuda_major;
 mod deploy;
+mod entry_choice;
 mod entry_points;
 mod framework;
 mod images;
@@ -103,6 +104,9 @@ fn platform_explanation(facts: &Facts, choices: &Choices, platforms: &[Platform]
 
 /// Plan with a given catalog (resolved here for the target platforms): the phases in order.
 pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan, PlanError> {
+    // The chosen entry points ranked first (or dropped: `none`).
+    let facts = entry_choice::apply(facts, choices)?;
+    let facts = facts.as_ref();
     let platforms = target_platforms(facts, choices);
     let view;
     let cat = if cat.resolved_for == platforms {
@@ -202,6 +206,8 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
                 || deploy.has(crate::choices::DeployTarget::Kubernetes)
                 || deploy.has(crate::choices::DeployTarget::Slurm)
         }),
+        training: choices.training.clone(),
+        inference: choices.inference.clone(),
         catalog: cat.updated.clone(),
         catalog_overlay: choices.catalog_overlay.clone(),
     };

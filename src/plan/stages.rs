@@ -10,7 +10,26 @@ impl Planner<'_> {
         // (every stage, with scaffolds, in a repository without code).
         let mut stages = match self.choices.stages.clone() {
             Some(s) => s,
-            None => super::code::default_stages(self.scan(), &mut self.explanations),
+            None => {
+                let mut ex = vec![];
+                let s = super::code::default_stages(self.scan(), &mut ex);
+                // A stage dropped by `--training none` / `--inference none`
+                // is the user's choice, not a lack in the code.
+                for e in &mut ex {
+                    for (what, choice) in [
+                        ("training", &self.choices.training),
+                        ("inference", &self.choices.inference),
+                    ] {
+                        if choice == &Some(crate::choices::EntryChoice::Off)
+                            && e.text.starts_with(&format!("no {what} stage"))
+                        {
+                            e.text = format!("no {what} stage: chosen (--{what} none).");
+                        }
+                    }
+                }
+                self.explanations.extend(ex);
+                s
+            }
         };
         stages.sort();
         stages.dedup();

@@ -1078,6 +1078,14 @@ impl App {
                 None => "none (CPU)".into(),
             },
         );
+        if self.choices.framework.is_none() {
+            if let Some((a, b)) = form::ambiguous_framework(&self.facts) {
+                row(
+                    "",
+                    format!("(two close in the code: {a}; {b} — step 2 asks)"),
+                );
+            }
+        }
         row("Python", p.python.to_string());
         row("Package manager", p.package_manager.to_string());
         row("Base image", p.images.runtime.clone());
@@ -1092,7 +1100,23 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
+        if p.has(crate::choices::Stage::Training) {
+            row(
+                "Training runs",
+                match &p.code.training_entry {
+                    Some(f) => f.clone(),
+                    None => "train.py (mlcontain's scaffold)".into(),
+                },
+            );
+        }
         if p.has(crate::choices::Stage::Inference) {
+            row(
+                "Inference runs",
+                match &p.code.inference_entry {
+                    Some(f) => f.clone(),
+                    None => "serve.py (mlcontain's scaffold)".into(),
+                },
+            );
             row("Port", p.port.to_string());
         }
         row("GPUs", form::placeholder(Field::Gpus, Some(p)));

@@ -6,9 +6,11 @@
 //! Everything here is pure: facts and choices in, options or choices out.
 
 use crate::catalog::Catalog;
+use crate::choices::EntryChoice;
 use crate::choices::{
     parse_nodes, Accel, Choices, DeployTarget, GpuCount, GpuSelection, K8sFlavour, Stage,
 };
+use crate::facts::code::Role;
 use crate::facts::{Facts, PackageManager};
 use crate::plan::{plan, Plan, PlanError, DEFAULT_PORT, DEFAULT_UID};
 use crate::version::Version;
@@ -58,7 +60,7 @@ impl Step {
             Step::Framework => &[Field::Framework, Field::FrameworkVersion],
             Step::Cuda => &[Field::Cuda],
             Step::Python => &[Field::Python, Field::PackageManager],
-            Step::Stages => &[Field::Stages],
+            Step::Stages => &[Field::Stages, Field::Training, Field::Inference],
             Step::Runtime => &[
                 Field::Port,
                 Field::Uid,
@@ -94,6 +96,10 @@ pub enum Field {
     Python,
     PackageManager,
     Stages,
+    /// Which scanned file the training service runs (or none).
+    Training,
+    /// Which scanned file (server) the inference service runs (or none).
+    Inference,
     Port,
     Uid,
     Gpus,
@@ -134,6 +140,8 @@ impl Field {
             | Field::Syntax
             | Field::Deploy
             | Field::K8sFlavour
+            | Field::Training
+            | Field::Inference
             | Field::AllowIncompatible => FieldKind::Select,
             Field::Stages => FieldKind::Multi,
             Field::Port
@@ -155,6 +163,8 @@ impl Field {
             Field::Python => "Python",
             Field::PackageManager => "Package manager",
             Field::Stages => "Stages",
+            Field::Training => "Training runs",
+            Field::Inference => "Inference serves",
             Field::Port => "Inference port",
             Field::Uid => "User UID/GID",
             Field::Gpus => "GPUs (per node)",
@@ -179,6 +189,8 @@ impl Field {
             Field::Python => "Python version:",
             Field::PackageManager => "Package manager:",
             Field::Stages => "Stages (image targets):",
+            Field::Training => "Training entry point:",
+            Field::Inference => "Inference entry point (the server):",
             Field::Port => "Inference port:",
             Field::Uid => "UID/GID of the non-root user:",
             Field::Gpus => "GPUs the services reserve per node (all, a count, or ids 0,1):",
@@ -205,6 +217,8 @@ impl Field {
             Field::Python => "The Python in the images.",
             Field::PackageManager => "How dependencies are installed.",
             Field::Stages => "Space toggles; Enter continues. Each stage is a Dockerfile target and a compose service.",
+            Field::Training => "The file the training service runs: what the code scan found, best first (the reason under the list), or none.",
+            Field::Inference => "The server the inference service runs: what the code scan found, best first, or none.",
             Field::Port => "The port the inference service listens on (1-65535).",
             Field::Uid => "The containers run as a non-root user with this UID/GID.",
             Field::Gpus => "`all`, a count such as 1, or device ids such as 0,1.",
@@ -228,7 +242,9 @@ impl Field {
             Field::Cuda => &["cuda"],
             Field::Python => &["python"],
             Field::PackageManager => &["package-manager", "scaffold"],
-            Field::Stages => &["scaffold"],
+            Field::Stages => &["scaffold", "stages"],
+            Field::Training => &["training", "stages"],
+            Field::Inference => &["inference", "stages"],
             Field::BaseImage | Field::Registry => &["base-image"],
             Field::Deploy | Field::Nodes | Field::K8sFlavour => &["deploy"],
             _ => &[],
@@ -248,6 +264,7 @@ pub enum Value {
     Bool(bool),
     Deploy(Vec<DeployTarget>),
     Flavours(Vec<K8sFlavour>),
+    Entry(EntryChoice),
     /// A fix for answers that cannot be planned (the answers with it applied).
     Fix(Box<Choices>),
 }
@@ -287,6 +304,17 @@ pub fn planned(field: Field, p: &Plan) -> Option<Value> {
         Field::Syntax => Value::Bool(p.syntax),
         Field::Deploy => Value::Deploy(p.deploy.targets.clone()),
         Field::K8sFlavour => Value::Flavours(p.deploy.k8s_flavours.clone()),
+        // A scaffolded service runs no scanned file: nothing is "planned".
+        Field::Training => match (&p.code.training_entry, p.has(Stage::Training)) {
+            (Some(f), _) => Value::Entry(EntryChoice::Path(f.clone())),
+            (None, false) => Value::Entry(EntryChoice::Off),
+            (None, true) => return None,
+        },
+        Field::Inference => match (&p.code.inference_entry, p.has(Stage::Inference)) {
+            (Some(f), _) => Value::Entry(EntryChoice::Path(f.clone())),
+            (None, false) => Value::Entry(EntryChoice::Off),
+            (None, true) => return None,
+        },
         _ => return None,
     })
 }
@@ -318,6 +346,26 @@ pub fn apply(field: Field, choices: &Choices, value: &Value) -> Choices {
             if !d.contains(&DeployTarget::Kubernetes) {
                 // The flavours mean nothing without kubernetes.
                 c.k8s_flavours = None;
+            }
+        }
+        (Field::Training | Field::Inference, Value::Entry(e)) => {
+            let stage = if field == Field::Training {
+                Stage::Training
+            } else {
+                Stage::Inference
+            };
+            // The stage follows: none drops it, a file brings it back.
+            if let Some(st) = c.stages.as_mut() {
+                st.retain(|s| *s != stage);
+                if *e != EntryChoice::Off {
+                    st.push(stage);
+                    st.sort();
+                }
+            }
+            if field == Field::Training {
+                c.training = Some(e.clone());
+            } else {
+                c.inference = Some(e.clone());
             }
         }
         (Field::K8sFlavour, Value::Flavours(f)) => {
@@ -472,11 +520,30 @@ fn field_options(field: Field, cx: &Ctx, current: Option<&Plan>) -> Vec<Opt> {
         .unwrap_or_else(|| "pytorch".into());
     let fw = cat.framework(&fw_id);
     match field {
-        Field::Framework => cat
-            .frameworks
-            .iter()
-            .map(|f| opt(cx, field, f.name.clone(), Value::Framework(f.id.clone())))
-            .collect(),
+        Field::Framework => {
+            // Two close candidates in the code: each says why.
+            let close = crate::plan::code::close_frameworks(&cx.facts.project);
+            // ...and they come first, the planner's pick at the top.
+            let rank = |id: &str| match &close {
+                Some((a, _)) if a.id == id => 0,
+                Some((_, b)) if b.id == id => 1,
+                _ => 2,
+            };
+            let mut fws: Vec<&crate::catalog::Framework> = cat.frameworks.iter().collect();
+            fws.sort_by_key(|f| rank(&f.id));
+            fws.into_iter()
+                .map(|f| {
+                    let label = match &close {
+                        Some((a, b)) if a.id == f.id || b.id == f.id => {
+                            let r = if a.id == f.id { &a.reason } else { &b.reason };
+                            format!("{} — {r}", f.name)
+                        }
+                        _ => f.name.clone(),
+                    };
+                    opt(cx, field, label, Value::Framework(f.id.clone()))
+                })
+                .collect()
+        }
         Field::FrameworkVersion => fw
             .map(|f| {
                 f.releases
@@ -573,6 +640,7 @@ fn field_options(field: Field, cx: &Ctx, current: Option<&Plan>) -> Vec<Opt> {
                 host: false,
             })
             .collect(),
+        Field::Training | Field::Inference => entry_options(field, cx),
         Field::K8sFlavour => flavour_options()
             .into_iter()
             .map(|(label, f)| opt(cx, field, label.into(), Value::Flavours(f)))
@@ -628,10 +696,92 @@ pub fn flavour_options() -> Vec<(&'static str, Vec<K8sFlavour>)> {
     ]
 }
 
+/// Most entry point candidates offered in one list.
+const ENTRY_OPTIONS_MAX: usize = 8;
+
+/// The role an entry field chooses for.
+fn role_of(field: Field) -> Role {
+    if field == Field::Training {
+        Role::Training
+    } else {
+        Role::Inference
+    }
+}
+
+/// The scanned candidates for a role (that role's first, best first, then
+/// the others), and none.
+fn entry_options(field: Field, cx: &Ctx) -> Vec<Opt> {
+    let role = role_of(field);
+    let code = &cx.facts.project.code;
+    let mut seen: Vec<&str> = vec![];
+    let mut out = vec![];
+    let ranked = code
+        .candidates
+        .iter()
+        .filter(|c| c.role == role)
+        .chain(code.candidates.iter().filter(|c| c.role != role));
+    for c in ranked {
+        if seen.contains(&c.path.as_str()) || seen.len() >= ENTRY_OPTIONS_MAX {
+            continue;
+        }
+        seen.push(&c.path);
+        let label = if c.role == role {
+            c.path.clone()
+        } else {
+            format!("{} ({})", c.path, c.role.as_str())
+        };
+        out.push(opt(
+            cx,
+            field,
+            label,
+            Value::Entry(EntryChoice::Path(c.path.clone())),
+        ));
+    }
+    let none = if role == Role::Training {
+        "none — no training service"
+    } else {
+        "none — no inference service"
+    };
+    out.push(opt(cx, field, none.into(), Value::Entry(EntryChoice::Off)));
+    out
+}
+
+/// Why the code scan ranked a highlighted entry point option (its role and
+/// the detector's reason).
+pub fn entry_reason(field: Field, facts: &Facts, value: &Value) -> Option<String> {
+    let Value::Entry(EntryChoice::Path(p)) = value else {
+        return None;
+    };
+    let code = &facts.project.code;
+    let c = code
+        .candidates
+        .iter()
+        .find(|c| c.path == *p && c.role == role_of(field))
+        .or_else(|| code.candidates.iter().find(|c| c.path == *p))?;
+    Some(format!("{} — {}: {}", c.path, c.role.as_str(), c.reason))
+}
+
+/// The two frameworks the code uses about equally (the planner takes the
+/// first and says so): the wizard asks, with each reason.
+pub fn ambiguous_framework(facts: &Facts) -> Option<(String, String)> {
+    let (a, b) = crate::plan::code::close_frameworks(&facts.project)?;
+    let cat = Catalog::embedded();
+    let name = |id: &str| {
+        cat.framework(id)
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| id.into())
+    };
+    Some((
+        format!("{} ({})", name(&a.id), a.reason),
+        format!("{} ({})", name(&b.id), b.reason),
+    ))
+}
+
 /// Whether `field` is asked with these answers: the Kubernetes flavour only
-/// when kubernetes is a deploy target.
-pub fn applies(field: Field, _facts: &Facts, choices: &Choices, current: Option<&Plan>) -> bool {
+/// when kubernetes is a deploy target; the entry points when there is code.
+pub fn applies(field: Field, facts: &Facts, choices: &Choices, current: Option<&Plan>) -> bool {
     match field {
+        Field::Training | Field::Inference => facts.project.code.python_files > 0,
         Field::K8sFlavour => match current {
             Some(p) => p.deploy.has(DeployTarget::Kubernetes),
             None => choices

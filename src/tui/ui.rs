@@ -396,6 +396,16 @@ impl App {
                     .map(|t| t.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
+                (Field::Training, Some(p)) => entry_value(
+                    &p.code.training_entry,
+                    p.has(crate::choices::Stage::Training),
+                    "train.py",
+                ),
+                (Field::Inference, Some(p)) => entry_value(
+                    &p.code.inference_entry,
+                    p.has(crate::choices::Stage::Inference),
+                    "serve.py",
+                ),
                 (Field::K8sFlavour, Some(p)) => {
                     let mut f = vec!["Indexed Job".to_string()];
                     f.extend(
@@ -474,7 +484,18 @@ impl App {
         for note in form::edit_notes(cur, &self.facts, &self.choices, self.plan_ok()) {
             reason.push(Line::styled(note, t.accent()));
         }
+        if cur == Field::Framework {
+            if form::ambiguous_framework(&self.facts).is_some() {
+                reason.push(Line::styled(
+                    "Two frameworks, used about equally (each says why): the first is preselected; choose the main one.",
+                    t.warn(),
+                ));
+            }
+        }
         if let Some(o) = self.opts.get(self.cursor) {
+            if let Some(why) = form::entry_reason(cur, &self.facts, &o.value) {
+                reason.push(Line::styled(format!("why: {why}"), t.dim()));
+            }
             if matches!(cur.kind(), FieldKind::Select) {
                 if let Some(why) = &o.disabled {
                     reason.push(Line::styled(format!("✗ {why}"), t.error()));
@@ -1088,6 +1109,15 @@ fn scrolled_overlay(
         .block(block(title.to_string(), true, t))
         .style(Style::new())
         .render(r, buf);
+}
+
+/// What an entry point field shows when it is not the current one.
+fn entry_value(entry: &Option<String>, has_stage: bool, scaffold: &str) -> String {
+    match (entry, has_stage) {
+        (Some(f), _) => f.clone(),
+        (None, true) => format!("{scaffold} (mlcontain's scaffold)"),
+        (None, false) => "none".into(),
+    }
 }
 
 /// A path cut to `max` characters from the front, marked with `…`: whole
