@@ -55,6 +55,10 @@ fn full_screen_wizard_writes_the_files() {
     p.send("\r"); // pip
     p.expect("step 5/7: Stages", T);
     p.send("\r");
+    p.expect("Training runs:", T);
+    p.send("\r"); // train.py, the scan's
+    p.expect("Inference serves:", T);
+    p.send("\r"); // serve.py
     p.expect("step 6/7: Runtime", T);
     p.send("9000\r"); // port
     p.expect("User UID/GID:", T);
@@ -132,6 +136,10 @@ fn plain_prompts_write_the_files() {
     p.expect("Package manager:", T);
     p.send("\r");
     p.expect("Stages", T);
+    p.send("\r");
+    p.expect("Training entry point:", T);
+    p.send("\r");
+    p.expect("Inference entry point", T);
     p.send("\r");
     p.expect("Inference port:", T);
     p.send("0\r"); // invalid: stays

@@ -484,13 +484,11 @@ impl App {
         for note in form::edit_notes(cur, &self.facts, &self.choices, self.plan_ok()) {
             reason.push(Line::styled(note, t.accent()));
         }
-        if cur == Field::Framework {
-            if form::ambiguous_framework(&self.facts).is_some() {
-                reason.push(Line::styled(
-                    "Two frameworks, used about equally (each says why): the first is preselected; choose the main one.",
-                    t.warn(),
-                ));
-            }
+        if cur == Field::Framework && form::ambiguous_framework(&self.facts).is_some() {
+            reason.push(Line::styled(
+                "Two frameworks, used about equally (each says why): the first is preselected; choose the main one.",
+                t.warn(),
+            ));
         }
         if let Some(o) = self.opts.get(self.cursor) {
             if let Some(why) = form::entry_reason(cur, &self.facts, &o.value) {
