@@ -4,13 +4,22 @@
 //! folder) reads it as the code scan's best; `none` drops the role's
 //! candidates, so the stage is not planned. Pure: facts in, facts out.
 
-use super::types::PlanError;
 use crate::choices::{Choices, EntryChoice, Stage};
 use crate::facts::code::Role;
 use crate::facts::Facts;
 use std::borrow::Cow;
 
-pub fn apply<'f>(facts: &'f Facts, choices: &Choices) -> Result<Cow<'f, Facts>, PlanError> {
+/// A choice that cannot be applied: the flag, the value and why (the
+/// planner reports it as an invalid answer; this file imports nothing of
+/// the planner's, so it stays out of its module cycle).
+#[derive(Debug)]
+pub struct Refusal {
+    pub what: &'static str,
+    pub value: String,
+    pub why: String,
+}
+
+pub fn apply<'f>(facts: &'f Facts, choices: &Choices) -> Result<Cow<'f, Facts>, Refusal> {
     if choices.training.is_none() && choices.inference.is_none() {
         return Ok(Cow::Borrowed(facts));
     }
@@ -35,7 +44,7 @@ pub fn apply<'f>(facts: &'f Facts, choices: &Choices) -> Result<Cow<'f, Facts>, 
         match choice {
             EntryChoice::Off => {
                 if choices.stages.as_ref().is_some_and(|s| s.contains(&stage)) {
-                    return Err(PlanError::Invalid {
+                    return Err(Refusal {
                         what,
                         value: "none".into(),
                         why: format!(
@@ -67,7 +76,7 @@ pub fn apply<'f>(facts: &'f Facts, choices: &Choices) -> Result<Cow<'f, Facts>, 
                         .map(|c| c.path.as_str())
                         .take(12)
                         .collect();
-                    return Err(PlanError::Invalid {
+                    return Err(Refusal {
                         what,
                         value: p.clone(),
                         why: if known.is_empty() {

@@ -105,7 +105,11 @@ fn platform_explanation(facts: &Facts, choices: &Choices, platforms: &[Platform]
 /// Plan with a given catalog (resolved here for the target platforms): the phases in order.
 pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan, PlanError> {
     // The chosen entry points ranked first (or dropped: `none`).
-    let facts = entry_choice::apply(facts, choices)?;
+    let facts = entry_choice::apply(facts, choices).map_err(|r| PlanError::Invalid {
+        what: r.what,
+        value: r.value,
+        why: r.why,
+    })?;
     let facts = facts.as_ref();
     let platforms = target_platforms(facts, choices);
     let view;
