@@ -17,8 +17,10 @@
 # Part B, PyTorch (torch 2.5.1 from PyPI, a ~5.5 GB image, a ~3 GB SIF),
 # by default (MLCONTAIN_SLURM_TORCH=0 skips it, saying so). It needs
 # MLCONTAIN_SLURM_MIN_FREE_GB (default 18) free where Docker and the shared
-# folder are once its image is built; with less it is skipped with the
-# reason, or FAILS when MLCONTAIN_REQUIRE_SLURM_TORCH=1 (.ci/run sets it):
+# folder are once its image is built (and MLCONTAIN_SLURM_IMAGE_GB, default
+# 10, more before a cold image build); with less it is skipped with the
+# reason, or FAILS when MLCONTAIN_REQUIRE_SLURM_TORCH=1 (set it where the
+# disk is known to be large enough; .ci/run leaves the choice to the disk):
 #   B1. as generated, the verify step fails the job: torch sees 0 of the 2
 #       GPUs Slurm allocated (the GPUs are fake) -> FAILED;
 #   B2. MLCONTAIN_VERIFY=0: torchrun, one per node, 2 ranks each, gloo
@@ -91,6 +93,20 @@ prepare() {
         [[ -f $proj/$f ]] || fail "init did not write $f"
     done
     bash -n "$proj/deploy/slurm/train.sbatch"
+    if ((need_gb > 0)); then
+        # A cold torch image build (PyPI's wheels, the layers) needs room too:
+        # check before it, so a small disk skips (or fails) with the reason
+        # instead of dying of ENOSPC half-way.
+        local pre=$((need_gb + ${MLCONTAIN_SLURM_IMAGE_GB:-10})) free0
+        free0="$(least_free_gb "$work" "$(docker info -f '{{.DockerRootDir}}')")"
+        if ((free0 < pre)) && ! docker image inspect "$project-training:latest" >/dev/null 2>&1; then
+            local why0="part B (PyTorch) needs ${pre} GB free to build the ~5.5 GB torch image and its SIF (MLCONTAIN_SLURM_MIN_FREE_GB + MLCONTAIN_SLURM_IMAGE_GB); $work and Docker's data root have ${free0} GB"
+            [[ ${MLCONTAIN_REQUIRE_SLURM_TORCH:-0} == 1 ]] && fail "$why0 (MLCONTAIN_REQUIRE_SLURM_TORCH=1: not skipping)"
+            echo "e2e-slurm: SKIP $why0"
+            echo "e2e-slurm: $passed passed, 0 failed, 3 skipped"
+            exit 0
+        fi
+    fi
     log "$project: mlcontain build --target training"
     local t=$SECONDS
     (cd "$proj" && "$mlcontain" build --target training --progress quiet >/dev/null)

@@ -1196,3 +1196,57 @@ fn an_editable_install_gets_the_code_before_it_and_code_folders_keep_no_volume()
     assert!(!compose.contains("models:/app/models"), "{compose}");
     assert!(df.contains("MODEL_DIR=/app/checkpoints"), "{df}");
 }
+
+#[test]
+fn a_lock_whose_sources_hold_credentials_is_a_secret_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"0.1.0\"\nrequires-python = \">=3.11\"\ndependencies = [\"six==1.16.0\"]\n",
+    );
+    write(
+        d,
+        "uv.lock",
+        &format!(
+            "version = 1\nrequires-python = \">=3.11\"\n\n[[package]]\nname = \"six\"\nversion = \"1.16.0\"\nsource = {{ registry = \"https://user:{PASSWORD}@pkgs.example/simple\" }}\n"
+        ),
+    );
+    write(d, "train.py", "print('hi')\n");
+    let args = [
+        "init",
+        "--yes",
+        "--framework",
+        "none",
+        "--package-manager",
+        "uv",
+    ];
+    let o = mlcontain(d, &[&args[..], &["--dry-run"]].concat());
+    let out = text(&o);
+    assert!(!out.contains(PASSWORD), "printed the password:\n{out}");
+    assert!(
+        out.contains("uv.lock:7: a URL holds credentials"),
+        "a warning names the lock and its line:\n{out}"
+    );
+    let o = mlcontain(d, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in GENERATED {
+        let t = fs::read_to_string(d.join(f)).unwrap();
+        assert!(!t.contains(PASSWORD), "{f} holds the password");
+    }
+    let ignore = fs::read_to_string(d.join(".dockerignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "/uv.lock"), "{ignore}");
+    let df = fs::read_to_string(d.join("Dockerfile")).unwrap();
+    assert!(
+        df.contains("--mount=type=secret,id=uv.lock,target=/app/uv.lock,required=true"),
+        "{df}"
+    );
+    assert!(
+        !df.lines()
+            .any(|l| l.starts_with("COPY") && l.contains("uv.lock")),
+        "the lock is never copied:\n{df}"
+    );
+    let o = mlcontain(d, &["detect", "--json"]);
+    assert!(!text(&o).contains(PASSWORD), "{}", text(&o));
+}

@@ -206,7 +206,9 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
         if !present {
             continue;
         }
-        if let Some(text) = read_text(dir, name, LOCK_CAP, &mut s.warnings) {
+        // A lock's source URLs may carry credentials like any manifest: then
+        // it is mounted as a BuildKit secret and kept out of the image.
+        if let Some(text) = read_credential_aware(dir, name, LOCK_CAP, &mut s) {
             let parsed = if name == "uv.lock" {
                 super::locks::parse_uv_lock(&text, name)
             } else {
@@ -457,7 +459,12 @@ fn read_text(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<String>) -> Opt
 /// A manifest's text ([`read_text`]); one holding credentials is recorded
 /// in [`ProjectScan::credential_files`] with a warning naming its line.
 fn read_manifest(dir: &Path, rel: &str, s: &mut ProjectScan) -> Option<String> {
-    let text = read_text(dir, rel, MANIFEST_CAP, &mut s.warnings)?;
+    read_credential_aware(dir, rel, MANIFEST_CAP, s)
+}
+
+/// [`read_manifest`] with its own size cap (lock files are larger).
+fn read_credential_aware(dir: &Path, rel: &str, cap: u64, s: &mut ProjectScan) -> Option<String> {
+    let text = read_text(dir, rel, cap, &mut s.warnings)?;
     if let Some(line) = crate::redact::credential_line(&text) {
         if !s.credential_files.iter().any(|f| f == rel) {
             s.credential_files.push(rel.to_string());
