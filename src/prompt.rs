@@ -217,47 +217,7 @@ fn ask(field: Field, facts: &Facts, c: &Choices, allow_low_uid: bool) -> Result<
                 Answer::Cancel => Answer::Cancel,
             })
         }
-        FieldKind::Multi => {
-            let opts = form::options(field, facts, c, p);
-            let defaults: Vec<usize> = opts
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| form::is_on(c, p, &o.value))
-                .map(|(i, _)| i)
-                .collect();
-            let labels: Vec<String> = opts.iter().map(|o| o.label.clone()).collect();
-            let r = MultiSelect::new(field.question(), labels)
-                .with_default(&defaults)
-                .with_help_message("↑↓ move, Space toggles, Enter accepts, Esc goes back")
-                .with_validator(|sel: &[ListOption<&String>]| {
-                    let stages: Vec<Stage> = sel.iter().map(|o| Stage::ALL[o.index]).collect();
-                    Ok(match form::check_stages(&stages) {
-                        Ok(()) => Validation::Valid,
-                        Err(e) => Validation::Invalid(e.into()),
-                    })
-                })
-                .raw_prompt();
-            Ok(match answer(r)? {
-                Answer::Value(sel) => {
-                    let mut stages: Vec<Stage> = sel
-                        .iter()
-                        .filter_map(|o| match opts[o.index].value {
-                            Value::Stage(s) => Some(s),
-                            _ => None,
-                        })
-                        .collect();
-                    stages.sort();
-                    let planned: Option<Vec<Stage>> = p.map(|p| p.stages.clone());
-                    let mut n = c.clone();
-                    if planned.as_ref() != Some(&stages) {
-                        n.stages = Some(stages);
-                    }
-                    Answer::Value(n)
-                }
-                Answer::Back => Answer::Back,
-                Answer::Cancel => Answer::Cancel,
-            })
-        }
+        FieldKind::Multi => ask_multi(field, facts, c, p),
         FieldKind::Text => {
             let initial = form::text_of(field, c);
             let placeholder = form::placeholder(field, p);
@@ -294,6 +254,54 @@ fn ask(field: Field, facts: &Facts, c: &Choices, allow_low_uid: bool) -> Result<
         }
         FieldKind::Info | FieldKind::Review => Ok(Answer::Value(c.clone())),
     }
+}
+
+/// The stages question: a multi-select validated as a set.
+fn ask_multi(
+    field: Field,
+    facts: &Facts,
+    c: &Choices,
+    p: Option<&crate::plan::Plan>,
+) -> Result<Answer<Choices>> {
+    let opts = form::options(field, facts, c, p);
+    let defaults: Vec<usize> = opts
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| form::is_on(c, p, &o.value))
+        .map(|(i, _)| i)
+        .collect();
+    let labels: Vec<String> = opts.iter().map(|o| o.label.clone()).collect();
+    let r = MultiSelect::new(field.question(), labels)
+        .with_default(&defaults)
+        .with_help_message("↑↓ move, Space toggles, Enter accepts, Esc goes back")
+        .with_validator(|sel: &[ListOption<&String>]| {
+            let stages: Vec<Stage> = sel.iter().map(|o| Stage::ALL[o.index]).collect();
+            Ok(match form::check_stages(&stages) {
+                Ok(()) => Validation::Valid,
+                Err(e) => Validation::Invalid(e.into()),
+            })
+        })
+        .raw_prompt();
+    Ok(match answer(r)? {
+        Answer::Value(sel) => {
+            let mut stages: Vec<Stage> = sel
+                .iter()
+                .filter_map(|o| match opts[o.index].value {
+                    Value::Stage(s) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            stages.sort();
+            let planned: Option<Vec<Stage>> = p.map(|p| p.stages.clone());
+            let mut n = c.clone();
+            if planned.as_ref() != Some(&stages) {
+                n.stages = Some(stages);
+            }
+            Answer::Value(n)
+        }
+        Answer::Back => Answer::Back,
+        Answer::Cancel => Answer::Cancel,
+    })
 }
 
 /// List the files; confirm each changed one; write, write and build, or cancel.

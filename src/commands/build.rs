@@ -219,6 +219,9 @@ pub fn build_platforms(dir: &Path, flag: Option<&str>) -> Result<Vec<crate::plat
         .map_err(|e| anyhow::anyhow!("{}: platform: {e}", path.display()))
 }
 
+/// One build to run: what it builds, the image it tags, the command.
+type Step = (String, Option<String>, CommandLine);
+
 pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
     let dir = absolute_dir(dir)?;
     if args.bake {
@@ -236,7 +239,6 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
     let targets =
         select_targets(&args.target, &dockerfile_stages(&text)).map_err(anyhow::Error::msg)?;
     let engine = Engine::detect().map_err(anyhow::Error::msg)?;
-    let project = project_of(&dir);
     let mut extra: Vec<String> = vec![];
     if let Some(p) = &args.progress {
         extra.push(format!("--progress={p}"));
@@ -250,124 +252,164 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
         extra.push(crate::platform::join(&platforms));
     }
     extra.extend(args.extra.iter().cloned());
-    let multi = platforms.len() > 1;
 
-    let mut plan: Vec<(String, Option<String>, CommandLine)> = vec![];
-    if args.compose {
-        if args.tag.is_some() {
-            bail!("--tag does not apply with --compose: compose names the images `<project>-<service>`");
-        }
-        // The project's compose file, whichever name it has (Compose's order).
-        let compose_file = crate::detect::project::COMPOSE_NAMES
-            .iter()
-            .map(|n| dir.join(n))
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| dir.join(COMPOSE));
-        if !compose_file.is_file() {
-            bail!(
-                "no {COMPOSE} in {}: run `mlcontain init` first to generate it",
-                dir.display()
-            );
-        }
-        let services = compose_services(&compose_file)?;
-        let chosen: Vec<String> = targets
-            .iter()
-            .filter(|t| services.contains(t))
-            .cloned()
-            .collect();
-        if chosen.is_empty() {
-            bail!(
-                "{COMPOSE} has no service for {} (services: {})",
-                targets.join(", "),
-                services.join(", ")
-            );
-        }
-        plan.push((
-            chosen.join(", "),
-            None,
-            compose_build_command(engine, &dir, &compose_file, &chosen, &extra),
-        ));
+    let plan = if args.compose {
+        vec![compose_step(args, engine, &dir, &targets, &extra)?]
     } else {
-        let builder = if args.dry_run {
-            match engine {
-                Engine::Docker => Builder::Buildx,
-                Engine::Podman => Builder::Podman,
-            }
-        } else {
-            if !engine_ready(engine) {
-                return Ok(engine_not_ready(args.json));
-            }
-            choose_builder(engine)
-        };
-        if multi && builder != Builder::Buildx {
-            bail!(
-                "a multi-platform build ({}) needs docker buildx; install the buildx plugin, or build one platform at a time (--platform linux/amd64)",
-                crate::platform::join(&platforms)
-            );
+        match image_steps(args, engine, &dir, &text, &targets, &platforms, extra)? {
+            Ok(steps) => steps,
+            Err(code) => return Ok(code),
         }
-        if multi && !args.dry_run && engine == Engine::Docker {
-            // Refused before anything is built: a base without a platform
-            // (mislabelled binaries), an engine that cannot hold the result.
-            let wanted: Vec<String> = platforms.iter().map(|p| p.docker().to_string()).collect();
-            let mut refused: Vec<String> =
-                crate::engine_caps::base_platform_refusal(engine, &text, &wanted)
-                    .into_iter()
-                    .collect();
-            let caps = crate::engine_caps::detect_caps(engine);
-            refused.extend(crate::engine_caps::refusals(&caps, &wanted, false));
-            if !refused.is_empty() {
-                for r in &refused {
-                    eprintln!("error: {r}");
-                }
-                return Ok(1);
-            }
-        }
-        // Manifests holding credentials reach the build as secrets only.
-        for (id, rel) in crate::docker::dockerfile_secrets(&text) {
-            let src = dir.join(&rel);
-            if !src.is_file() {
-                bail!("{DOCKERFILE} mounts the secret `{id}` from {rel}, which is missing");
-            }
-            extra.push("--secret".into());
-            extra.push(format!("id={id},src={}", src.display()));
-        }
-        let several = targets.len() > 1;
-        for t in &targets {
-            let image = image_name(&project, t, args.tag.as_deref(), several);
-            let mut c = build_command(builder, &dir, &dockerfile, t, &image, &extra);
-            if multi && pushes(&extra) {
-                // Pushed (or exported) instead of loaded into the engine.
-                c.args.retain(|a| a != "--load");
-            }
-            plan.push((t.clone(), Some(image.clone()), c));
-        }
-    }
-
+    };
     if args.dry_run {
-        if args.json {
-            let cmds: Vec<serde_json::Value> = plan
-                .iter()
-                .map(|(t, img, c)| serde_json::json!({"target": t, "image": img, "command": c.display()}))
-                .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(
-                    &serde_json::json!({"dry_run": true, "commands": cmds})
-                )?
-            );
-        } else {
-            for (_, _, c) in &plan {
-                println!("{}", c.display());
-            }
-        }
+        print_dry_run(&plan, args.json)?;
         return Ok(0);
     }
     if args.compose && !engine_ready(engine) {
         return Ok(engine_not_ready(args.json));
     }
+    run_steps(&plan, engine, args.json)
+}
+
+/// `docker compose build` of the services the targets name.
+fn compose_step(
+    args: &BuildArgs,
+    engine: Engine,
+    dir: &Path,
+    targets: &[String],
+    extra: &[String],
+) -> Result<Step> {
+    if args.tag.is_some() {
+        bail!(
+            "--tag does not apply with --compose: compose names the images `<project>-<service>`"
+        );
+    }
+    // The project's compose file, whichever name it has (Compose's order).
+    let compose_file = crate::detect::project::COMPOSE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| dir.join(COMPOSE));
+    if !compose_file.is_file() {
+        bail!(
+            "no {COMPOSE} in {}: run `mlcontain init` first to generate it",
+            dir.display()
+        );
+    }
+    let services = compose_services(&compose_file)?;
+    let chosen: Vec<String> = targets
+        .iter()
+        .filter(|t| services.contains(t))
+        .cloned()
+        .collect();
+    if chosen.is_empty() {
+        bail!(
+            "{COMPOSE} has no service for {} (services: {})",
+            targets.join(", "),
+            services.join(", ")
+        );
+    }
+    Ok((
+        chosen.join(", "),
+        None,
+        compose_build_command(engine, dir, &compose_file, &chosen, extra),
+    ))
+}
+
+/// One image build per target; `Err(exit code)` when the engine cannot be
+/// used or the platforms are refused (already explained on stderr).
+fn image_steps(
+    args: &BuildArgs,
+    engine: Engine,
+    dir: &Path,
+    text: &str,
+    targets: &[String],
+    platforms: &[crate::platform::Platform],
+    mut extra: Vec<String>,
+) -> Result<std::result::Result<Vec<Step>, u8>> {
+    let multi = platforms.len() > 1;
+    let dockerfile = dir.join(DOCKERFILE);
+    let project = project_of(dir);
+    let builder = if args.dry_run {
+        match engine {
+            Engine::Docker => Builder::Buildx,
+            Engine::Podman => Builder::Podman,
+        }
+    } else {
+        if !engine_ready(engine) {
+            return Ok(Err(engine_not_ready(args.json)));
+        }
+        choose_builder(engine)
+    };
+    if multi && builder != Builder::Buildx {
+        bail!(
+            "a multi-platform build ({}) needs docker buildx; install the buildx plugin, or build one platform at a time (--platform linux/amd64)",
+            crate::platform::join(platforms)
+        );
+    }
+    if multi && !args.dry_run && engine == Engine::Docker {
+        // Refused before anything is built: a base without a platform
+        // (mislabelled binaries), an engine that cannot hold the result.
+        let wanted: Vec<String> = platforms.iter().map(|p| p.docker().to_string()).collect();
+        let mut refused: Vec<String> =
+            crate::engine_caps::base_platform_refusal(engine, text, &wanted)
+                .into_iter()
+                .collect();
+        let caps = crate::engine_caps::detect_caps(engine);
+        refused.extend(crate::engine_caps::refusals(&caps, &wanted, false));
+        if !refused.is_empty() {
+            for r in &refused {
+                eprintln!("error: {r}");
+            }
+            return Ok(Err(1));
+        }
+    }
+    // Manifests holding credentials reach the build as secrets only.
+    for (id, rel) in crate::docker::dockerfile_secrets(text) {
+        let src = dir.join(&rel);
+        if !src.is_file() {
+            bail!("{DOCKERFILE} mounts the secret `{id}` from {rel}, which is missing");
+        }
+        extra.push("--secret".into());
+        extra.push(format!("id={id},src={}", src.display()));
+    }
+    let several = targets.len() > 1;
+    let mut plan = vec![];
+    for t in targets {
+        let image = image_name(&project, t, args.tag.as_deref(), several);
+        let mut c = build_command(builder, dir, &dockerfile, t, &image, &extra);
+        if multi && pushes(&extra) {
+            // Pushed (or exported) instead of loaded into the engine.
+            c.args.retain(|a| a != "--load");
+        }
+        plan.push((t.clone(), Some(image.clone()), c));
+    }
+    Ok(Ok(plan))
+}
+
+fn print_dry_run(plan: &[Step], json: bool) -> Result<()> {
+    if json {
+        let cmds: Vec<serde_json::Value> = plan
+            .iter()
+            .map(|(t, img, c)| serde_json::json!({"target": t, "image": img, "command": c.display()}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"dry_run": true, "commands": cmds}))?
+        );
+    } else {
+        for (_, _, c) in plan {
+            println!("{}", c.display());
+        }
+    }
+    Ok(())
+}
+
+/// Runs the builds in order, stopping at the first failure (its causes explained).
+fn run_steps(plan: &[Step], engine: Engine, json: bool) -> Result<u8> {
     let mut results: Vec<serde_json::Value> = vec![];
     let report = |results: &[serde_json::Value], code: u8| {
-        if args.json {
+        if json {
             let out = serde_json::json!({"ok": code == 0, "exit_code": code, "targets": results});
             println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
@@ -389,7 +431,7 @@ pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
         }
         eprintln!("+ {}", c.display());
         let start = Instant::now();
-        let (status, captured) = crate::docker::run_tee_with(c, args.json)
+        let (status, captured) = crate::docker::run_tee_with(c, json)
             .with_context(|| format!("cannot run `{}`", c.program))?;
         let code = exit_code(status);
         let seconds = (start.elapsed().as_secs_f64() * 10.0).round() / 10.0;

@@ -5,7 +5,7 @@
 //! the files the code references, and the paths models are written to.
 
 use super::imports::ImportTable;
-use super::pysource::{analyze, Server, SourceFacts};
+use super::pysource::{analyze, AppObject, Server, SourceFacts};
 use crate::facts::code::{
     CodeScan, EntryCandidate, EnvFact, FrameworkEvidence, ImportedModule, PathFact, Role,
     ServerApp, VcsRequirement,
@@ -103,71 +103,7 @@ pub fn scan_code(dir: &Path, project: &ProjectScan) -> CodeScan {
         .collect();
     cs.frameworks = framework_evidence(&counts, project, &cs.declared, table);
 
-    // ---- candidates ----
-    let mut cands: Vec<EntryCandidate> = vec![];
-    for f in pyfiles.iter().filter(|f| is_app_file(&f.path)) {
-        if let Some(c) = candidate(f, &py_set) {
-            cands.push(c);
-        }
-    }
-    cands.extend(project_scripts(dir, project, &pyfiles));
-    // A script that runs a local module's training loop (`import train`;
-    // `train.train_and_evaluate(...)`) trains.
-    for c in cands.iter_mut().filter(|c| c.role == Role::Other) {
-        let Some(f) = pyfiles.iter().find(|f| f.path == c.path) else {
-            continue;
-        };
-        let folder = f
-            .path
-            .rsplit_once('/')
-            .map(|(d, _)| format!("{d}/"))
-            .unwrap_or_default();
-        let trainer = f.facts.imports.iter().find_map(|m| {
-            [format!("{folder}{m}.py"), format!("{m}.py")]
-                .into_iter()
-                .find_map(|p| pyfiles.iter().find(|g| g.path == p))
-                .filter(|g| g.facts.training.iter().any(|(l, _)| *l != ".fit()"))
-        });
-        if let Some(t) = trainer {
-            let shown: Vec<&str> = t.facts.training.iter().take(3).map(|(l, _)| *l).collect();
-            c.role = Role::Training;
-            c.score += 45;
-            c.reason = format!(
-                "runs the training in {} ({}); {}",
-                t.path,
-                shown.join(", "),
-                c.reason.replace(", but neither trains nor serves", "")
-            );
-        }
-    }
-    for c in cands.iter_mut().filter(|c| c.scaffold) {
-        c.reason = format!(
-            "mlcontain's scaffold (a placeholder, not your code): {}",
-            c.reason
-        );
-    }
-    // Routes declared in routers elsewhere in the package count for its app.
-    for c in cands.iter_mut() {
-        if let Some(s) = c.server.as_mut() {
-            if s.health.is_none() {
-                let pkg = s.module.split('.').next().unwrap_or("").to_string();
-                let mut extra: Vec<String> = vec![];
-                for f in pyfiles.iter().filter(|f| {
-                    f.path.split('/').next() == Some(pkg.as_str()) && f.path.contains('/')
-                }) {
-                    extra.extend(f.facts.get_routes.iter().cloned());
-                }
-                s.health = health_route(&extra);
-            }
-        }
-    }
-    cands.sort_by(|a, b| {
-        a.role
-            .cmp(&b.role)
-            .then(b.score.cmp(&a.score))
-            .then(a.path.cmp(&b.path))
-    });
-    cs.candidates = cands;
+    cs.candidates = entry_candidates(dir, project, &pyfiles, &py_set);
 
     // ---- where models go, what the entry points read ----
     let by_path = |p: &str| pyfiles.iter().find(|f| f.path == p);
@@ -287,8 +223,153 @@ fn module_path(path: &str, py: &BTreeSet<&str>) -> (String, Option<String>) {
     (stem.replace('/', "."), None)
 }
 
+/// The entry points the code offers, best first within each role: scripts
+/// and modules, the project's declared scripts, a script that runs a local
+/// module's training loop, routes from routers elsewhere in the package.
+fn entry_candidates(
+    dir: &Path,
+    project: &ProjectScan,
+    pyfiles: &[PyFile],
+    py_set: &BTreeSet<&str>,
+) -> Vec<EntryCandidate> {
+    // ---- candidates ----
+    let mut cands: Vec<EntryCandidate> = vec![];
+    for f in pyfiles.iter().filter(|f| is_app_file(&f.path)) {
+        if let Some(c) = candidate(f, py_set) {
+            cands.push(c);
+        }
+    }
+    cands.extend(project_scripts(dir, project, pyfiles));
+    // A script that runs a local module's training loop (`import train`;
+    // `train.train_and_evaluate(...)`) trains.
+    for c in cands.iter_mut().filter(|c| c.role == Role::Other) {
+        let Some(f) = pyfiles.iter().find(|f| f.path == c.path) else {
+            continue;
+        };
+        let folder = f
+            .path
+            .rsplit_once('/')
+            .map(|(d, _)| format!("{d}/"))
+            .unwrap_or_default();
+        let trainer = f.facts.imports.iter().find_map(|m| {
+            [format!("{folder}{m}.py"), format!("{m}.py")]
+                .into_iter()
+                .find_map(|p| pyfiles.iter().find(|g| g.path == p))
+                .filter(|g| g.facts.training.iter().any(|(l, _)| *l != ".fit()"))
+        });
+        if let Some(t) = trainer {
+            let shown: Vec<&str> = t.facts.training.iter().take(3).map(|(l, _)| *l).collect();
+            c.role = Role::Training;
+            c.score += 45;
+            c.reason = format!(
+                "runs the training in {} ({}); {}",
+                t.path,
+                shown.join(", "),
+                c.reason.replace(", but neither trains nor serves", "")
+            );
+        }
+    }
+    for c in cands.iter_mut().filter(|c| c.scaffold) {
+        c.reason = format!(
+            "mlcontain's scaffold (a placeholder, not your code): {}",
+            c.reason
+        );
+    }
+    // Routes declared in routers elsewhere in the package count for its app.
+    for c in cands.iter_mut() {
+        if let Some(s) = c.server.as_mut() {
+            if s.health.is_none() {
+                let pkg = s.module.split('.').next().unwrap_or("").to_string();
+                let mut extra: Vec<String> = vec![];
+                for f in pyfiles.iter().filter(|f| {
+                    f.path.split('/').next() == Some(pkg.as_str()) && f.path.contains('/')
+                }) {
+                    extra.extend(f.facts.get_routes.iter().cloned());
+                }
+                s.health = health_route(&extra);
+            }
+        }
+    }
+    cands.sort_by(|a, b| {
+        a.role
+            .cmp(&b.role)
+            .then(b.score.cmp(&a.score))
+            .then(a.path.cmp(&b.path))
+    });
+    cands
+}
+
 fn dir_depth(path: &str) -> i32 {
     path.matches('/').count() as i32
+}
+
+/// Where a candidate file sits: its module path, app dir, and the score
+/// its depth and folder give.
+struct Place<'a> {
+    module: String,
+    app_dir: Option<String>,
+    score: i32,
+    stem: &'a str,
+}
+
+/// A file that defines (or runs) a web app or UI: an inference candidate.
+fn server_candidate(f: &PyFile, a: &AppObject, place: Place) -> EntryCandidate {
+    let facts = &f.facts;
+    let Place {
+        module,
+        app_dir,
+        score,
+        stem,
+    } = place;
+    let health = health_route(&facts.get_routes);
+    let object = a.object.clone();
+    let framework = match a.server {
+        Server::Fastapi => "fastapi",
+        Server::Starlette => "starlette",
+        Server::Litestar => "litestar",
+        Server::Flask => "flask",
+        Server::Gradio => "gradio",
+        Server::Streamlit => "streamlit",
+        Server::Stdlib => "stdlib",
+    };
+    let what = if object.is_empty() {
+        format!("serves with {}", a.server.name())
+    } else {
+        format!(
+            "defines a {} app `{object}` (line {})",
+            a.server.name(),
+            a.line
+        )
+    };
+    let health_text = match &health {
+        Some(h) => format!("; health route {h}"),
+        None => "; no health route".to_string(),
+    };
+    let mut score = score;
+    if ["serve", "server", "app", "api", "main", "service"].contains(&stem) {
+        score += 10;
+    }
+    if health.is_some() {
+        score += 5;
+    }
+    let mut routes = facts.get_routes.clone();
+    routes.truncate(20);
+    EntryCandidate {
+        path: f.path.clone(),
+        role: Role::Inference,
+        reason: format!("{what}{health_text}"),
+        score,
+        run: vec!["python".into(), f.path.clone()],
+        scaffold: facts.scaffold,
+        server: Some(ServerApp {
+            framework: framework.into(),
+            module,
+            object,
+            app_dir,
+            health,
+            routes,
+        }),
+    }
 }
 
 fn candidate(f: &PyFile, py: &BTreeSet<&str>) -> Option<EntryCandidate> {
@@ -346,55 +427,13 @@ fn candidate(f: &PyFile, py: &BTreeSet<&str>) -> Option<EntryCandidate> {
         _ => None,
     };
     if let Some(a) = server {
-        let health = health_route(&facts.get_routes);
-        let object = a.object.clone();
-        let framework = match a.server {
-            Server::Fastapi => "fastapi",
-            Server::Starlette => "starlette",
-            Server::Litestar => "litestar",
-            Server::Flask => "flask",
-            Server::Gradio => "gradio",
-            Server::Streamlit => "streamlit",
-            Server::Stdlib => "stdlib",
+        let place = Place {
+            module,
+            app_dir,
+            score: 60 - 4 * depth - folder_penalty,
+            stem: &stem,
         };
-        let what = if object.is_empty() {
-            format!("serves with {}", a.server.name())
-        } else {
-            format!(
-                "defines a {} app `{object}` (line {})",
-                a.server.name(),
-                a.line
-            )
-        };
-        let health_text = match &health {
-            Some(h) => format!("; health route {h}"),
-            None => "; no health route".to_string(),
-        };
-        let mut score = 60 - 4 * depth - folder_penalty;
-        if ["serve", "server", "app", "api", "main", "service"].contains(&stem.as_str()) {
-            score += 10;
-        }
-        if health.is_some() {
-            score += 5;
-        }
-        let mut routes = facts.get_routes.clone();
-        routes.truncate(20);
-        return Some(EntryCandidate {
-            path: f.path.clone(),
-            role: Role::Inference,
-            reason: format!("{what}{health_text}"),
-            score,
-            run: vec!["python".into(), f.path.clone()],
-            scaffold: facts.scaffold,
-            server: Some(ServerApp {
-                framework: framework.into(),
-                module,
-                object,
-                app_dir,
-                health,
-                routes,
-            }),
-        });
+        return Some(server_candidate(f, a, place));
     }
     if !runnable {
         return None;

@@ -200,33 +200,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
             });
         }
     }
-    s.uv_lock = top.is_file("uv.lock");
-    s.poetry_lock = top.is_file("poetry.lock");
-    for (name, present) in [("uv.lock", s.uv_lock), ("poetry.lock", s.poetry_lock)] {
-        if !present {
-            continue;
-        }
-        // A lock's source URLs may carry credentials like any manifest: then
-        // it is mounted as a BuildKit secret and kept out of the image.
-        if let Some(text) = read_credential_aware(dir, name, LOCK_CAP, &mut s) {
-            let parsed = if name == "uv.lock" {
-                super::locks::parse_uv_lock(&text, name)
-            } else {
-                super::locks::parse_poetry_lock(&text, name)
-            };
-            s.warnings.extend(parsed.warnings);
-            // Index URLs in a lock may carry credentials: never in facts or output.
-            s.locked.extend(parsed.packages.into_iter().map(|mut l| {
-                l.index = l.index.map(|i| crate::redact::redact(&i));
-                l
-            }));
-            for e in parsed.accel_extras {
-                if !s.accel_extras.iter().any(|x| x.name == e.name) {
-                    s.accel_extras.push(e);
-                }
-            }
-        }
-    }
+    scan_locks(dir, &top, &mut s);
 
     // --- environment.yml ------------------------------------------------
     let mut env_python = None;
@@ -324,6 +298,38 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
         .cloned()
         .collect();
     Ok(s)
+}
+
+/// uv.lock and poetry.lock: the packages they pin (index URLs redacted) and
+/// their accelerator extras.
+fn scan_locks(dir: &Path, top: &Listing, s: &mut ProjectScan) {
+    s.uv_lock = top.is_file("uv.lock");
+    s.poetry_lock = top.is_file("poetry.lock");
+    for (name, present) in [("uv.lock", s.uv_lock), ("poetry.lock", s.poetry_lock)] {
+        if !present {
+            continue;
+        }
+        // A lock's source URLs may carry credentials like any manifest: then
+        // it is mounted as a BuildKit secret and kept out of the image.
+        if let Some(text) = read_credential_aware(dir, name, LOCK_CAP, s) {
+            let parsed = if name == "uv.lock" {
+                super::locks::parse_uv_lock(&text, name)
+            } else {
+                super::locks::parse_poetry_lock(&text, name)
+            };
+            s.warnings.extend(parsed.warnings);
+            // Index URLs in a lock may carry credentials: never in facts or output.
+            s.locked.extend(parsed.packages.into_iter().map(|mut l| {
+                l.index = l.index.map(|i| crate::redact::redact(&i));
+                l
+            }));
+            for e in parsed.accel_extras {
+                if !s.accel_extras.iter().any(|x| x.name == e.name) {
+                    s.accel_extras.push(e);
+                }
+            }
+        }
+    }
 }
 
 /// Pins from the lock for every framework / stack package the lock gives

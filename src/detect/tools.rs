@@ -98,52 +98,11 @@ pub fn detect_tools_with(config: &ToolsConfig) -> Tools {
         .iter()
         .map(|name| (*name, find_in_path(name, &config.path)))
         .collect();
-
-    let (tx, rx) = mpsc::channel::<Probe>();
-    let mut expected = 0usize;
-    let mut spawn = |f: Box<dyn FnOnce() -> Probe + Send>| {
-        let tx = tx.clone();
-        expected += 1;
-        let ok = std::thread::Builder::new()
-            .name("mlcontain-tool-probe".into())
-            .spawn(move || {
-                let _ = tx.send(f());
-            })
-            .is_ok();
-        if !ok {
-            expected -= 1;
-        }
-    };
-
-    for (name, path) in &found {
-        let Some(path) = path.clone() else { continue };
-        let env = config.path.clone();
-        let name: &'static str = name;
-        spawn(Box::new(move || {
-            Probe::Version(name, run(&path, version_args(name), &env, deadline_at))
-        }));
-    }
     let docker = found
         .iter()
         .find(|(n, _)| *n == "docker")
         .and_then(|(_, p)| p.clone());
-    if let Some(docker) = &docker {
-        type DockerProbe = (fn(Run) -> Probe, &'static [&'static str]);
-        let probes: [DockerProbe; 4] = [
-            (Probe::DockerInfo, &["info", "--format", "{{json .}}"]),
-            (Probe::Buildx, &["buildx", "version"]),
-            (Probe::Compose, &["compose", "version"]),
-            (Probe::Context, &["context", "show"]),
-        ];
-        for (make, args) in probes {
-            let docker = docker.clone();
-            let env = config.path.clone();
-            spawn(Box::new(move || {
-                make(run(&docker, args, &env, deadline_at))
-            }));
-        }
-    }
-    drop(tx);
+    let (rx, expected) = spawn_probes(&found, docker.as_ref(), config, deadline_at);
 
     // CDI specs while the probes run.
     tools.cdi_specs = cdi_specs(&config.cdi_dirs);
@@ -170,6 +129,82 @@ pub fn detect_tools_with(config: &ToolsConfig) -> Tools {
             }),
         );
     }
+    let (info_run, answered_versions) = apply_probes(&mut tools, results, &docker, config);
+    for (name, path) in &found {
+        if path.is_some() && !answered_versions.contains(name) {
+            tools.notes.push(format!(
+                "`{name} {}` did not report back within {}",
+                version_args(name).join(" "),
+                secs(config.deadline)
+            ));
+        }
+    }
+    tools.found.entry("buildx".into()).or_insert(None);
+    tools.found.entry("compose".into()).or_insert(None);
+    docker_daemon(&mut tools, &docker, info_run, config);
+    tools
+}
+
+/// Starts one thread per probe (each tool's version; docker's info, buildx,
+/// compose and context): the receiver and how many will report.
+fn spawn_probes(
+    found: &[(&'static str, Option<PathBuf>)],
+    docker: Option<&PathBuf>,
+    config: &ToolsConfig,
+    deadline_at: Instant,
+) -> (mpsc::Receiver<Probe>, usize) {
+    let (tx, rx) = mpsc::channel::<Probe>();
+    let mut expected = 0usize;
+    let mut spawn = |f: Box<dyn FnOnce() -> Probe + Send>| {
+        let tx = tx.clone();
+        expected += 1;
+        let ok = std::thread::Builder::new()
+            .name("mlcontain-tool-probe".into())
+            .spawn(move || {
+                let _ = tx.send(f());
+            })
+            .is_ok();
+        if !ok {
+            expected -= 1;
+        }
+    };
+
+    for (name, path) in found {
+        let Some(path) = path.clone() else { continue };
+        let env = config.path.clone();
+        let name: &'static str = name;
+        spawn(Box::new(move || {
+            Probe::Version(name, run(&path, version_args(name), &env, deadline_at))
+        }));
+    }
+    if let Some(docker) = docker {
+        type DockerProbe = (fn(Run) -> Probe, &'static [&'static str]);
+        let probes: [DockerProbe; 4] = [
+            (Probe::DockerInfo, &["info", "--format", "{{json .}}"]),
+            (Probe::Buildx, &["buildx", "version"]),
+            (Probe::Compose, &["compose", "version"]),
+            (Probe::Context, &["context", "show"]),
+        ];
+        for (make, args) in probes {
+            let docker = docker.clone();
+            let env = config.path.clone();
+            spawn(Box::new(move || {
+                make(run(&docker, args, &env, deadline_at))
+            }));
+        }
+    }
+    drop(tx);
+    (rx, expected)
+}
+
+/// Records what the probes reported: versions, plugins, Docker Desktop;
+/// returns `docker info`'s run and the tools whose version answered.
+fn apply_probes(
+    tools: &mut Tools,
+    results: Vec<Probe>,
+    docker: &Option<PathBuf>,
+    config: &ToolsConfig,
+) -> (Option<Run>, Vec<&'static str>) {
     let mut info_run = None;
     let mut answered_versions = Vec::new();
     for p in results {
@@ -196,7 +231,7 @@ pub fn detect_tools_with(config: &ToolsConfig) -> Tools {
                     tools.found.insert(
                         "buildx".into(),
                         Some(Tool {
-                            path: plugin_path(&docker, "buildx"),
+                            path: plugin_path(docker, "buildx"),
                             version: find_version(&r.stdout),
                         }),
                     );
@@ -207,7 +242,7 @@ pub fn detect_tools_with(config: &ToolsConfig) -> Tools {
                     tools.found.insert(
                         "compose".into(),
                         Some(Tool {
-                            path: plugin_path(&docker, "compose"),
+                            path: plugin_path(docker, "compose"),
                             version: find_version(&r.stdout),
                         }),
                     );
@@ -220,19 +255,17 @@ pub fn detect_tools_with(config: &ToolsConfig) -> Tools {
             }
         }
     }
-    for (name, path) in &found {
-        if path.is_some() && !answered_versions.contains(name) {
-            tools.notes.push(format!(
-                "`{name} {}` did not report back within {}",
-                version_args(name).join(" "),
-                secs(config.deadline)
-            ));
-        }
-    }
-    tools.found.entry("buildx".into()).or_insert(None);
-    tools.found.entry("compose".into()).or_insert(None);
+    (info_run, answered_versions)
+}
 
-    match (&docker, info_run) {
+/// The daemon's state from `docker info` (or its silence).
+fn docker_daemon(
+    tools: &mut Tools,
+    docker: &Option<PathBuf>,
+    info_run: Option<Run>,
+    config: &ToolsConfig,
+) {
+    match (docker, info_run) {
         (None, _) => tools.docker_daemon = DaemonState::NoClient,
         (Some(_), None) => {
             tools.docker_daemon = DaemonState::Hung;
@@ -257,7 +290,6 @@ pub fn detect_tools_with(config: &ToolsConfig) -> Tools {
             tools.docker_desktop |= info.docker_desktop;
         }
     }
-    tools
 }
 
 fn secs(d: Duration) -> String {

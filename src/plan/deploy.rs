@@ -196,46 +196,7 @@ pub(crate) fn plan_deploy(
         }
     }
 
-    // ---- One host: one process per reserved GPU ----------------------------
-    let reserved = match &*gpus {
-        None => None,
-        Some(GpuSelection::Count(GpuCount::All)) => Some(Procs::PerGpu),
-        Some(GpuSelection::Count(GpuCount::N(n))) => Some(Procs::Count(*n)),
-        Some(GpuSelection::Ids(ids)) => Some(Procs::Count(ids.len() as u32)),
-    };
-    let local = match reserved {
-        Some(Procs::Count(1)) | None => Launch::Single,
-        Some(p) if torchrun => {
-            let script = if inp.scaffolded_training {
-                "the scaffolded train.py joins them with DistributedDataParallel"
-            } else {
-                "the training script must join the process group torchrun describes (torch.distributed.init_process_group); one that does not runs once per process"
-            };
-            ex.push(Explanation {
-                topic: "multi-gpu",
-                text: match &p {
-                    Procs::PerGpu => format!("training runs `torchrun --standalone --nproc-per-node gpu`: one process per GPU the service sees (all are reserved); {script}."),
-                    Procs::Count(n) => format!("training runs `torchrun --standalone --nproc-per-node {n}`: one process per reserved GPU; {script}."),
-                },
-            });
-            Launch::Torchrun(p)
-        }
-        Some(_) => {
-            let how = match inp.framework_import {
-                "tensorflow" => " (tf.distribute.MirroredStrategy spreads the work over them)",
-                "jax" => " (jax.pmap or sharding spreads the work over them)",
-                _ => "",
-            };
-            ex.push(Explanation {
-                topic: "multi-gpu",
-                text: format!(
-                    "{} trains in one process, which sees every reserved GPU{how}; no launcher is added.",
-                    inp.framework_name
-                ),
-            });
-            Launch::Single
-        }
-    };
+    let local = local_launch(inp, gpus, torchrun, ex);
     if nodes > 1 && cluster && !torchrun {
         warnings.push(format!(
             "{} has no launcher mlcontain generates for {nodes} nodes: each node's pod runs the training script once with NODE_RANK, NNODES and COORDINATOR_ADDR set; the script must join them itself (e.g. jax.distributed.initialize or TF_CONFIG)",
@@ -283,6 +244,56 @@ pub(crate) fn plan_deploy(
         mig_profile,
         k8s_flavours,
     })
+}
+
+/// One host: one process per reserved GPU (torchrun for PyTorch), else one
+/// process that sees them all.
+fn local_launch(
+    inp: &Inputs,
+    gpus: &Option<GpuSelection>,
+    torchrun: bool,
+    ex: &mut Vec<Explanation>,
+) -> Launch {
+    // ---- One host: one process per reserved GPU ----------------------------
+    let reserved = match gpus {
+        None => None,
+        Some(GpuSelection::Count(GpuCount::All)) => Some(Procs::PerGpu),
+        Some(GpuSelection::Count(GpuCount::N(n))) => Some(Procs::Count(*n)),
+        Some(GpuSelection::Ids(ids)) => Some(Procs::Count(ids.len() as u32)),
+    };
+    match reserved {
+        Some(Procs::Count(1)) | None => Launch::Single,
+        Some(p) if torchrun => {
+            let script = if inp.scaffolded_training {
+                "the scaffolded train.py joins them with DistributedDataParallel"
+            } else {
+                "the training script must join the process group torchrun describes (torch.distributed.init_process_group); one that does not runs once per process"
+            };
+            ex.push(Explanation {
+                topic: "multi-gpu",
+                text: match &p {
+                    Procs::PerGpu => format!("training runs `torchrun --standalone --nproc-per-node gpu`: one process per GPU the service sees (all are reserved); {script}."),
+                    Procs::Count(n) => format!("training runs `torchrun --standalone --nproc-per-node {n}`: one process per reserved GPU; {script}."),
+                },
+            });
+            Launch::Torchrun(p)
+        }
+        Some(_) => {
+            let how = match inp.framework_import {
+                "tensorflow" => " (tf.distribute.MirroredStrategy spreads the work over them)",
+                "jax" => " (jax.pmap or sharding spreads the work over them)",
+                _ => "",
+            };
+            ex.push(Explanation {
+                topic: "multi-gpu",
+                text: format!(
+                    "{} trains in one process, which sees every reserved GPU{how}; no launcher is added.",
+                    inp.framework_name
+                ),
+            });
+            Launch::Single
+        }
+    }
 }
 
 /// A Kubernetes label value: at most 63 of `A-Za-z0-9._-`, alphanumeric at both ends.

@@ -142,24 +142,7 @@ pub struct Device {
 }
 
 pub fn compose(plan: &Plan) -> Compose {
-    let deploy = plan.gpus.as_ref().map(|sel| {
-        let (count, device_ids) = match sel {
-            GpuSelection::Count(c) => (Some(c.clone()), None),
-            GpuSelection::Ids(ids) => (None, Some(ids.clone())),
-        };
-        Deploy {
-            resources: Resources {
-                reservations: Reservations {
-                    devices: vec![Device {
-                        driver: "nvidia".into(),
-                        count,
-                        device_ids,
-                        capabilities: vec!["gpu".into()],
-                    }],
-                },
-            },
-        }
-    });
+    let deploy = gpu_deploy(plan);
     let secret_files = super::dockerfile::mounted_secrets(plan);
     let secret_ids: Vec<String> = secret_files
         .iter()
@@ -182,14 +165,6 @@ pub fn compose(plan: &Plan) -> Compose {
     };
     // The image of a kept Dockerfile has its own CMD: run the code's commands.
     let own_cmd = |cmd: &Vec<String>| kept.is_some().then(|| cmd.clone());
-    let env = |pairs: &[(&str, String)]| {
-        Ordered(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
-    };
     let model_dir = plan.code.model_dir.as_str();
     let env_file = if plan.code.env_file {
         vec![EnvFile {
@@ -201,37 +176,14 @@ pub fn compose(plan: &Plan) -> Compose {
     };
     let mut services: Ordered<Service> = Ordered(vec![]);
     if plan.has(Stage::Training) {
-        let procs = plan.deploy.local_procs();
-        let mut environment = env(&[
-            ("MODEL_DIR", model_dir.into()),
-            ("DATA_DIR", DATA_DIR.into()),
-        ]);
-        if procs.is_some() {
-            environment.0.push(("NCCL_DEBUG".into(), "WARN".into()));
-        }
-        services.0.push((
-            "training".to_string(),
-            Service {
-                build: build("training"),
-                command: procs
-                    .map(|p| torchrun_standalone(plan, p))
-                    .or_else(|| own_cmd(&plan.training_cmd)),
-                profiles: None,
-                env_file: env_file.clone(),
-                environment,
-                volumes: vec![format!("models:{model_dir}"), format!("data:{DATA_DIR}")],
-                ports: vec![],
-                shm_size: training_shm(plan),
-                ulimits: procs.map(|_| Ulimits {
-                    memlock: Limit { soft: -1, hard: -1 },
-                    stack: 67_108_864,
-                }),
-                healthcheck: None,
-                depends_on: None,
-                restart: None,
-                deploy: deploy.clone(),
-            },
-        ));
+        let service = training_service(
+            plan,
+            build("training"),
+            env_file.clone(),
+            deploy.clone(),
+            own_cmd(&plan.training_cmd),
+        );
+        services.0.push(("training".to_string(), service));
     }
     if plan.has(Stage::Inference) {
         let mut test = vec!["CMD".to_string()];
@@ -327,6 +279,75 @@ pub fn compose(plan: &Plan) -> Compose {
                 })
                 .collect(),
         ),
+    }
+}
+
+/// The GPUs the services reserve (none without a GPU selection).
+fn gpu_deploy(plan: &Plan) -> Option<Deploy> {
+    plan.gpus.as_ref().map(|sel| {
+        let (count, device_ids) = match sel {
+            GpuSelection::Count(c) => (Some(c.clone()), None),
+            GpuSelection::Ids(ids) => (None, Some(ids.clone())),
+        };
+        Deploy {
+            resources: Resources {
+                reservations: Reservations {
+                    devices: vec![Device {
+                        driver: "nvidia".into(),
+                        count,
+                        device_ids,
+                        capabilities: vec!["gpu".into()],
+                    }],
+                },
+            },
+        }
+    })
+}
+
+fn env(pairs: &[(&str, String)]) -> Ordered<String> {
+    Ordered(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+/// The training service: the model and data volumes, torchrun's launch and
+/// limits with several processes (`own_cmd`: a kept Dockerfile's command).
+fn training_service(
+    plan: &Plan,
+    build: Build,
+    env_file: Vec<EnvFile>,
+    deploy: Option<Deploy>,
+    own_cmd: Option<Vec<String>>,
+) -> Service {
+    let model_dir = plan.code.model_dir.as_str();
+    let procs = plan.deploy.local_procs();
+    let mut environment = env(&[
+        ("MODEL_DIR", model_dir.into()),
+        ("DATA_DIR", DATA_DIR.into()),
+    ]);
+    if procs.is_some() {
+        environment.0.push(("NCCL_DEBUG".into(), "WARN".into()));
+    }
+    Service {
+        build,
+        command: procs.map(|p| torchrun_standalone(plan, p)).or(own_cmd),
+        profiles: None,
+        env_file,
+        environment,
+        volumes: vec![format!("models:{model_dir}"), format!("data:{DATA_DIR}")],
+        ports: vec![],
+        shm_size: training_shm(plan),
+        ulimits: procs.map(|_| Ulimits {
+            memlock: Limit { soft: -1, hard: -1 },
+            stack: 67_108_864,
+        }),
+        healthcheck: None,
+        depends_on: None,
+        restart: None,
+        deploy,
     }
 }
 
