@@ -55,6 +55,13 @@ pub fn plan(facts: &Facts, choices: &Choices) -> Result<Plan, PlanError> {
     }
 }
 
+/// The project name is recorded where the bake file or the cluster files use it.
+fn records_project(choices: &Choices, deploy: &DeployPlan) -> bool {
+    choices.bake == Some(true)
+        || deploy.has(crate::choices::DeployTarget::Kubernetes)
+        || deploy.has(crate::choices::DeployTarget::Slurm)
+}
+
 /// The platforms the plan is for: chosen, else the host's, else linux/amd64.
 pub fn target_platforms(facts: &Facts, choices: &Choices) -> Vec<Platform> {
     Catalog::platform_set(
@@ -204,12 +211,10 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
         index_url: choices.index_url.clone(),
         extra_index_urls: choices.extra_index_urls.clone(),
         keep_dockerfile: choices.keep_dockerfile.filter(|k| *k),
-        // Recorded where the bake file or the Slurm files use it.
-        project: choices.project.clone().filter(|_| {
-            choices.bake == Some(true)
-                || deploy.has(crate::choices::DeployTarget::Kubernetes)
-                || deploy.has(crate::choices::DeployTarget::Slurm)
-        }),
+        project: choices
+            .project
+            .clone()
+            .filter(|_| records_project(choices, &deploy)),
         training: choices.training.clone(),
         inference: choices.inference.clone(),
         catalog: cat.updated.clone(),
