@@ -339,31 +339,8 @@ const FRONT_ENDS: &[&str] = &["cli", "tui", "prompt", "commands"];
 /// restructure began), to be taken apart; a cycle may shrink inside one
 /// of these groups, never grow or appear elsewhere.
 const KNOWN_GROUPS: &[&[&str]] = &[
-    &[
-        "detect::code",
-        "detect::imports",
-        "detect::locks",
-        "detect::project",
-    ],
-    &[
-        "plan",
-        "plan::accelerator",
-        "plan::addons",
-        "plan::code",
-        "plan::cuda_major",
-        "plan::deploy",
-        "plan::entry_points",
-        "plan::framework",
-        "plan::images",
-        "plan::manifests",
-        "plan::package_manager",
-        "plan::planner",
-        "plan::python",
-        "plan::resolution",
-        "plan::runtime",
-        "plan::stages",
-        "plan::types",
-    ],
+    &["plan::accelerator", "plan::manifests", "plan::resolution"],
+    &["plan::code", "plan::entry_points"],
     &["render", "render::fleet"],
     &[
         "render::k8s",

@@ -684,7 +684,7 @@ fn framework_evidence(
 /// Every dependency name the manifests declare (normalised), and the VCS
 /// requirements (`git+https://…`, `pkg @ git+ssh://…`).
 fn declared_dependencies(dir: &Path, project: &ProjectScan) -> (Vec<String>, Vec<VcsRequirement>) {
-    use super::project::{normalize_name, parse_requirement};
+    use crate::requirement::{normalize_name, parse_requirement};
     let mut names = BTreeSet::new();
     let mut vcs = vec![];
     let mut vcs_poetry: Vec<VcsRequirement> = vec![];

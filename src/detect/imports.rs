@@ -80,10 +80,10 @@ impl ImportTable {
     }
     /// The import name of a distribution (`scikit-learn` -> `sklearn`).
     pub fn module_of(&self, dist: &str) -> Option<&str> {
-        let d = crate::detect::project::normalize_name(dist);
+        let d = crate::requirement::normalize_name(dist);
         self.map
             .iter()
-            .find(|(_, v)| crate::detect::project::normalize_name(v) == d)
+            .find(|(_, v)| crate::requirement::normalize_name(v) == d)
             .map(|(k, _)| k.as_str())
     }
 }

@@ -2,8 +2,9 @@
 //! pyproject.toml: what the project resolved, so the plan installs exactly
 //! that. Pure functions over file text; `scan` calls them.
 
-use super::project::{is_framework_package, is_stack_package, normalize_name};
+use super::packages::{is_framework_package, is_stack_package};
 use crate::facts::{AccelExtra, LockedPackage};
+use crate::requirement::normalize_name;
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {

@@ -11,6 +11,7 @@ pub mod code;
 pub mod imports;
 pub mod locks;
 pub mod nvml;
+pub mod packages;
 pub mod project;
 pub mod pysource;
 pub mod req_layout;

@@ -18,28 +18,6 @@ use std::fs;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
-/// Distribution names whose pins the scan records (normalised).
-pub const FRAMEWORK_PACKAGES: &[&str] = &[
-    "torch",
-    "tensorflow",
-    "tensorflow-cpu",
-    "tf-nightly",
-    "jax",
-    "jaxlib",
-    "scikit-learn",
-    "xgboost",
-    "xgboost-cpu",
-    "lightgbm",
-    // CUDA add-ons (catalog `addons`): checked against the plan's CUDA and GPUs.
-    "cupy-cuda12x",
-    "cupy-cuda13x",
-    "cudf-cu12",
-    "cudf-cu13",
-    "cuml-cu12",
-    "cuml-cu13",
-    "onnxruntime-gpu",
-];
-
 /// Module names looked for in entry point imports, as reported in
 /// [`EntryPoints::imports`].
 pub const FRAMEWORK_IMPORTS: &[&str] = &[
@@ -618,27 +596,9 @@ pub use crate::requirement::{
     marker_excludes_linux, normalize_name, parse_requirement, Requirement,
 };
 
-/// Whether a normalised distribution name is a framework package whose
-/// pin the scan records.
-pub fn is_framework_package(name: &str) -> bool {
-    FRAMEWORK_PACKAGES.contains(&name)
-}
-
-/// Compiled packages whose exact pins narrow the image's Python (the
-/// packages of assets/python-support.yaml that are not frameworks).
-pub const STACK_PACKAGES: &[&str] = &[
-    "numpy",
-    "scipy",
-    "pandas",
-    "torchvision",
-    "torchaudio",
-    "jaxlib",
-    "pyarrow",
-];
-
-pub fn is_stack_package(name: &str) -> bool {
-    STACK_PACKAGES.contains(&name)
-}
+pub use super::packages::{
+    is_framework_package, is_stack_package, FRAMEWORK_PACKAGES, STACK_PACKAGES,
+};
 
 /// Whether the scan records a pin of this requirement: every framework
 /// requirement, and exact pins of the compiled stack.

@@ -5,9 +5,9 @@
 
 use super::entry_points::Commands;
 use super::manifests::ManifestPlan;
+use super::origin::Explanation;
 use super::planner::Planner;
 use super::types::{ScaffoldKind, APP_DIR, MODEL_DIR};
-use super::Explanation;
 use crate::catalog::{Catalog, Framework};
 use crate::choices::Stage;
 use crate::facts::code::{ContextFile, FrameworkEvidence, Role};

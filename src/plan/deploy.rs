@@ -3,7 +3,7 @@
 //! nodes. Pure: choices in, a typed part of the plan out.
 
 use super::origin::Explanation;
-use super::{CudaPlan, PlanError};
+use super::types::{CudaPlan, PlanError};
 use crate::choices::{Choices, DeployTarget, GpuCount, GpuSelection, K8sFlavour};
 use crate::facts::Facts;
 use crate::version::{ComputeCapability, Version};

@@ -20,6 +20,7 @@ mod framework;
 mod images;
 mod manifests;
 pub mod origin;
+mod output;
 mod package_manager;
 mod planner;
 mod python;
@@ -34,6 +35,7 @@ pub use deploy::{DeployPlan, Launch, Procs, RDZV_PORT};
 pub use framework::normalise_framework;
 pub use images::validate_image;
 pub use origin::{Decision, Explanation, Origin, Origins};
+pub use output::Plan;
 pub use types::*;
 
 use crate::catalog::Catalog;
