@@ -26,51 +26,6 @@ use std::time::{Duration, Instant};
 const IMAGE: &str = "i14-dist-train:latest";
 static ENGINE: Mutex<()> = Mutex::new(());
 
-/// The e2e tests' cross-process lock (tests/e2e_docker.rs prunes build
-/// caches while holding it).
-struct EngineLock(PathBuf);
-
-impl EngineLock {
-    fn acquire() -> EngineLock {
-        let path = std::env::temp_dir().join("mlcontain-docker-e2e.lock");
-        let start = Instant::now();
-        loop {
-            match std::fs::create_dir(&path) {
-                Ok(()) => {
-                    std::fs::write(path.join("pid"), std::process::id().to_string()).unwrap();
-                    return EngineLock(path);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let owner = std::fs::read_to_string(path.join("pid")).unwrap_or_default();
-                    let owner = owner.trim().to_string();
-                    let alive = !owner.is_empty() && Path::new("/proc").join(&owner).exists();
-                    let fresh = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(10))
-                        .unwrap_or(true);
-                    if !alive && !fresh {
-                        let _ = std::fs::remove_dir_all(&path);
-                        continue;
-                    }
-                    assert!(
-                        start.elapsed() < Duration::from_secs(40 * 60),
-                        "the Docker e2e lock {} is still held after 40 min",
-                        path.display()
-                    );
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                Err(e) => panic!("cannot create {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for EngineLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run a command")
 }
@@ -194,7 +149,7 @@ fn expand(arg: &str, env: &[(String, String)]) -> String {
 #[test]
 fn two_nodes_meet_at_the_jobs_rendezvous() {
     let Some(_guard) = engine() else { return };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire_within(Duration::from_secs(40 * 60));
     let (dir, plan) = project();
     // The training container of the Job as the CPU overlay renders it.
     let objects = variant(&plan, Accel::Cpu);
@@ -323,7 +278,7 @@ fn two_nodes_meet_at_the_jobs_rendezvous() {
 #[test]
 fn standalone_two_processes_need_the_shm_setting() {
     let Some(_guard) = engine() else { return };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire_within(Duration::from_secs(40 * 60));
     let (dir, plan) = project();
     let compose_text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
     let mut doc: Value = serde_yaml::from_str(&compose_text).unwrap();

@@ -19,60 +19,6 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------------------
 // Helpers
 
-/// A cross-process lock: a folder holding the owner's pid. A folder left by
-/// a process that no longer exists is taken over.
-struct EngineLock(PathBuf);
-
-impl EngineLock {
-    fn acquire() -> EngineLock {
-        let path = std::env::temp_dir().join("mlcontain-docker-e2e.lock");
-        let start = Instant::now();
-        let mut said = false;
-        loop {
-            match std::fs::create_dir(&path) {
-                Ok(()) => {
-                    std::fs::write(path.join("pid"), std::process::id().to_string()).unwrap();
-                    return EngineLock(path);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let owner = std::fs::read_to_string(path.join("pid")).unwrap_or_default();
-                    let owner = owner.trim();
-                    let alive = !owner.is_empty() && Path::new("/proc").join(owner).exists();
-                    // A folder without a pid file yet is being created: wait.
-                    let fresh = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(10))
-                        .unwrap_or(true);
-                    if !alive && !fresh {
-                        let _ = std::fs::remove_dir_all(&path);
-                        continue;
-                    }
-                    if !said {
-                        eprintln!(
-                            "waiting for the Docker e2e lock {} (pid {owner})",
-                            path.display()
-                        );
-                        said = true;
-                    }
-                    assert!(
-                        start.elapsed() < Duration::from_secs(30 * 60),
-                        "the Docker e2e lock {} is still held after 30 min",
-                        path.display()
-                    );
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                Err(e) => panic!("cannot create {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for EngineLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Removes the compose project (containers, volumes) and the images.
 struct Cleanup {
     dir: PathBuf,
@@ -297,7 +243,7 @@ fn cpu_sample_end_to_end() {
     let Some(()) = support::docker_compose() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, project) = project_dir("cpu");
     support::copy_dir(&support::repo_root().join("tests/sample-cpu"), &dir);
@@ -517,7 +463,7 @@ fn cuda_flavoured_build() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, project) = project_dir("cuda");
     std::fs::write(dir.join("requirements.txt"), "idna==3.10\n").unwrap();
@@ -679,7 +625,7 @@ fn flask_xgboost_api_end_to_end() {
     let Some(()) = support::docker_compose() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, project, port, _cleanup) = repo_end_to_end("flask-xgboost", "i10-flask", true);
     let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
@@ -739,7 +685,7 @@ fn poetry_fastapi_service_end_to_end() {
     let Some(()) = support::docker_compose() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, project, port, _cleanup) =
         repo_end_to_end("poetry-fastapi", "i10-fastapi", false);
@@ -782,7 +728,7 @@ fn dockerignore_agrees_with_the_engine() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let (_tmp, dir, project) = project_dir("i10-ctx");
     support::copy_dir(
         &support::repo_root().join("tests/fixtures/torch-no-manifest"),

@@ -13,51 +13,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
-
-/// The same cross-process lock as tests/e2e_docker.rs and tests/e2e_locks.rs.
-struct EngineLock(PathBuf);
-
-impl EngineLock {
-    fn acquire() -> EngineLock {
-        let path = std::env::temp_dir().join("mlcontain-docker-e2e.lock");
-        let start = Instant::now();
-        loop {
-            match std::fs::create_dir(&path) {
-                Ok(()) => {
-                    std::fs::write(path.join("pid"), std::process::id().to_string()).unwrap();
-                    return EngineLock(path);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let owner = std::fs::read_to_string(path.join("pid")).unwrap_or_default();
-                    let owner = owner.trim();
-                    let alive = !owner.is_empty() && Path::new("/proc").join(owner).exists();
-                    let fresh = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(10))
-                        .unwrap_or(true);
-                    if !alive && !fresh {
-                        let _ = std::fs::remove_dir_all(&path);
-                        continue;
-                    }
-                    assert!(
-                        start.elapsed() < Duration::from_secs(30 * 60),
-                        "the Docker e2e lock {} is still held after 30 min",
-                        path.display()
-                    );
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                Err(e) => panic!("cannot create {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for EngineLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::time::Instant;
 
 struct RemoveImages(Vec<String>);
 impl Drop for RemoveImages {
@@ -131,7 +87,7 @@ fn includes_constraints_editable_and_local_packages_build_and_import() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, name) = project("pip-layouts");
     let images: Vec<String> = ["training", "dev"]
@@ -174,7 +130,7 @@ fn an_editable_install_only_in_the_dev_requirements_builds() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, name) = project("pip-dev-editable");
     let images: Vec<String> = ["training", "dev"]

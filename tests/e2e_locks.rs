@@ -11,54 +11,9 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
-
-/// The same cross-process lock tests/e2e_docker.rs holds (one folder in the
-/// temp dir), so the engine tests never run at the same time.
-struct EngineLock(PathBuf);
-
-impl EngineLock {
-    fn acquire() -> EngineLock {
-        let path = std::env::temp_dir().join("mlcontain-docker-e2e.lock");
-        let start = Instant::now();
-        loop {
-            match std::fs::create_dir(&path) {
-                Ok(()) => {
-                    std::fs::write(path.join("pid"), std::process::id().to_string()).unwrap();
-                    return EngineLock(path);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let owner = std::fs::read_to_string(path.join("pid")).unwrap_or_default();
-                    let owner = owner.trim();
-                    let alive = !owner.is_empty() && Path::new("/proc").join(owner).exists();
-                    let fresh = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(10))
-                        .unwrap_or(true);
-                    if !alive && !fresh {
-                        let _ = std::fs::remove_dir_all(&path);
-                        continue;
-                    }
-                    assert!(
-                        start.elapsed() < Duration::from_secs(30 * 60),
-                        "the Docker e2e lock {} is still held after 30 min",
-                        path.display()
-                    );
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                Err(e) => panic!("cannot create {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for EngineLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::time::Instant;
 
 struct RemoveImage(String);
 impl Drop for RemoveImage {
@@ -133,7 +88,7 @@ fn uv_cpu_extra_builds_without_nvidia_wheels() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, name) = project("uv-extras-tiny");
     let image = format!("{name}-training");
@@ -193,7 +148,7 @@ fn poetry_lock_installs_exactly_the_main_group() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, name) = project("poetry-tiny-lock");
     let image = format!("{name}-training");
@@ -246,7 +201,7 @@ fn poetry_cpu_group_builds_without_nvidia_wheels() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let (_tmp, dir, name) = project("poetry-groups-tiny");
     let image = format!("{name}-training");

@@ -21,50 +21,6 @@ use std::time::{Duration, Instant};
 const USER: &str = "i9user";
 const PASSWORD: &str = "pw-i9-Zq7xK2mVb9";
 
-/// The same cross-process lock as the other engine tests.
-struct EngineLock(PathBuf);
-
-impl EngineLock {
-    fn acquire() -> EngineLock {
-        let path = std::env::temp_dir().join("mlcontain-docker-e2e.lock");
-        let start = Instant::now();
-        loop {
-            match std::fs::create_dir(&path) {
-                Ok(()) => {
-                    std::fs::write(path.join("pid"), std::process::id().to_string()).unwrap();
-                    return EngineLock(path);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let owner = std::fs::read_to_string(path.join("pid")).unwrap_or_default();
-                    let owner = owner.trim();
-                    let alive = !owner.is_empty() && Path::new("/proc").join(owner).exists();
-                    let fresh = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(10))
-                        .unwrap_or(true);
-                    if !alive && !fresh {
-                        let _ = std::fs::remove_dir_all(&path);
-                        continue;
-                    }
-                    assert!(
-                        start.elapsed() < Duration::from_secs(30 * 60),
-                        "the Docker e2e lock {} is still held after 30 min",
-                        path.display()
-                    );
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                Err(e) => panic!("cannot create {}: {e}", path.display()),
-            }
-        }
-    }
-}
-
-impl Drop for EngineLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The private index, stopped (by its pid) when dropped.
 struct Index {
     child: Child,
@@ -259,7 +215,7 @@ fn requirements_index_credentials_stay_out_of_every_layer() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let index = Index::start();
     let tmp = tempfile::tempdir().unwrap();
@@ -281,7 +237,7 @@ fn uv_index_credentials_stay_out_of_every_layer() {
     let Some(()) = support::docker_engine() else {
         return;
     };
-    let _lock = EngineLock::acquire();
+    let _lock = support::EngineLock::acquire();
     let t0 = Instant::now();
     let index = Index::start();
     let tmp = tempfile::tempdir().unwrap();

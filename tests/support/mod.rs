@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -105,4 +106,65 @@ pub fn mlcontain(dir: &Path, args: &[&str]) -> std::process::Output {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run mlcontain")
+}
+
+/// One Docker e2e test binary at a time on the shared engine: a lock folder
+/// in the temp dir, across processes (the e2e test files share it).
+pub struct EngineLock(PathBuf);
+
+impl EngineLock {
+    /// Waits up to 30 minutes for the lock.
+    pub fn acquire() -> EngineLock {
+        EngineLock::acquire_within(Duration::from_secs(30 * 60))
+    }
+
+    /// Waits up to `limit` for the lock; a stale one (its owner gone) is taken over.
+    pub fn acquire_within(limit: Duration) -> EngineLock {
+        let path = std::env::temp_dir().join("mlcontain-docker-e2e.lock");
+        let start = Instant::now();
+        let mut said = false;
+        loop {
+            match std::fs::create_dir(&path) {
+                Ok(()) => {
+                    std::fs::write(path.join("pid"), std::process::id().to_string()).unwrap();
+                    return EngineLock(path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let owner = std::fs::read_to_string(path.join("pid")).unwrap_or_default();
+                    let owner = owner.trim();
+                    let alive = !owner.is_empty() && Path::new("/proc").join(owner).exists();
+                    // A folder without a pid file yet is being created: wait.
+                    let fresh = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .map(|t| t.elapsed().unwrap_or_default() < Duration::from_secs(10))
+                        .unwrap_or(true);
+                    if !alive && !fresh {
+                        let _ = std::fs::remove_dir_all(&path);
+                        continue;
+                    }
+                    if !said {
+                        eprintln!(
+                            "waiting for the Docker e2e lock {} (pid {owner})",
+                            path.display()
+                        );
+                        said = true;
+                    }
+                    assert!(
+                        start.elapsed() < limit,
+                        "the Docker e2e lock {} is still held after {} min",
+                        path.display(),
+                        limit.as_secs() / 60
+                    );
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => panic!("cannot create {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+impl Drop for EngineLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
