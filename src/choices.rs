@@ -384,57 +384,156 @@ pub fn parse_nodes(s: &str) -> Result<u32, String> {
 /// More nodes than any generated rendezvous is sized for.
 pub const MAX_NODES: u32 = 4096;
 
-/// The answers. `None` means "use the planner's default".
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Choices {
-    pub framework: Option<String>,
-    pub framework_version: Option<Version>,
-    pub cuda: Option<Accel>,
-    pub python: Option<Version>,
-    pub package_manager: Option<PackageManager>,
-    pub stages: Option<Vec<Stage>>,
-    /// Replaces the runtime base image (a private registry or mirror).
-    pub base_image: Option<String>,
-    /// Prefix for every image reference (`registry.example.com/mirror/`).
-    pub registry: Option<String>,
-    pub port: Option<u16>,
-    pub uid: Option<u32>,
-    pub gpus: Option<GpuSelection>,
-    /// Deployment targets (compose is always among them).
-    pub deploy: Option<Vec<DeployTarget>>,
-    /// Training nodes for the cluster targets (default 1).
-    pub nodes: Option<u32>,
-    /// Write docker-bake.hcl (also written for a cluster deploy target).
-    pub bake: Option<bool>,
-    /// Kubernetes: schedule GPU pods only on this product (GFD `nvidia.com/gpu.product`).
-    pub gpu_product: Option<String>,
-    /// Kubernetes: the MIG profile the MIG overlay requests (`1g.10gb`).
-    pub mig_profile: Option<String>,
-    /// Kubernetes: JobSet / PyTorchJob manifests besides the Indexed Job.
-    pub k8s_flavours: Option<Vec<K8sFlavour>>,
-    /// Emit `# syntax=docker/dockerfile:1` (needs the registry at build time).
-    pub syntax: Option<bool>,
-    /// Ship precompiled bytecode (faster start, larger image).
-    pub bytecode: Option<bool>,
-    /// Target CPU platforms (`--platform`); None: the host's.
-    pub platform: Option<Vec<Platform>>,
-    /// A user catalog overlay to plan with (loaded by the command; recorded in mlcontain.yaml).
-    pub catalog_overlay: Option<SavedOverlay>,
-    /// Accept combinations the host cannot run (the plan carries warnings instead).
-    pub allow_incompatible: bool,
-    /// Replaces every wheel index (PyPI and the framework's) with this mirror.
-    pub index_url: Option<String>,
-    /// Extra wheel indexes searched after it.
-    pub extra_index_urls: Option<Vec<String>>,
-    /// The image name prefix of the cluster files (`<project>-<target>`),
-    /// saved so a clone in another folder regenerates the same bytes.
-    pub project: Option<String>,
-    /// Keep the project's own Dockerfile: compose and README.Docker.md
-    /// build its real stages, and no Dockerfile is written.
-    pub keep_dockerfile: Option<bool>,
-    /// The training / inference entry point (a scanned file, or none).
-    pub training: Option<EntryChoice>,
-    pub inference: Option<EntryChoice>,
+/// How one answer field merges over another layer (flags over saved over
+/// defaults): an unset `Option` takes the lower layer's value, a switch is
+/// on when either layer turns it on.
+trait Layer {
+    fn over(self, base: Self) -> Self;
+}
+
+impl<T> Layer for Option<T> {
+    fn over(self, base: Self) -> Self {
+        self.or(base)
+    }
+}
+
+impl Layer for bool {
+    fn over(self, base: Self) -> Self {
+        self || base
+    }
+}
+
+/// Declares [`Choices`] and its layer merge [`Choices::or`] from one list of
+/// fields, so a new answer is one field here (with its serde attributes:
+/// this struct is also the schema of `mlcontain.yaml`) plus its flag in
+/// `cli.rs`.
+macro_rules! answers {
+    (
+        $(#[$meta:meta])*
+        pub struct Choices {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct Choices {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl Choices {
+            /// Fill every field unset in `self` from `base` (flags override the saved file).
+            pub fn or(self, base: Choices) -> Choices {
+                Choices {
+                    $( $field: Layer::over(self.$field, base.$field), )*
+                }
+            }
+        }
+    };
+}
+
+answers! {
+    /// The answers. `None` means "use the planner's default". Serialised, this
+    /// is `mlcontain.yaml` (see [`SavedConfig`]): the fields in file order; the
+    /// planner's resolved ones are always written, the rest when set.
+    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Choices {
+        #[serde(deserialize_with = "required")]
+        pub framework: Option<String>,
+        pub framework_version: Option<Version>,
+        #[serde(deserialize_with = "required")]
+        pub cuda: Option<Accel>,
+        #[serde(deserialize_with = "required")]
+        pub python: Option<Version>,
+        #[serde(deserialize_with = "required")]
+        pub package_manager: Option<PackageManager>,
+        #[serde(deserialize_with = "required")]
+        pub stages: Option<Vec<Stage>>,
+        /// Replaces the runtime base image (a private registry or mirror).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub base_image: Option<String>,
+        /// Prefix for every image reference (`registry.example.com/mirror/`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub registry: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub port: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub uid: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub gpus: Option<GpuSelection>,
+        /// Deployment targets (compose is always among them).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub deploy: Option<Vec<DeployTarget>>,
+        /// Training nodes for the cluster targets (default 1).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "de_nodes"
+        )]
+        pub nodes: Option<u32>,
+        /// Write docker-bake.hcl (also written for a cluster deploy target).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub bake: Option<bool>,
+        /// Kubernetes: schedule GPU pods only on this product (GFD `nvidia.com/gpu.product`).
+        pub gpu_product: Option<String>,
+        /// Kubernetes: the MIG profile the MIG overlay requests (`1g.10gb`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub mig_profile: Option<String>,
+        /// Kubernetes: JobSet / PyTorchJob manifests besides the Indexed Job.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub k8s_flavours: Option<Vec<K8sFlavour>>,
+        /// Emit `# syntax=docker/dockerfile:1` (needs the registry at build time).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub syntax: Option<bool>,
+        /// Ship precompiled bytecode (faster start, larger image).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub bytecode: Option<bool>,
+        /// Target CPU platforms (`--platform`); None: the host's at generation time.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "ser_platforms",
+            deserialize_with = "de_platforms"
+        )]
+        pub platform: Option<Vec<Platform>>,
+        /// Replaces every wheel index (PyPI and the framework's) with this mirror.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub index_url: Option<String>,
+        /// Extra wheel indexes searched after it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub extra_index_urls: Option<Vec<String>>,
+        /// The image name prefix of the cluster files (`<project>-<target>`),
+        /// saved so a clone in another folder regenerates the same bytes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub project: Option<String>,
+        /// Keep the project's own Dockerfile: compose and README.Docker.md
+        /// build its real stages, and no Dockerfile is written.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub keep_dockerfile: Option<bool>,
+        /// The training / inference entry point (a scanned file, or none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub training: Option<EntryChoice>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub inference: Option<EntryChoice>,
+        /// Not an answer: the catalog date the saved files were generated
+        /// with (the planner records it; it plans with its own catalog).
+        #[serde(deserialize_with = "required")]
+        pub catalog: Option<String>,
+        /// A user catalog overlay to plan with (loaded by the command; recorded in mlcontain.yaml).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub catalog_overlay: Option<SavedOverlay>,
+        /// Accept combinations the host cannot run (the plan carries warnings
+        /// instead). Never saved: each run decides it.
+        #[serde(skip)]
+        pub allow_incompatible: bool,
+    }
+}
+
+/// A field `mlcontain.yaml` must have (its absence is serde's "missing
+/// field" error, with the line); the value is read as the type reads it.
+fn required<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// A catalog overlay as recorded in mlcontain.yaml: where it came from, its
@@ -481,75 +580,19 @@ fn de_platforms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Pla
         .map_err(serde::de::Error::custom)
 }
 
-/// `mlcontain.yaml`: the answers saved in the repository.
+/// `mlcontain.yaml`: the answers saved in the repository, as the planner
+/// resolved them ([`Choices`] with framework, CUDA, Python, package manager,
+/// stages and catalog date set). Derived from the input choices by the
+/// planner, never re-listed; it reads as the choices it holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SavedConfig {
-    pub framework: String,
-    pub framework_version: Option<Version>,
-    pub cuda: Accel,
-    pub python: Version,
-    pub package_manager: PackageManager,
-    pub stages: Vec<Stage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_image: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registry: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gpus: Option<GpuSelection>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deploy: Option<Vec<DeployTarget>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_nodes"
-    )]
-    pub nodes: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bake: Option<bool>,
-    pub gpu_product: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mig_profile: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub k8s_flavours: Option<Vec<K8sFlavour>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub syntax: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bytecode: Option<bool>,
-    /// The target platforms, when chosen (else the host's at generation time).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_platforms",
-        deserialize_with = "de_platforms"
-    )]
-    pub platform: Option<Vec<Platform>>,
-    /// A wheel-index mirror that replaces PyPI and the framework indexes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub index_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub extra_index_urls: Option<Vec<String>>,
-    /// Image names are `<project>-<target>` in the bake file and the Slurm
-    /// files (saved when they are written; default: the folder's name then).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
-    /// The project's own Dockerfile is kept (not generated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keep_dockerfile: Option<bool>,
-    /// The entry point chosen for training / inference (a file, or none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub training: Option<EntryChoice>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inference: Option<EntryChoice>,
-    /// The catalog date the files were generated with.
-    pub catalog: String,
-    /// The user catalog overlay merged over it, when one was used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub catalog_overlay: Option<SavedOverlay>,
+#[serde(transparent)]
+pub struct SavedConfig(Choices);
+
+impl std::ops::Deref for SavedConfig {
+    type Target = Choices;
+    fn deref(&self) -> &Choices {
+        &self.0
+    }
 }
 
 fn de_nodes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
@@ -573,6 +616,18 @@ pub struct ConfigError {
 }
 
 impl SavedConfig {
+    /// The answers the planner resolved, as saved (`allow_incompatible` is
+    /// each run's own and is dropped).
+    pub fn resolved(mut answers: Choices) -> SavedConfig {
+        answers.allow_incompatible = false;
+        SavedConfig(answers)
+    }
+
+    /// The catalog date the files were generated with.
+    pub fn catalog(&self) -> &str {
+        self.0.catalog.as_deref().unwrap_or_default()
+    }
+
     /// Parse `mlcontain.yaml` text; errors name the file and line.
     pub fn parse(text: &str, path: &str) -> Result<SavedConfig, ConfigError> {
         // Bare version numbers are read as written (`cuda: 12.10`), and the
@@ -585,13 +640,15 @@ impl SavedConfig {
                 None => e.to_string(),
             },
         })?;
-        strict_python(config.python.as_str()).map_err(|why| ConfigError {
-            path: path.to_string(),
-            message: match text.lines().position(|l| l.starts_with("python:")) {
-                Some(i) => format!("line {}: {why}", i + 1),
-                None => why,
-            },
-        })?;
+        if let Some(python) = &config.python {
+            strict_python(python.as_str()).map_err(|why| ConfigError {
+                path: path.to_string(),
+                message: match text.lines().position(|l| l.starts_with("python:")) {
+                    Some(i) => format!("line {}: {why}", i + 1),
+                    None => why,
+                },
+            })?;
+        }
         Ok(config)
     }
 
@@ -605,72 +662,7 @@ impl SavedConfig {
 
     /// The saved answers as choices (explicit where saved).
     pub fn to_choices(&self) -> Choices {
-        Choices {
-            framework: Some(self.framework.clone()),
-            framework_version: self.framework_version.clone(),
-            cuda: Some(self.cuda.clone()),
-            python: Some(self.python.clone()),
-            package_manager: Some(self.package_manager),
-            stages: Some(self.stages.clone()),
-            base_image: self.base_image.clone(),
-            registry: self.registry.clone(),
-            port: self.port,
-            uid: self.uid,
-            gpus: self.gpus.clone(),
-            deploy: self.deploy.clone(),
-            nodes: self.nodes,
-            bake: self.bake,
-            gpu_product: self.gpu_product.clone(),
-            mig_profile: self.mig_profile.clone(),
-            k8s_flavours: self.k8s_flavours.clone(),
-            syntax: self.syntax,
-            bytecode: self.bytecode,
-            platform: self.platform.clone(),
-            catalog_overlay: self.catalog_overlay.clone(),
-            allow_incompatible: false,
-            index_url: self.index_url.clone(),
-            extra_index_urls: self.extra_index_urls.clone(),
-            project: self.project.clone(),
-            keep_dockerfile: self.keep_dockerfile,
-            training: self.training.clone(),
-            inference: self.inference.clone(),
-        }
-    }
-}
-
-impl Choices {
-    /// Fill every field unset in `self` from `base` (flags override the saved file).
-    pub fn or(self, base: Choices) -> Choices {
-        Choices {
-            framework: self.framework.or(base.framework),
-            framework_version: self.framework_version.or(base.framework_version),
-            cuda: self.cuda.or(base.cuda),
-            python: self.python.or(base.python),
-            package_manager: self.package_manager.or(base.package_manager),
-            stages: self.stages.or(base.stages),
-            base_image: self.base_image.or(base.base_image),
-            registry: self.registry.or(base.registry),
-            port: self.port.or(base.port),
-            uid: self.uid.or(base.uid),
-            gpus: self.gpus.or(base.gpus),
-            deploy: self.deploy.or(base.deploy),
-            nodes: self.nodes.or(base.nodes),
-            bake: self.bake.or(base.bake),
-            gpu_product: self.gpu_product.or(base.gpu_product),
-            mig_profile: self.mig_profile.or(base.mig_profile),
-            k8s_flavours: self.k8s_flavours.or(base.k8s_flavours),
-            syntax: self.syntax.or(base.syntax),
-            bytecode: self.bytecode.or(base.bytecode),
-            platform: self.platform.or(base.platform),
-            catalog_overlay: self.catalog_overlay.or(base.catalog_overlay),
-            allow_incompatible: self.allow_incompatible || base.allow_incompatible,
-            index_url: self.index_url.or(base.index_url),
-            extra_index_urls: self.extra_index_urls.or(base.extra_index_urls),
-            project: self.project.or(base.project),
-            keep_dockerfile: self.keep_dockerfile.or(base.keep_dockerfile),
-            training: self.training.or(base.training),
-            inference: self.inference.or(base.inference),
-        }
+        self.0.clone()
     }
 }
 
@@ -728,5 +720,145 @@ mod tests {
         assert_eq!("k8s".parse::<DeployTarget>(), Ok(DeployTarget::Kubernetes));
         assert!(parse_nodes("0").is_err());
         assert_eq!(parse_nodes("8"), Ok(8));
+    }
+
+    const BASE: &str = "framework: pytorch\ncuda: cpu\npython: '3.11'\npackage_manager: pip\nstages: [training]\ncatalog: x\n";
+
+    #[test]
+    fn required_answers_and_unknown_fields_are_refused_with_the_line() {
+        let err = SavedConfig::parse(&BASE.replace("framework: pytorch\n", ""), "mlcontain.yaml")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mlcontain.yaml: line 1: missing field `framework`"
+        );
+        let err =
+            SavedConfig::parse(&BASE.replace("catalog: x\n", ""), "mlcontain.yaml").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mlcontain.yaml: line 1: missing field `catalog`"
+        );
+        // `allow_incompatible` is each run's own: not a key of the file.
+        let err = SavedConfig::parse(
+            &format!("{BASE}allow_incompatible: true\n"),
+            "mlcontain.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("mlcontain.yaml: line 7: unknown field `allow_incompatible`"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("expected one of `allow_incompatible`")
+                && err.contains("`catalog_overlay`"),
+            "{err}"
+        );
+        let err =
+            SavedConfig::parse(&BASE.replace("'3.11'", "'3.011'"), "mlcontain.yaml").unwrap_err();
+        assert!(
+            err.to_string().starts_with("mlcontain.yaml: line 3: "),
+            "{err}"
+        );
+    }
+
+    /// Every answer set: the file lists them in this order, and reads back equal.
+    #[test]
+    fn the_saved_file_keeps_its_field_order_and_round_trips() {
+        let extra = "base_image: img:1\nregistry: r.example/m\nport: 9000\nuid: 2000\ngpus: 2\n\
+            deploy: [compose, slurm]\nnodes: 3\nbake: true\ngpu_product: H100\nmig_profile: 1g.10gb\n\
+            k8s_flavours: [jobset]\nsyntax: true\nbytecode: true\nplatform: linux/arm64\n\
+            index_url: https://mirror.example/simple\nextra_index_urls: [https://extra.example/simple]\n\
+            project: demo\nkeep_dockerfile: true\ntraining: train.py\ninference: none\n";
+        let full = format!("{BASE}{extra}");
+        let c = SavedConfig::parse(&full, "mlcontain.yaml").unwrap();
+        let yaml = c.to_yaml();
+        let keys: Vec<&str> = yaml
+            .lines()
+            .filter(|l| !l.starts_with(['#', '-', ' ']))
+            .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "framework",
+                "framework_version",
+                "cuda",
+                "python",
+                "package_manager",
+                "stages",
+                "base_image",
+                "registry",
+                "port",
+                "uid",
+                "gpus",
+                "deploy",
+                "nodes",
+                "bake",
+                "gpu_product",
+                "mig_profile",
+                "k8s_flavours",
+                "syntax",
+                "bytecode",
+                "platform",
+                "index_url",
+                "extra_index_urls",
+                "project",
+                "keep_dockerfile",
+                "training",
+                "inference",
+                "catalog",
+            ]
+        );
+        assert_eq!(SavedConfig::parse(&yaml, "mlcontain.yaml").unwrap(), c);
+        // Unset answers are left out, except the two written as null.
+        let minimal = SavedConfig::parse(BASE, "mlcontain.yaml")
+            .unwrap()
+            .to_yaml();
+        assert!(
+            minimal.contains("\nframework_version: null\n")
+                && minimal.contains("\ngpu_product: null\ncatalog: x\n"),
+            "{minimal}"
+        );
+        assert!(
+            !minimal.contains("port:") && !minimal.contains("allow_incompatible"),
+            "{minimal}"
+        );
+    }
+
+    #[test]
+    fn a_layer_fills_only_what_the_one_above_left_unset() {
+        let flags = Choices {
+            cuda: Some(Accel::Cpu),
+            bake: Some(true),
+            ..Default::default()
+        };
+        let saved = Choices {
+            cuda: Some("12.4".parse().unwrap()),
+            port: Some(9000),
+            bake: Some(false),
+            allow_incompatible: true,
+            ..Default::default()
+        };
+        let c = flags.or(saved);
+        assert_eq!(c.cuda, Some(Accel::Cpu), "the flag wins");
+        assert_eq!(c.port, Some(9000), "the saved answer fills the gap");
+        assert_eq!(c.bake, Some(true));
+        assert!(
+            c.allow_incompatible,
+            "a switch is on when either layer sets it"
+        );
+        assert_eq!(c.python, None, "left to the planner's default");
+    }
+
+    #[test]
+    fn saved_answers_never_carry_allow_incompatible() {
+        let s = SavedConfig::resolved(Choices {
+            allow_incompatible: true,
+            catalog: Some("2026-01-01".into()),
+            ..Default::default()
+        });
+        assert!(!s.allow_incompatible && !s.to_choices().allow_incompatible);
+        assert_eq!(s.catalog(), "2026-01-01");
     }
 }

@@ -66,158 +66,172 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Args, Default, Clone)]
-pub struct InitArgs {
+/// How a flag's value becomes the [`Choices`] field of the same name: an
+/// option as it is, a switch as `Some(true)` when given (unset otherwise, so
+/// the saved answer or the default stands).
+trait Answer<T> {
+    fn answer(self) -> T;
+}
+
+impl<T> Answer<Option<T>> for Option<T> {
+    fn answer(self) -> Option<T> {
+        self
+    }
+}
+
+impl Answer<Option<bool>> for bool {
+    fn answer(self) -> Option<bool> {
+        self.then_some(true)
+    }
+}
+
+impl Answer<bool> for bool {
+    fn answer(self) -> bool {
+        self
+    }
+}
+
+/// Declares [`InitArgs`]: a field marked `answer` is the flag of the
+/// [`Choices`] field of the same name, and [`InitArgs::choices`] is generated
+/// from them (an `option` field steers the run and is no answer). A new
+/// answer is its `Choices` field plus its flag here.
+macro_rules! init_args {
+    ($( $(#[$meta:meta])* $kind:ident $field:ident : $ty:ty, )*) => {
+        #[derive(Debug, Args, Default, Clone)]
+        pub struct InitArgs {
+            $( $(#[$meta])* pub $field: $ty, )*
+        }
+
+        impl InitArgs {
+            /// The answers the flags give (unset where no flag was given).
+            pub fn choices(&self) -> Choices {
+                let mut c = Choices::default();
+                $( init_args!(@$kind c, self, $field); )*
+                if let Some(p) = &mut c.platform {
+                    p.sort();
+                    p.dedup();
+                }
+                c
+            }
+        }
+    };
+    (@answer $c:ident, $args:ident, $field:ident) => {
+        $c.$field = Answer::answer($args.$field.clone());
+    };
+    (@option $c:ident, $args:ident, $field:ident) => {};
+}
+
+init_args! {
     /// Use line-by-line prompts instead of the full-screen wizard.
     #[arg(long)]
-    pub plain: bool,
+    option plain: bool,
     /// Ask nothing: unspecified choices take the planner's defaults.
     #[arg(long, short = 'y')]
-    pub yes: bool,
+    option yes: bool,
     /// pytorch, tensorflow, jax, sklearn, xgboost, lightgbm or none.
     #[arg(long)]
-    pub framework: Option<String>,
+    answer framework: Option<String>,
     /// A framework release (e.g. 2.5.1, or 2.5 for the newest 2.5.x).
     #[arg(long, value_name = "V")]
-    pub framework_version: Option<Version>,
+    answer framework_version: Option<Version>,
     /// A CUDA version (e.g. 12.4; 12 = the newest 12.x that runs here) or `cpu`.
     #[arg(long, value_name = "X.Y|cpu")]
-    pub cuda: Option<Accel>,
+    answer cuda: Option<Accel>,
     /// Python version (e.g. 3.11).
     #[arg(long, value_name = "X.Y", value_parser = parse_python_flag)]
-    pub python: Option<Version>,
+    answer python: Option<Version>,
     /// pip, uv, poetry or conda.
     #[arg(long)]
-    pub package_manager: Option<PackageManager>,
+    answer package_manager: Option<PackageManager>,
     /// Comma-separated: training,inference,dev.
     #[arg(long, value_delimiter = ',')]
-    pub stages: Option<Vec<Stage>>,
+    answer stages: Option<Vec<Stage>>,
     /// Runtime base image (a private registry or mirror).
     #[arg(long, value_name = "IMAGE")]
-    pub base_image: Option<String>,
+    answer base_image: Option<String>,
     /// Prefix every image with this registry/mirror (e.g. registry.example.com/hub).
     #[arg(long, value_name = "HOST/PATH")]
-    pub registry: Option<String>,
+    answer registry: Option<String>,
     /// A wheel-index mirror that replaces PyPI and the framework indexes for
     /// every package manager (it must carry the builds the plan installs).
     #[arg(long, value_name = "URL")]
-    pub index_url: Option<String>,
+    answer index_url: Option<String>,
     /// An extra wheel index (repeatable, or comma-separated).
-    #[arg(long, value_name = "URL", value_delimiter = ',')]
-    pub extra_index_url: Option<Vec<String>>,
+    #[arg(long = "extra-index-url", value_name = "URL", value_delimiter = ',')]
+    answer extra_index_urls: Option<Vec<String>>,
     /// Inference port (default 8000).
     #[arg(long)]
-    pub port: Option<u16>,
+    answer port: Option<u16>,
     /// UID/GID of the non-root user (default 10001; at least 1000 unless --allow-low-uid).
     #[arg(long)]
-    pub uid: Option<u32>,
+    answer uid: Option<u32>,
     /// Accept a --uid below 1000 (a system account's range on most distributions).
     #[arg(long)]
-    pub allow_low_uid: bool,
+    option allow_low_uid: bool,
     /// GPUs the compose services reserve: all, a count, or device ids (0,1 or UUIDs).
     #[arg(long, value_name = "all|N|IDS")]
-    pub gpus: Option<GpuSelection>,
+    answer gpus: Option<GpuSelection>,
     /// Where it runs, comma-separated: compose (always), kubernetes, slurm.
     #[arg(long, value_delimiter = ',', value_name = "TARGETS")]
-    pub deploy: Option<Vec<DeployTarget>>,
+    answer deploy: Option<Vec<DeployTarget>>,
     /// Training nodes for kubernetes/slurm (default 1); --gpus is per node.
     #[arg(long, value_name = "N", value_parser = parse_nodes)]
-    pub nodes: Option<u32>,
+    answer nodes: Option<u32>,
     /// Write docker-bake.hcl (one bake target per stage, registry cache); also
     /// written when --deploy names kubernetes or slurm.
     #[arg(long)]
-    pub bake: bool,
+    answer bake: bool,
     /// Kubernetes: only nodes with this GPU product (e.g. NVIDIA-H100-80GB-HBM3).
     #[arg(long, value_name = "PRODUCT")]
-    pub gpu_product: Option<String>,
+    answer gpu_product: Option<String>,
     /// Kubernetes: the MIG profile of the MIG overlay (default 1g.10gb).
     #[arg(long, value_name = "PROFILE")]
-    pub mig_profile: Option<String>,
+    answer mig_profile: Option<String>,
     /// Kubernetes: also a JobSet and/or a Kubeflow PyTorchJob for training, a
     /// KServe InferenceService for inference (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "jobset,pytorchjob,kserve")]
-    pub k8s_flavour: Option<Vec<K8sFlavour>>,
+    #[arg(long = "k8s-flavour", value_delimiter = ',', value_name = "jobset,pytorchjob,kserve")]
+    answer k8s_flavours: Option<Vec<K8sFlavour>>,
     /// Keep the project's own Dockerfile: compose.yaml and README.Docker.md
     /// build the stages it has (`FROM ... AS name`), and no Dockerfile is written.
     #[arg(long)]
-    pub keep_dockerfile: bool,
+    answer keep_dockerfile: bool,
     /// The training entry point: a file the code scan found (see --dry-run), or none.
     #[arg(long, value_name = "FILE|none")]
-    pub training: Option<crate::choices::EntryChoice>,
+    answer training: Option<crate::choices::EntryChoice>,
     /// The inference entry point (server): a file the code scan found, or none.
     #[arg(long, value_name = "FILE|none")]
-    pub inference: Option<crate::choices::EntryChoice>,
+    answer inference: Option<crate::choices::EntryChoice>,
     /// Emit `# syntax=docker/dockerfile:1` (the build then fetches that frontend image).
     #[arg(long)]
-    pub syntax: bool,
+    answer syntax: bool,
     /// Ship precompiled bytecode: faster container start, larger image.
     #[arg(long)]
-    pub bytecode: bool,
+    answer bytecode: bool,
     /// Print the files and write nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    option dry_run: bool,
     /// Exit non-zero when the files on disk differ from what mlcontain.yaml generates (for CI).
     #[arg(long)]
-    pub check: bool,
+    option check: bool,
     /// Replace files that exist and differ (a .bak copy is kept).
     #[arg(long)]
-    pub force: bool,
+    option force: bool,
     /// With --force: keep no .bak copies.
     #[arg(long)]
-    pub no_backup: bool,
+    option no_backup: bool,
     /// Target platforms: linux/amd64, linux/arm64, or both comma-separated
     /// (default: this host's). Kernel lists and wheels are checked for each.
     #[arg(long, value_name = "linux/amd64|linux/arm64", value_delimiter = ',')]
-    pub platform: Option<Vec<crate::platform::Platform>>,
+    answer platform: Option<Vec<crate::platform::Platform>>,
     /// The catalog overlay (set from the global --catalog).
     #[arg(skip)]
-    pub catalog: Option<PathBuf>,
+    option catalog: Option<PathBuf>,
     /// Generate combinations this host cannot run (e.g. to deploy elsewhere).
     #[arg(long)]
-    pub allow_incompatible: bool,
+    answer allow_incompatible: bool,
     /// Print the plan's explanations and the files as JSON (for tools).
     #[arg(long)]
-    pub json: bool,
-}
-
-impl InitArgs {
-    pub fn choices(&self) -> Choices {
-        Choices {
-            framework: self.framework.clone(),
-            framework_version: self.framework_version.clone(),
-            cuda: self.cuda.clone(),
-            python: self.python.clone(),
-            package_manager: self.package_manager,
-            stages: self.stages.clone(),
-            base_image: self.base_image.clone(),
-            registry: self.registry.clone(),
-            port: self.port,
-            uid: self.uid,
-            gpus: self.gpus.clone(),
-            deploy: self.deploy.clone(),
-            nodes: self.nodes,
-            bake: self.bake.then_some(true),
-            gpu_product: self.gpu_product.clone(),
-            mig_profile: self.mig_profile.clone(),
-            k8s_flavours: self.k8s_flavour.clone(),
-            syntax: self.syntax.then_some(true),
-            bytecode: self.bytecode.then_some(true),
-            platform: self.platform.as_ref().map(|p| {
-                let mut p = p.clone();
-                p.sort();
-                p.dedup();
-                p
-            }),
-            catalog_overlay: None,
-            allow_incompatible: self.allow_incompatible,
-            index_url: self.index_url.clone(),
-            extra_index_urls: self.extra_index_url.clone(),
-            project: None,
-            keep_dockerfile: self.keep_dockerfile.then_some(true),
-            training: self.training.clone(),
-            inference: self.inference.clone(),
-        }
-    }
+    option json: bool,
 }
 
 /// `--python`: exactly `3.Y` (digits, no leading zero, no sign), the form
@@ -297,5 +311,61 @@ impl Command {
             Command::Catalog { action } => action.json(),
             Command::Completions { .. } => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn init(args: &[&str]) -> InitArgs {
+        let cli = Cli::try_parse_from([&["mlcontain", "init"], args].concat()).unwrap();
+        match cli.command {
+            Some(Command::Init(a)) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_become_the_answers_of_the_same_name() {
+        let c = init(&[
+            "--cuda",
+            "cpu",
+            "--bake",
+            "--k8s-flavour",
+            "jobset,kserve",
+            "--extra-index-url",
+            "https://a.example/simple",
+            "--platform",
+            "linux/arm64,linux/amd64,linux/arm64",
+            "--allow-incompatible",
+            "--dry-run",
+        ])
+        .choices();
+        assert_eq!(c.cuda, Some(Accel::Cpu));
+        assert_eq!(c.bake, Some(true));
+        assert_eq!(
+            c.k8s_flavours,
+            Some(vec![K8sFlavour::Jobset, K8sFlavour::Kserve])
+        );
+        assert_eq!(
+            c.extra_index_urls.as_deref(),
+            Some(&["https://a.example/simple".to_string()][..])
+        );
+        assert_eq!(
+            c.platform,
+            Some(vec![
+                crate::platform::Platform::Amd64,
+                crate::platform::Platform::Arm64
+            ]),
+            "sorted, duplicates dropped"
+        );
+        assert!(c.allow_incompatible);
+        // A switch not given leaves the answer unset (the saved one stands).
+        assert_eq!(
+            (c.syntax, c.keep_dockerfile, c.framework),
+            (None, None, None)
+        );
+        assert_eq!(init(&[]).choices(), Choices::default());
     }
 }

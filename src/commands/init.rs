@@ -192,10 +192,11 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
     let saved = load_saved(dir)?;
     if let Some(s) = &saved {
         let cat = crate::catalog::Catalog::embedded();
-        if s.catalog != cat.updated {
+        if s.catalog() != cat.updated {
             eprintln!(
                 "note: {CONFIG} was generated with catalog {}; this mlcontain has {}",
-                s.catalog, cat.updated
+                s.catalog(),
+                cat.updated
             );
         }
     }

@@ -178,22 +178,20 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
     )?;
 
     let release = sel.release;
-    let saved = SavedConfig {
-        framework: fw.value.id.clone(),
+    // The answers as resolved: the input choices with the planner's
+    // decisions written over them (every other answer is saved as given).
+    let saved = SavedConfig::resolved(Choices {
+        framework: Some(fw.value.id.clone()),
         // A version the project pins or locks is the project's: not
         // recorded, so the next run reads it from the project again.
         framework_version: match &sel.pinned_version {
             Some(_) => None,
             None => release.map(|r| r.version.clone()),
         },
-        cuda: sel.accel.value.clone(),
-        python: img.python.clone(),
-        package_manager: pm.value,
-        stages: stages.clone(),
-        base_image: choices.base_image.clone(),
-        registry: choices.registry.clone(),
-        port: choices.port,
-        uid: choices.uid,
+        cuda: Some(sel.accel.value.clone()),
+        python: Some(img.python.clone()),
+        package_manager: Some(pm.value),
+        stages: Some(stages.clone()),
         // The count the cluster files were made with, when it came from this host.
         gpus: choices.gpus.clone().or_else(|| {
             deploy
@@ -201,27 +199,14 @@ pub fn plan_with(cat: &Catalog, facts: &Facts, choices: &Choices) -> Result<Plan
                 .filter(|_| deploy.targets.len() > 1)
                 .map(|n| GpuSelection::Count(GpuCount::N(n)))
         }),
-        deploy: choices.deploy.clone(),
-        nodes: choices.nodes,
-        bake: choices.bake,
-        gpu_product: choices.gpu_product.clone(),
-        mig_profile: choices.mig_profile.clone(),
-        k8s_flavours: choices.k8s_flavours.clone(),
-        syntax: choices.syntax,
-        bytecode: choices.bytecode,
-        platform: choices.platform.clone(),
-        index_url: choices.index_url.clone(),
-        extra_index_urls: choices.extra_index_urls.clone(),
         keep_dockerfile: choices.keep_dockerfile.filter(|k| *k),
         project: choices
             .project
             .clone()
             .filter(|_| records_project(choices, &deploy)),
-        training: choices.training.clone(),
-        inference: choices.inference.clone(),
-        catalog: cat.updated.clone(),
-        catalog_overlay: choices.catalog_overlay.clone(),
-    };
+        catalog: Some(cat.updated.clone()),
+        ..choices.clone()
+    });
     Ok(Plan {
         framework: fw.value.id.clone(),
         framework_name: fw.value.name.clone(),
