@@ -222,14 +222,14 @@ pub struct ProjectScan {
     /// Folders that belong in .dockerignore (data/, checkpoints/, wandb/ ...).
     #[serde(default)]
     pub large_dirs: Vec<String>,
-    /// Problems found while scanning (malformed files), each naming the file.
-    #[serde(default)]
-    pub warnings: Vec<String>,
-    /// The subset of `warnings` that are manifests mlcontain cannot parse
-    /// (`requirements.txt:2: cannot parse requirement ...`): writing files
-    /// from a broken manifest is refused.
-    #[serde(default)]
-    pub malformed: Vec<String>,
+    /// Problems found while scanning, each naming the file and line where
+    /// it has one. Written as text in JSON (a report, not read back).
+    #[serde(default, skip_deserializing)]
+    pub warnings: Vec<crate::scan_issue::ScanIssue>,
+    /// The subset of `warnings` whose kind blocks generation (a manifest
+    /// mlcontain cannot read or parse): writing files from it is refused.
+    #[serde(default, skip_deserializing)]
+    pub malformed: Vec<crate::scan_issue::ScanIssue>,
     /// Manifests holding a URL with literal credentials (`user:password@`):
     /// kept out of the build context and the image, mounted as BuildKit
     /// secrets where the install reads them.
@@ -296,7 +296,7 @@ pub struct LockedPackage {
     /// The whole version, local tag included (`2.5.1+cpu`).
     pub version: String,
     /// `uv.lock:42`
-    pub source: String,
+    pub source: crate::location::Location,
     /// The project extras that select this entry (uv: `[package.optional-dependencies]`
     /// of the project); empty when every install gets it.
     #[serde(default)]
@@ -328,7 +328,7 @@ pub struct AccelExtra {
     /// `cpu`, or the CUDA tag (`cu124`, `cuda12`, `gpu` when only the name says so).
     pub tag: String,
     /// `pyproject.toml:12`
-    pub source: String,
+    pub source: crate::location::Location,
     /// A Poetry dependency group (`poetry install --only main,NAME`) rather
     /// than an extra (`--extra NAME` / `--extras NAME`).
     #[serde(default)]

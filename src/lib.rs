@@ -29,6 +29,7 @@ pub mod render;
 pub mod requirement;
 pub mod resolve;
 pub mod safe_fs;
+pub mod scan_issue;
 pub mod scenarios;
 pub mod term;
 pub mod tui;

@@ -172,7 +172,7 @@ fn malformed_files_become_warnings() {
     let torch = s.pin("torch").unwrap();
     assert_eq!(torch.source, "requirements.txt:3");
     assert_eq!(s.warnings.len(), 3, "{:#?}", s.warnings);
-    let has = |prefix: &str| s.warnings.iter().any(|w| w.starts_with(prefix));
+    let has = |prefix: &str| s.warnings.iter().any(|w| w.to_string().starts_with(prefix));
     assert!(has("requirements.txt:2: "), "{:#?}", s.warnings);
     assert!(has("pyproject.toml:5: invalid TOML"), "{:#?}", s.warnings);
     assert!(has("environment.yml:4: invalid YAML"), "{:#?}", s.warnings);
@@ -199,6 +199,13 @@ fn scan_is_deterministic_and_serializable() {
         // The repository's file list is for the build context, not for output.
         let mut a = a;
         a.code.files.clear();
+        // Scan problems are a report: written as their text, not read back.
+        let texts: Vec<String> = a.warnings.iter().map(ToString::to_string).collect();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["warnings"], serde_json::json!(texts), "{name}");
+        assert!(back.warnings.is_empty() && back.malformed.is_empty());
+        a.warnings.clear();
+        a.malformed.clear();
         assert_eq!(a, back, "{name} round-trips through JSON");
     }
 }
@@ -265,10 +272,12 @@ fn requirement_files_order_and_includes() {
         ]
     );
     assert_eq!(s.index_urls, vec!["https://example.com/simple"]);
+    let warnings: Vec<String> = s.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(
-        s.warnings,
+        warnings,
         vec!["requirements-a.txt:1: included file `missing.txt` not found in the project"]
     );
+    assert!(s.warnings[0].blocks_generation());
 }
 
 #[test]
@@ -360,4 +369,79 @@ fn scan_is_fast_and_bounded_on_a_wide_tree() {
     let took = start.elapsed();
     assert!(s.model_files.is_empty());
     assert!(took < Duration::from_millis(500), "scan took {took:?}");
+}
+
+/// Each scan problem carries its kind where it is found; only a manifest
+/// that cannot be read or parsed blocks generation (the words of a message
+/// decide nothing).
+#[test]
+fn scan_problems_are_typed_where_they_are_found() {
+    use mlcontain::scan_issue::IssueKind;
+    let s = scan_fixture("malformed");
+    let kinds: Vec<(String, IssueKind)> = s
+        .warnings
+        .iter()
+        .map(|w| (w.location.as_ref().unwrap().to_string(), w.kind))
+        .collect();
+    assert!(
+        kinds.contains(&("requirements.txt:2".into(), IssueKind::BadRequirement)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("pyproject.toml:5".into(), IssueKind::InvalidManifest)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("environment.yml:4".into(), IssueKind::InvalidManifest)),
+        "{kinds:?}"
+    );
+    assert_eq!(s.malformed, s.warnings, "all three block writing");
+
+    let t = tempfile::tempdir().unwrap();
+    // Problems that do not block: a `.python-version` not understood (even
+    // when its text reads like a parse error), a skipped manifest entry.
+    write(t.path(), ".python-version", "x: cannot parse requirement\n");
+    write(
+        t.path(),
+        "pyproject.toml",
+        "[project]\nname = \"x\"\ndependencies = [1]\n",
+    );
+    write(
+        t.path(),
+        "requirements.txt",
+        "-r missing.txt\n--index-url\n",
+    );
+    let s = scan(t.path()).unwrap();
+    let kind_of = |prefix: &str| {
+        s.warnings
+            .iter()
+            .find(|w| w.to_string().starts_with(prefix))
+            .map(|w| w.kind)
+    };
+    assert_eq!(
+        kind_of(".python-version:1: "),
+        Some(IssueKind::Note),
+        "{:?}",
+        s.warnings
+    );
+    assert_eq!(
+        kind_of("pyproject.toml:3: "),
+        Some(IssueKind::SkippedEntry),
+        "{:?}",
+        s.warnings
+    );
+    assert_eq!(
+        kind_of("requirements.txt:1: included file `missing.txt`"),
+        Some(IssueKind::BadInclude)
+    );
+    assert_eq!(
+        kind_of("requirements.txt:2: `--index-url` is missing its value"),
+        Some(IssueKind::BadRequirement)
+    );
+    let blocking: Vec<String> = s.malformed.iter().map(ToString::to_string).collect();
+    assert_eq!(blocking.len(), 2, "{blocking:?}");
+    assert!(
+        blocking.iter().all(|b| b.starts_with("requirements.txt:")),
+        "{blocking:?}"
+    );
 }

@@ -726,7 +726,7 @@ fn project_checks(f: &Facts, out: &mut Vec<Check>) {
     }
     if !p.warnings.is_empty() {
         let mut c = Check::new(Status::Warn, "Some project files could not be read fully");
-        c.detail.extend(p.warnings.iter().cloned());
+        c.detail.extend(p.warnings.iter().map(ToString::to_string));
         out.push(c.fix("fix the lines named above; mlcontain used the rest"));
     } else if p.has_no_manifest() {
         out.push(

@@ -33,7 +33,11 @@ pub fn ensure_readable_manifests(facts: &Facts) -> Result<()> {
     if !malformed.is_empty() {
         bail!(
             "cannot generate container files from a broken manifest (nothing was written):\n  {}\nFix the file(s), or see what mlcontain would write with --dry-run.",
-            malformed.join("\n  ")
+            malformed
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n  ")
         );
     }
     Ok(())
@@ -274,7 +278,7 @@ What runs here: {}.",
             .project
             .malformed
             .iter()
-            .cloned()
+            .map(ToString::to_string)
             .chain(unsafe_names(&rendered.plan))
             .collect();
         if !problems.is_empty() {

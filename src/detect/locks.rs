@@ -4,6 +4,7 @@
 
 use super::packages::{is_framework_package, is_stack_package};
 use crate::facts::{AccelExtra, LockedPackage};
+use crate::location::Location;
 use crate::requirement::normalize_name;
 
 /// 1-based line of a byte offset.
@@ -25,10 +26,10 @@ fn entry_line(text: &str, name: &str, version: &str) -> Option<usize> {
         .map(|i| line_of(text, i))
 }
 
-fn source_of(file: &str, text: &str, name: &str, raw_name: &str, version: &str) -> String {
+fn source_of(file: &str, text: &str, name: &str, raw_name: &str, version: &str) -> Location {
     match entry_line(text, raw_name, version).or_else(|| entry_line(text, name, version)) {
-        Some(l) => format!("{file}:{l}"),
-        None => file.to_string(),
+        Some(l) => Location::new(file, l),
+        None => Location::file(file),
     }
 }
 
@@ -42,15 +43,11 @@ pub struct ParsedLock {
     pub packages: Vec<LockedPackage>,
     /// Extras of the project whose locked set holds a CPU or CUDA build.
     pub accel_extras: Vec<AccelExtra>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::scan_issue::ScanIssue>,
 }
 
-fn toml_warning(file: &str, text: &str, e: &toml::de::Error) -> String {
-    let msg = e.message().lines().next().unwrap_or("").trim().to_string();
-    match e.span() {
-        Some(span) => format!("{file}:{}: invalid TOML: {msg}", line_of(text, span.start)),
-        None => format!("{file}: invalid TOML: {msg}"),
-    }
+fn toml_warning(file: &str, text: &str, e: &toml::de::Error) -> crate::scan_issue::ScanIssue {
+    crate::scan_issue::ScanIssue::invalid_toml(file, text, e)
 }
 
 /// A dependency reference: name and, when the lock holds several, version.
@@ -165,8 +162,8 @@ pub fn parse_uv_lock(text: &str, file: &str) -> ParsedLock {
                 name: extra.clone(),
                 tag,
                 source: match line {
-                    Some(l) => format!("{file}:{l}"),
-                    None => file.to_string(),
+                    Some(l) => Location::new(file, l),
+                    None => Location::file(file),
                 },
                 poetry_group: false,
             });
@@ -284,7 +281,7 @@ fn pep621_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<AccelEx
                             build_tag(&LockedPackage {
                                 name: String::new(),
                                 version: String::new(),
-                                source: String::new(),
+                                source: Location::default(),
                                 extras: vec![],
                                 groups: vec![],
                                 index: Some(url.clone()),
@@ -327,8 +324,8 @@ fn pep621_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<AccelEx
                 name: extra_n,
                 tag,
                 source: match line {
-                    Some(l) => format!("{file}:{l}"),
-                    None => file.to_string(),
+                    Some(l) => Location::new(file, l),
+                    None => Location::file(file),
                 },
                 poetry_group: false,
             });
@@ -388,7 +385,7 @@ fn poetry_accel_selectors(doc: &toml::Table, text: &str, file: &str, out: &mut V
                 version: version
                     .map(|v| v.trim_start_matches(['=', '^', '~', ' ']).to_string())
                     .unwrap_or_default(),
-                source: String::new(),
+                source: Location::default(),
                 extras: vec![],
                 groups: vec![],
                 index,
@@ -398,8 +395,8 @@ fn poetry_accel_selectors(doc: &toml::Table, text: &str, file: &str, out: &mut V
     let line_of_text = |needle: &str| {
         text.lines()
             .position(|l| l.trim_start().starts_with(needle))
-            .map(|i| format!("{file}:{}", i + 1))
-            .unwrap_or_else(|| file.to_string())
+            .map(|i| Location::new(file, i + 1))
+            .unwrap_or_else(|| Location::file(file))
     };
     let deps = poetry.get("dependencies").and_then(|d| d.as_table());
     if let Some(extras) = poetry.get("extras").and_then(|e| e.as_table()) {
@@ -618,7 +615,9 @@ source = { registry = "https://download.pytorch.org/whl/cpu" }
         assert_eq!(l.packages[0].groups, vec!["main"]);
         assert_eq!(l.packages[1].groups, vec!["dev"]);
         let bad = parse_poetry_lock("[[package]\n", "poetry.lock");
-        assert!(bad.warnings[0].starts_with("poetry.lock:1: invalid TOML"));
+        assert!(bad.warnings[0]
+            .to_string()
+            .starts_with("poetry.lock:1: invalid TOML"));
     }
 
     #[test]

@@ -111,11 +111,17 @@ pub fn assemble(
     facts.project = match project {
         Some(Ok(p)) => p,
         Some(Err(e)) => ProjectScan {
-            warnings: vec![e],
+            warnings: vec![crate::scan_issue::ScanIssue::general(
+                crate::scan_issue::IssueKind::Note,
+                e,
+            )],
             ..Default::default()
         },
         None => ProjectScan {
-            warnings: vec!["the project scan did not finish in time".into()],
+            warnings: vec![crate::scan_issue::ScanIssue::general(
+                crate::scan_issue::IssueKind::Note,
+                "the project scan did not finish in time",
+            )],
             ..Default::default()
         },
     };
@@ -146,6 +152,8 @@ mod tests {
             Duration::from_millis(800),
         );
         assert!(start.elapsed() < Duration::from_millis(1500));
-        assert!(f.project.warnings[0].contains("no such directory"));
+        assert!(f.project.warnings[0]
+            .to_string()
+            .contains("no such directory"));
     }
 }

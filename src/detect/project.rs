@@ -12,6 +12,7 @@
 use crate::facts::{EntryPoints, ExistingFiles, ModelFile, Pin, ProjectScan, PyProject, WebApp};
 use crate::location::Location;
 use crate::requirement::exact_pin;
+use crate::scan_issue::{IssueKind, ScanIssue};
 use crate::version::PinVersion;
 use std::collections::BTreeSet;
 use std::fs;
@@ -214,9 +215,13 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
         if let Some(text) = read_text(dir, ".python-version", 4096, &mut s.warnings) {
             python_version_file = parse_python_version_file(&text);
             if python_version_file.is_none() {
-                s.warnings.push(format!(
-                    ".python-version:1: `{}` is not a Python version",
-                    text.lines().next().unwrap_or("").trim()
+                s.warnings.push(ScanIssue::new(
+                    Location::new(".python-version", 1),
+                    IssueKind::Note,
+                    format!(
+                        "`{}` is not a Python version",
+                        text.lines().next().unwrap_or("").trim()
+                    ),
                 ));
             }
         }
@@ -272,7 +277,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
     s.malformed = s
         .warnings
         .iter()
-        .filter(|w| is_parse_error(w))
+        .filter(|w| w.blocks_generation())
         .cloned()
         .collect();
     Ok(s)
@@ -334,30 +339,7 @@ fn lock_pins(s: &mut ProjectScan) {
 pub fn locked_pin(l: &crate::facts::LockedPackage) -> Option<Pin> {
     let spec = format!("{}=={}", l.name, l.version);
     let req = parse_requirement(&spec).ok()?;
-    Some(pin_from(&req, &spec, Location::parse(&l.source)))
-}
-
-/// Whether a scan warning says a file could not be read or a manifest could
-/// not be parsed (as opposed to, say, a model folder too large to walk):
-/// generating from it would give a Dockerfile that cannot build.
-fn is_parse_error(warning: &str) -> bool {
-    [
-        ": invalid TOML",
-        ": invalid YAML",
-        ": cannot parse requirement",
-        // Every requirement-line error blocks writing too (issue 9 §7):
-        ": cannot parse version specifier",
-        ": unclosed extras",
-        ": bad extra `",
-        ": missing URL after",
-        "` is missing its URL",
-        "` is missing its value",
-        ": included file `",
-        ": empty environment file",
-        ": cannot read",
-    ]
-    .iter()
-    .any(|k| warning.contains(k))
+    Some(pin_from(&req, &spec, l.source.clone()))
 }
 
 // ---------------------------------------------------------------------------
@@ -430,11 +412,15 @@ fn requirement_files(dir: &Path, top: &Listing) -> Vec<String> {
 
 /// Reads at most `cap` bytes of a file as (lossy) UTF-8. A read error
 /// becomes a warning.
-fn read_text(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<String>) -> Option<String> {
+fn read_text(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<ScanIssue>) -> Option<String> {
     match read_capped(&dir.join(rel), cap) {
         Ok(t) => Some(t),
         Err(e) => {
-            warnings.push(format!("{rel}: cannot read: {}", e.describe()));
+            warnings.push(ScanIssue::new(
+                Location::file(rel),
+                IssueKind::Unreadable,
+                format!("cannot read: {}", e.describe()),
+            ));
             None
         }
     }
@@ -452,8 +438,10 @@ fn read_credential_aware(dir: &Path, rel: &str, cap: u64, s: &mut ProjectScan) -
     if let Some(line) = crate::redact::credential_line(&text) {
         if !s.credential_files.iter().any(|f| f == rel) {
             s.credential_files.push(rel.to_string());
-            s.warnings.push(format!(
-                "{rel}:{line}: a URL holds credentials (user:password@); they are redacted in mlcontain's output, {rel} stays out of the image, and the build reads it as a BuildKit secret (README.Docker.md)"
+            s.warnings.push(ScanIssue::new(
+                Location::new(rel, line),
+                IssueKind::Note,
+                format!("a URL holds credentials (user:password@); they are redacted in mlcontain's output, {rel} stays out of the image, and the build reads it as a BuildKit secret (README.Docker.md)"),
             ));
         }
     }
@@ -470,7 +458,10 @@ fn redact_scan(s: &mut ProjectScan) {
         p.spec = redact(&p.spec);
     }
     for w in &mut s.warnings {
-        *w = redact(w);
+        w.message = redact(&w.message);
+        if let Some(l) = &mut w.location {
+            l.file = redact(&l.file);
+        }
     }
     // Code defaults (`os.environ.get("DB_URL", "postgres://u:p@h/db")`).
     for e in &mut s.code.env_reads {
@@ -493,7 +484,7 @@ fn read_capped(path: &Path, cap: u64) -> Result<String, crate::safe_fs::SafeRead
 /// An entry point's source, for the import scan only: its first `cap`
 /// bytes (a long script is not an error), and a link, FIFO or device is
 /// skipped with a note rather than read.
-fn read_source(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<String>) -> Option<String> {
+fn read_source(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<ScanIssue>) -> Option<String> {
     let path = dir.join(rel);
     match crate::safe_fs::open_regular(&path) {
         Ok(f) => {
@@ -502,7 +493,11 @@ fn read_source(dir: &Path, rel: &str, cap: u64, warnings: &mut Vec<String>) -> O
             Some(String::from_utf8_lossy(&buf).into_owned())
         }
         Err(e) => {
-            warnings.push(format!("{rel}: not scanned for imports: {}", e.describe()));
+            warnings.push(ScanIssue::new(
+                Location::file(rel),
+                IssueKind::Note,
+                format!("not scanned for imports: {}", e.describe()),
+            ));
             None
         }
     }
@@ -568,21 +563,30 @@ fn collect_requirements(
             taken += 1;
         }
         match resolve_include(rel, &inc.path) {
-            Some(_) if depth >= 8 => s.warnings.push(format!(
-                "{}: included file `{}` is more than 8 includes deep; flatten the chain",
-                inc.source, inc.path
+            Some(_) if depth >= 8 => s.warnings.push(ScanIssue::new(
+                inc.source.clone(),
+                IssueKind::BadInclude,
+                format!(
+                    "included file `{}` is more than 8 includes deep; flatten the chain",
+                    inc.path
+                ),
             )),
             Some(target) if dir.join(&target).is_file() => {
                 super::req_layout::record_include(s, rel, &target);
                 collect_requirements(dir, &target, visited, s, depth + 1)
             }
-            Some(_) => s.warnings.push(format!(
-                "{}: included file `{}` not found in the project",
-                inc.source, inc.path
+            Some(_) => s.warnings.push(ScanIssue::new(
+                inc.source.clone(),
+                IssueKind::BadInclude,
+                format!("included file `{}` not found in the project", inc.path),
             )),
-            None => s.warnings.push(format!(
-                "{}: included file `{}` is outside the project, so the build cannot copy it; move it into the repository",
-                inc.source, inc.path
+            None => s.warnings.push(ScanIssue::new(
+                inc.source.clone(),
+                IssueKind::BadInclude,
+                format!(
+                    "included file `{}` is outside the project, so the build cannot copy it; move it into the repository",
+                    inc.path
+                ),
             )),
         }
     }
@@ -635,7 +639,7 @@ pub struct ParsedRequirements {
     pub pins: Vec<Pin>,
     pub index_urls: Vec<String>,
     pub includes: Vec<Include>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<ScanIssue>,
 }
 
 /// Strips a pip comment: `#` at the start or after whitespace.
@@ -726,15 +730,21 @@ fn handle_requirement_line(line: &str, file: &str, lineno: usize, out: &mut Pars
             ]
             .contains(&bare)
         {
-            out.warnings
-                .push(format!("{source}: `{line}` is missing its value"));
+            out.warnings.push(ScanIssue::new(
+                source,
+                IssueKind::BadRequirement,
+                format!("`{line}` is missing its value"),
+            ));
             return;
         }
         if let Some(v) = option_value(line, &["--index-url", "--extra-index-url", "-i"]) {
             let url = v.split_whitespace().next().unwrap_or("").to_string();
             if url.is_empty() {
-                out.warnings
-                    .push(format!("{source}: `{line}` is missing its URL"));
+                out.warnings.push(ScanIssue::new(
+                    source.clone(),
+                    IssueKind::BadRequirement,
+                    format!("`{line}` is missing its URL"),
+                ));
             } else if !out.index_urls.contains(&url) {
                 out.index_urls.push(url);
             }
@@ -774,7 +784,9 @@ fn handle_requirement_line(line: &str, file: &str, lineno: usize, out: &mut Pars
                 out.pins.push(pin_from(&req, req_text, source));
             }
         }
-        Err(e) => out.warnings.push(format!("{source}: {e}")),
+        Err(e) => out
+            .warnings
+            .push(ScanIssue::new(source, IssueKind::BadRequirement, e)),
     }
 }
 
@@ -787,7 +799,7 @@ pub struct ParsedPyProject {
     pub pyproject: PyProject,
     pub pins: Vec<Pin>,
     pub index_urls: Vec<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<ScanIssue>,
     /// Optional-dependency extras that select an accelerator.
     pub accel_extras: Vec<crate::facts::AccelExtra>,
     /// `[tool.uv.index]`/`[tool.uv.sources]`/`[[tool.poetry.source]]` present.
@@ -846,12 +858,8 @@ fn key_source(file: &str, text: &str, key: &str) -> Location {
     }
 }
 
-fn toml_warning(file: &str, text: &str, e: &toml::de::Error) -> String {
-    let msg = e.message().lines().next().unwrap_or("").trim().to_string();
-    match e.span() {
-        Some(span) => format!("{file}:{}: invalid TOML: {msg}", line_of(text, span.start)),
-        None => format!("{file}: invalid TOML: {msg}"),
-    }
+fn toml_warning(file: &str, text: &str, e: &toml::de::Error) -> ScanIssue {
+    ScanIssue::invalid_toml(file, text, e)
 }
 
 /// Parses a pyproject.toml: PEP 621 `[project]`, `[tool.poetry]`, `[tool.uv]`.
@@ -895,9 +903,10 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
             Some(toml::Value::Array(deps)) => {
                 for d in deps {
                     let Some(d) = d.as_str() else {
-                        out.warnings.push(format!(
-                            "{}: project.dependencies entries must be strings",
-                            source_at(file, text, "dependencies")
+                        out.warnings.push(ScanIssue::new(
+                            source_at(file, text, "dependencies"),
+                            IssueKind::SkippedEntry,
+                            "project.dependencies entries must be strings",
                         ));
                         continue;
                     };
@@ -909,13 +918,17 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
                                 out.pins.push(pin_from(&req, d, source));
                             }
                         }
-                        Err(e) => out.warnings.push(format!("{source}: {e}")),
+                        Err(e) => {
+                            out.warnings
+                                .push(ScanIssue::new(source, IssueKind::BadRequirement, e))
+                        }
                     }
                 }
             }
-            Some(_) => out.warnings.push(format!(
-                "{}: project.dependencies must be an array",
-                source_at(file, text, "dependencies")
+            Some(_) => out.warnings.push(ScanIssue::new(
+                source_at(file, text, "dependencies"),
+                IssueKind::SkippedEntry,
+                "project.dependencies must be an array",
             )),
             None => {}
         }
@@ -1049,7 +1062,7 @@ pub struct ParsedPipfile {
     pub pins: Vec<Pin>,
     pub index_urls: Vec<String>,
     pub python: Option<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<ScanIssue>,
 }
 
 /// Parses a Pipfile (`[packages]`, `[[source]]`, `[requires] python_version`).
@@ -1074,9 +1087,11 @@ pub fn parse_pipfile(text: &str, file: &str) -> ParsedPipfile {
                         .push(pin_from(&req, &req_text, key_source(file, text, name)));
                 }
                 Ok(_) => {}
-                Err(e) => out
-                    .warnings
-                    .push(format!("{}: {e}", key_source(file, text, name))),
+                Err(e) => out.warnings.push(ScanIssue::new(
+                    key_source(file, text, name),
+                    IssueKind::BadRequirement,
+                    e,
+                )),
             }
         }
     }
@@ -1109,7 +1124,7 @@ pub struct ParsedEnvironment {
     pub cuda: Option<crate::facts::CondaCuda>,
     pub pins: Vec<Pin>,
     pub index_urls: Vec<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<ScanIssue>,
 }
 
 /// Conda package names that are a framework under another pip name.
@@ -1133,29 +1148,42 @@ pub fn parse_environment_yml(text: &str, file: &str) -> ParsedEnvironment {
         Err(e) => {
             let msg = e.to_string();
             let msg = msg.lines().next().unwrap_or("").to_string();
-            out.warnings.push(match e.line() {
-                Some(line) => format!("{file}:{line}: invalid YAML: {msg}"),
-                None => format!("{file}: invalid YAML: {msg}"),
-            });
+            let at = match e.line() {
+                Some(line) => Location::new(file, line),
+                None => Location::file(file),
+            };
+            out.warnings.push(ScanIssue::new(
+                at,
+                IssueKind::InvalidManifest,
+                format!("invalid YAML: {msg}"),
+            ));
             return out;
         }
     };
     if doc.is_null() {
-        out.warnings.push(format!("{file}: empty environment file"));
+        out.warnings.push(ScanIssue::new(
+            Location::file(file),
+            IssueKind::InvalidManifest,
+            "empty environment file",
+        ));
         return out;
     }
     let Some(map) = doc.as_mapping() else {
-        out.warnings
-            .push(format!("{file}:1: expected a mapping with `dependencies`"));
+        out.warnings.push(ScanIssue::new(
+            Location::new(file, 1),
+            IssueKind::SkippedEntry,
+            "expected a mapping with `dependencies`",
+        ));
         return out;
     };
     let deps = match map.get("dependencies") {
         None | Some(serde_yaml::Value::Null) => return out,
         Some(serde_yaml::Value::Sequence(s)) => s,
         Some(_) => {
-            out.warnings.push(format!(
-                "{}: `dependencies` must be a list",
-                source_at(file, text, "dependencies")
+            out.warnings.push(ScanIssue::new(
+                source_at(file, text, "dependencies"),
+                IssueKind::SkippedEntry,
+                "`dependencies` must be a list",
             ));
             return out;
         }
@@ -1166,9 +1194,10 @@ pub fn parse_environment_yml(text: &str, file: &str) -> ParsedEnvironment {
             serde_yaml::Value::Mapping(m) => {
                 let Some(pip) = m.get("pip") else { continue };
                 let Some(items) = pip.as_sequence() else {
-                    out.warnings.push(format!(
-                        "{}: `pip:` must be a list",
-                        source_at(file, text, "pip:")
+                    out.warnings.push(ScanIssue::new(
+                        source_at(file, text, "pip:"),
+                        IssueKind::SkippedEntry,
+                        "`pip:` must be a list",
                     ));
                     continue;
                 };
@@ -1206,9 +1235,11 @@ pub fn parse_environment_yml(text: &str, file: &str) -> ParsedEnvironment {
                     }
                 }
             }
-            serde_yaml::Value::Number(n) => out
-                .warnings
-                .push(format!("{file}: dependency `{n}` is not a package spec")),
+            serde_yaml::Value::Number(n) => out.warnings.push(ScanIssue::new(
+                Location::file(file),
+                IssueKind::SkippedEntry,
+                format!("dependency `{n}` is not a package spec"),
+            )),
             _ => {}
         }
     }
@@ -1225,9 +1256,10 @@ fn conda_dep(spec: &str, file: &str, text: &str, out: &mut ParsedEnvironment) {
         .unwrap_or(s.len());
     let name = normalize_name(&s[..name_end]);
     if name.is_empty() {
-        out.warnings.push(format!(
-            "{}: cannot parse conda dependency `{spec}`",
-            source_at(file, text, spec)
+        out.warnings.push(ScanIssue::new(
+            source_at(file, text, spec),
+            IssueKind::SkippedEntry,
+            format!("cannot parse conda dependency `{spec}`"),
         ));
         return;
     }
@@ -1338,7 +1370,7 @@ pub fn python_from_constraint(c: &str) -> Option<String> {
 // Entry points
 
 /// Finds the training and inference entry points and what they import.
-fn entry_points(dir: &Path, warnings: &mut Vec<String>) -> EntryPoints {
+fn entry_points(dir: &Path, warnings: &mut Vec<ScanIssue>) -> EntryPoints {
     let mut ep = EntryPoints {
         training: TRAINING_CANDIDATES
             .iter()
@@ -1443,7 +1475,7 @@ fn is_model_file(name: &str) -> bool {
 /// Model weight files at the top level and below (depth <= 3), skipping
 /// hidden folders, virtual environments, node_modules and data folders;
 /// bounded in entries visited.
-fn model_files(dir: &Path, warnings: &mut Vec<String>) -> Vec<ModelFile> {
+fn model_files(dir: &Path, warnings: &mut Vec<ScanIssue>) -> Vec<ModelFile> {
     let mut out = Vec::new();
     let mut budget = MODEL_WALK_ENTRIES;
     let mut stack: Vec<(PathBuf, String, usize)> = vec![(dir.to_path_buf(), String::new(), 0)];
@@ -1492,15 +1524,21 @@ fn model_files(dir: &Path, warnings: &mut Vec<String>) -> Vec<ModelFile> {
         stack.extend(subdirs);
     }
     if truncated {
-        warnings.push(format!(
-            "model file search stopped after {MODEL_WALK_ENTRIES} entries (large repository)"
+        warnings.push(ScanIssue::general(
+            IssueKind::Note,
+            format!(
+                "model file search stopped after {MODEL_WALK_ENTRIES} entries (large repository)"
+            ),
         ));
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     if out.len() > MODEL_FILES_MAX {
-        warnings.push(format!(
-            "{} model files found; only the first {MODEL_FILES_MAX} are listed",
-            out.len()
+        warnings.push(ScanIssue::general(
+            IssueKind::Note,
+            format!(
+                "{} model files found; only the first {MODEL_FILES_MAX} are listed",
+                out.len()
+            ),
         ));
         out.truncate(MODEL_FILES_MAX);
     }
@@ -1597,7 +1635,9 @@ git+https://github.com/org/repo.git#egg=thing
         assert_eq!(sk.package, "scikit-learn");
         assert_eq!(sk.version, None);
         assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
-        assert!(p.warnings[0].starts_with("requirements.txt:13:"));
+        assert!(p.warnings[0]
+            .to_string()
+            .starts_with("requirements.txt:13:"));
     }
 
     #[test]
@@ -1705,7 +1745,9 @@ pandas = "*"
         let p = parse_pyproject(text, "pyproject.toml");
         assert_eq!(p.warnings.len(), 1);
         assert!(
-            p.warnings[0].starts_with("pyproject.toml:5: invalid TOML"),
+            p.warnings[0]
+                .to_string()
+                .starts_with("pyproject.toml:5: invalid TOML"),
             "{}",
             p.warnings[0]
         );
@@ -1740,7 +1782,7 @@ dependencies:
         let bad = parse_environment_yml("dependencies:\n  - a\n - b: [\n", "environment.yml");
         assert_eq!(bad.warnings.len(), 1);
         assert!(
-            bad.warnings[0].starts_with("environment.yml:"),
+            bad.warnings[0].to_string().starts_with("environment.yml:"),
             "{:?}",
             bad.warnings
         );

@@ -26,7 +26,7 @@ impl<'a> Planner<'a> {
                                 f.packages.contains(&l.name)
                                     && (l.groups.is_empty() || l.groups.iter().any(|g| g == "main"))
                             })
-                            .map(|l| (f, crate::location::Location::parse(&l.source)))
+                            .map(|l| (f, l.source.clone()))
                     })
             });
         // The code and the manifests together (imports, implied libraries),

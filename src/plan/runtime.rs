@@ -38,7 +38,8 @@ impl Planner<'_> {
         let mut ignore_dirs = scan.large_dirs.clone();
         ignore_dirs.sort();
         ignore_dirs.dedup();
-        self.warnings.extend(scan.warnings.iter().cloned());
+        self.warnings
+            .extend(scan.warnings.iter().map(ToString::to_string));
         if self.facts.gpus.iter().any(|g| g.mig_enabled) {
             self.warnings.push("MIG is enabled: reserve MIG devices by UUID (`--gpus` with the MIG UUIDs from `nvidia-smi -L`)".into());
         }

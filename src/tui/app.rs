@@ -564,7 +564,10 @@ impl App {
                 self.facts.project = match p {
                     Ok(p) => p,
                     Err(e) => crate::facts::ProjectScan {
-                        warnings: vec![e],
+                        warnings: vec![crate::scan_issue::ScanIssue::general(
+                            crate::scan_issue::IssueKind::Note,
+                            e,
+                        )],
                         ..Default::default()
                     },
                 };
