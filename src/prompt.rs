@@ -1,8 +1,15 @@
-//! The line-by-line wizard (inquire): `mlcontain --plain`, or a terminal
-//! that cannot host the full-screen UI (`TERM=dumb`). The same questions in
-//! the same order, with the same options, defaults and validation as the
-//! full-screen wizard (all from [`crate::tui::form`]); Esc goes back one
-//! question, Ctrl-C cancels.
+//! The line-by-line wizard: `mlcontain --plain`, or a terminal that cannot
+//! host the full-screen UI (`TERM=dumb`). The same questions in the same
+//! order, with the same options, defaults and validation as the full-screen
+//! wizard (all from [`crate::tui::form`]). How each question is asked is the
+//! backend's: inquire's prompts ([`rich`]) on a terminal that can move a
+//! cursor, plain numbered lines ([`dumb`]) on one that cannot (`TERM=dumb`
+//! or unset) or when the questions do not go to a terminal. Back one
+//! question: Esc (`<` in plain lines); Ctrl-C cancels.
+
+pub mod dumb;
+pub mod question;
+pub mod rich;
 
 use crate::choices::{Choices, Stage};
 use crate::commands::init::prepare;
@@ -14,40 +21,50 @@ use crate::tui::form::{self, Field, FieldKind, Step, Value};
 use crate::tui::Ended;
 use crate::write::{unified_diff, FileStatus};
 use anyhow::Result;
-use inquire::error::InquireError;
-use inquire::list_option::ListOption;
-use inquire::validator::Validation;
-use inquire::{Confirm, MultiSelect, Select, Text};
+use question::{Answer, Ask, Confirm, Multi, Select, Text};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-enum Answer<T> {
-    Value(T),
-    Back,
-    Cancel,
-}
-
-fn answer<T>(r: Result<T, InquireError>) -> Result<Answer<T>> {
-    match r {
-        Ok(v) => Ok(Answer::Value(v)),
-        Err(InquireError::OperationCanceled) => Ok(Answer::Back),
-        Err(InquireError::OperationInterrupted) => Ok(Answer::Cancel),
-        Err(e) => Err(e.into()),
-    }
+/// Whether questions are asked as plain lines: `TERM` is `dumb` or unset
+/// (or empty), or stderr, where the questions go, is not a terminal.
+pub fn plain_lines() -> bool {
+    let term = std::env::var("TERM").unwrap_or_default();
+    term.is_empty() || term == "dumb" || !std::io::stderr().is_terminal()
 }
 
 /// Ask the questions; Ended::Done with the outcome, the facts and the answers.
 pub fn run(dir: &Path, choices: Choices, colour: bool, allow_low_uid: bool) -> Result<Ended> {
-    if !colour {
-        inquire::set_global_render_config(inquire::ui::RenderConfig::empty());
+    if plain_lines() {
+        let mut ask = dumb::Dumb::stdio();
+        wizard(&mut ask, dumb::restore, dir, choices, allow_low_uid)
+    } else {
+        let mut ask = rich::Rich::new(colour);
+        wizard(
+            &mut ask,
+            crate::term::restore_prompt,
+            dir,
+            choices,
+            allow_low_uid,
+        )
     }
-    // SIGHUP/SIGINT/SIGTERM or a vanished terminal: inquire's read cannot
+}
+
+/// The questions, asked with `ask`; `restore` undoes its terminal modes.
+fn wizard(
+    ask: &mut dyn Ask,
+    restore: fn(),
+    dir: &Path,
+    choices: Choices,
+    allow_low_uid: bool,
+) -> Result<Ended> {
+    // SIGHUP/SIGINT/SIGTERM or a vanished terminal: a prompt's read cannot
     // be interrupted, so the watch restores the terminal and exits at once.
     let _watch = crate::term::Watch::start(
         crate::term::WatchOptions {
             grace: Duration::ZERO,
             suspend: false,
-            restore: crate::term::restore_prompt,
+            restore,
         },
         |_| {},
     )?;
@@ -83,7 +100,7 @@ pub fn run(dir: &Path, choices: Choices, colour: bool, allow_low_uid: bool) -> R
             );
             last_step = Some(step);
         }
-        match ask(field, &facts, &c, allow_low_uid)? {
+        match question(ask, field, &facts, &c, allow_low_uid)? {
             Answer::Value(next) => {
                 c = next;
                 i += 1;
@@ -93,6 +110,7 @@ pub fn run(dir: &Path, choices: Choices, colour: bool, allow_low_uid: bool) -> R
                 last_step = None;
             }
             Answer::Cancel => return Ok(Ended::Done(Outcome::Cancelled, facts, c)),
+            Answer::Stop(s) => return Ok(Ended::Stopped(s)),
         }
     }
     eprintln!("\n── {}/{} Review ──", Step::ALL.len(), Step::ALL.len());
@@ -103,8 +121,11 @@ pub fn run(dir: &Path, choices: Choices, colour: bool, allow_low_uid: bool) -> R
         );
         return Ok(Ended::Done(Outcome::Cancelled, facts, c));
     }
-    let outcome = review(dir, &facts, &c)?;
-    Ok(Ended::Done(outcome, facts, c))
+    match review(ask, dir, &facts, &c)? {
+        Answer::Value(outcome) => Ok(Ended::Done(outcome, facts, c)),
+        Answer::Stop(s) => Ok(Ended::Stopped(s)),
+        Answer::Back | Answer::Cancel => Ok(Ended::Done(Outcome::Cancelled, facts, c)),
+    }
 }
 
 fn print_host(f: &Facts) {
@@ -134,7 +155,13 @@ fn print_host(f: &Facts) {
 }
 
 /// One question; the new choices.
-fn ask(field: Field, facts: &Facts, c: &Choices, allow_low_uid: bool) -> Result<Answer<Choices>> {
+fn question(
+    ask: &mut dyn Ask,
+    field: Field,
+    facts: &Facts,
+    c: &Choices,
+    allow_low_uid: bool,
+) -> Result<Answer<Choices>> {
     let current = plan(facts, c);
     let p = current.as_ref().ok();
     if let Err(e) = &current {
@@ -200,14 +227,15 @@ fn ask(field: Field, facts: &Facts, c: &Choices, allow_low_uid: bool) -> Result<
             }
             let start = enabled.iter().position(|(i, _)| *i == def).unwrap_or(0);
             let labels: Vec<String> = enabled.iter().map(|(_, l)| l.clone()).collect();
-            let r = Select::new(field.question(), labels)
-                .with_starting_cursor(start)
-                .with_help_message(field.help())
-                .with_page_size(12)
-                .raw_prompt();
-            Ok(match answer(r)? {
+            let r = ask.select(&Select {
+                prompt: field.question(),
+                options: labels,
+                default: start,
+                help: Some(field.help()),
+            })?;
+            Ok(match r {
                 Answer::Value(choice) => {
-                    let o = &opts[enabled[choice.index].0];
+                    let o = &opts[enabled[choice].0];
                     if let Some(w) = &o.warning {
                         eprintln!("  warning: {w}");
                     }
@@ -215,29 +243,28 @@ fn ask(field: Field, facts: &Facts, c: &Choices, allow_low_uid: bool) -> Result<
                 }
                 Answer::Back => Answer::Back,
                 Answer::Cancel => Answer::Cancel,
+                Answer::Stop(s) => Answer::Stop(s),
             })
         }
-        FieldKind::Multi => ask_multi(field, facts, c, p),
+        FieldKind::Multi => ask_multi(ask, field, facts, c, p),
         FieldKind::Text => {
             let initial = form::text_of(field, c);
             let placeholder = form::placeholder(field, p);
-            let validate = |s: &str| {
-                Ok(match form::set_text(field, c, facts, s, allow_low_uid) {
-                    Ok(_) => Validation::Valid,
-                    Err(e) if field == Field::Uid && form::is_low_uid(s) => Validation::Invalid(
-                        format!("{e}; or start again with `mlcontain init --allow-low-uid`").into(),
-                    ),
-                    Err(e) => Validation::Invalid(e.into()),
-                })
+            let check = |s: &str| match form::set_text(field, c, facts, s, allow_low_uid) {
+                Ok(_) => Ok(()),
+                Err(e) if field == Field::Uid && form::is_low_uid(s) => Err(format!(
+                    "{e}; or start again with `mlcontain init --allow-low-uid`"
+                )),
+                Err(e) => Err(e),
             };
-            let help = format!("{} Empty: {placeholder}.", field.help());
-            let r = Text::new(field.question())
-                .with_initial_value(&initial)
-                .with_placeholder(&placeholder)
-                .with_help_message(&help)
-                .with_validator(validate)
-                .prompt();
-            Ok(match answer(r)? {
+            let r = ask.text(&Text {
+                prompt: field.question(),
+                initial: &initial,
+                placeholder: &placeholder,
+                help: field.help(),
+                check: &check,
+            })?;
+            Ok(match r {
                 Answer::Value(s) => {
                     if s.trim().is_empty() {
                         // Echo what an empty answer means.
@@ -250,6 +277,7 @@ fn ask(field: Field, facts: &Facts, c: &Choices, allow_low_uid: bool) -> Result<
                 }
                 Answer::Back => Answer::Back,
                 Answer::Cancel => Answer::Cancel,
+                Answer::Stop(s) => Answer::Stop(s),
             })
         }
         FieldKind::Info | FieldKind::Review => Ok(Answer::Value(c.clone())),
@@ -258,6 +286,7 @@ fn ask(field: Field, facts: &Facts, c: &Choices, allow_low_uid: bool) -> Result<
 
 /// The stages question: a multi-select validated as a set.
 fn ask_multi(
+    ask: &mut dyn Ask,
     field: Field,
     facts: &Facts,
     c: &Choices,
@@ -271,22 +300,24 @@ fn ask_multi(
         .map(|(i, _)| i)
         .collect();
     let labels: Vec<String> = opts.iter().map(|o| o.label.clone()).collect();
-    let r = MultiSelect::new(field.question(), labels)
-        .with_default(&defaults)
-        .with_help_message("↑↓ move, Space toggles, Enter accepts, Esc goes back")
-        .with_validator(|sel: &[ListOption<&String>]| {
-            let stages: Vec<Stage> = sel.iter().map(|o| Stage::ALL[o.index]).collect();
-            Ok(match form::check_stages(&stages) {
-                Ok(()) => Validation::Valid,
-                Err(e) => Validation::Invalid(e.into()),
-            })
-        })
-        .raw_prompt();
-    Ok(match answer(r)? {
+    fn check(sel: &[usize]) -> Result<(), String> {
+        let stages: Vec<Stage> = sel
+            .iter()
+            .filter_map(|i| Stage::ALL.get(*i).copied())
+            .collect();
+        form::check_stages(&stages)
+    }
+    let r = ask.multi(&Multi {
+        prompt: field.question(),
+        options: labels,
+        defaults,
+        check,
+    })?;
+    Ok(match r {
         Answer::Value(sel) => {
             let mut stages: Vec<Stage> = sel
                 .iter()
-                .filter_map(|o| match opts[o.index].value {
+                .filter_map(|i| match opts[*i].value {
                     Value::Stage(s) => Some(s),
                     _ => None,
                 })
@@ -301,16 +332,17 @@ fn ask_multi(
         }
         Answer::Back => Answer::Back,
         Answer::Cancel => Answer::Cancel,
+        Answer::Stop(s) => Answer::Stop(s),
     })
 }
 
 /// List the files; confirm each changed one; write, write and build, or cancel.
-fn review(dir: &Path, facts: &Facts, c: &Choices) -> Result<Outcome> {
+fn review(ask: &mut dyn Ask, dir: &Path, facts: &Facts, c: &Choices) -> Result<Answer<Outcome>> {
     let rendered = match prepare(dir, facts, c) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("  ✗ {e:#}");
-            return Ok(Outcome::Cancelled);
+            return Ok(Answer::Cancel);
         }
     };
     for e in &rendered.plan.explanations {
@@ -336,16 +368,18 @@ fn review(dir: &Path, facts: &Facts, c: &Choices) -> Result<Outcome> {
             "{}",
             unified_diff(&f.path, existing.as_deref().unwrap_or(""), &f.contents)
         );
-        let r = Confirm::new(&format!(
-            "Replace {}? (the old one is kept as {}.bak)",
-            f.path, f.path
-        ))
-        .with_default(false)
-        .prompt();
-        match answer(r)? {
+        let r = ask.confirm(&Confirm {
+            prompt: &format!(
+                "Replace {}? (the old one is kept as {}.bak)",
+                f.path, f.path
+            ),
+            default: false,
+        })?;
+        match r {
             Answer::Value(true) => replace.push(f.path.clone()),
             Answer::Value(false) | Answer::Back => {}
-            Answer::Cancel => return Ok(Outcome::Cancelled),
+            Answer::Cancel => return Ok(Answer::Cancel),
+            Answer::Stop(s) => return Ok(Answer::Stop(s)),
         }
     }
     loop {
@@ -355,15 +389,21 @@ fn review(dir: &Path, facts: &Facts, c: &Choices) -> Result<Outcome> {
             "Show the files first (new ones whole, changed ones as a diff)".to_string(),
             "Cancel (write nothing)".to_string(),
         ];
-        let r = Select::new("Next:", actions).raw_prompt();
-        return Ok(match answer(r)? {
-            Answer::Value(a) if a.index == 0 => Outcome::Write { replace },
-            Answer::Value(a) if a.index == 1 => Outcome::WriteAndBuild { replace },
-            Answer::Value(a) if a.index == 2 => {
+        let r = ask.select(&Select {
+            prompt: "Next:",
+            options: actions,
+            default: 0,
+            help: None,
+        })?;
+        return Ok(match r {
+            Answer::Value(0) => Answer::Value(Outcome::Write { replace }),
+            Answer::Value(1) => Answer::Value(Outcome::WriteAndBuild { replace }),
+            Answer::Value(2) => {
                 show_files(&rendered);
                 continue;
             }
-            _ => Outcome::Cancelled,
+            Answer::Stop(s) => Answer::Stop(s),
+            _ => Answer::Cancel,
         });
     }
 }

@@ -34,6 +34,8 @@ fn repo() -> (tempfile::TempDir, tempfile::TempDir) {
 enum Mode {
     FullScreen,
     Plain,
+    /// `--plain` on `TERM=dumb`: plain lines read in the terminal's line mode.
+    Dumb,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -51,16 +53,24 @@ fn end_with(mode: Mode, event: Event) -> (i32, f64, f64) {
     let (home, repo) = repo();
     let args: &[&str] = match mode {
         Mode::FullScreen => &[],
-        Mode::Plain => &["init", "--plain"],
+        Mode::Plain | Mode::Dumb => &["init", "--plain"],
     };
+    let mut env = env(home.path());
+    if let Mode::Dumb = mode {
+        for (k, v) in env.iter_mut() {
+            if *k == "TERM" {
+                *v = "dumb".into();
+            }
+        }
+    }
     let attach = match event {
         Event::CloseFds => Attach::Fds,
         _ => Attach::Session,
     };
-    let mut p = Pty::spawn_with(args, repo.path(), &env(home.path()), (24, 80), attach);
+    let mut p = Pty::spawn_with(args, repo.path(), &env, (24, 80), attach);
     match mode {
         Mode::FullScreen => p.expect("Project: requirements.txt", T),
-        Mode::Plain => p.expect("Framework:", T),
+        Mode::Plain | Mode::Dumb => p.expect("Framework:", T),
     }
     // Idle first: waiting for a key must not use the CPU either.
     let idle0 = p.cpu_so_far();
@@ -129,6 +139,13 @@ fn sighup_and_sigterm_end_the_full_screen_wizard() {
 fn sighup_and_sigterm_end_the_prompts() {
     assert_eq!(end_with(Mode::Plain, Event::Signal(libc::SIGHUP)).0, 129);
     assert_eq!(end_with(Mode::Plain, Event::Signal(libc::SIGTERM)).0, 143);
+}
+
+#[test]
+fn closed_terminal_and_signals_end_the_dumb_lines() {
+    assert_eq!(end_with(Mode::Dumb, Event::CloseSession).0, 129);
+    assert_eq!(end_with(Mode::Dumb, Event::CloseFds).0, 129);
+    assert_eq!(end_with(Mode::Dumb, Event::Signal(libc::SIGTERM)).0, 143);
 }
 
 /// The terminal's modes the user's shell needs back.

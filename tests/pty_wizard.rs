@@ -202,8 +202,11 @@ fn dumb_terminal_gets_prompts() {
     let mut p = Pty::spawn(&[], repo.path(), &e);
     p.expect("Framework:", T);
     assert!(!p.screen().contains("step 1/7"));
-    p.send("\x03"); // Ctrl-C cancels
-    assert_eq!(p.wait(T), 1);
+    // The terminal stays in line mode: Ctrl-C is SIGINT, which ends the
+    // wizard at once with 130, nothing written.
+    p.send("\x03");
+    assert_eq!(p.wait(T), 130);
+    assert!(p.raw_text().contains("interrupted; nothing was written"));
     assert!(!repo.path().join("Dockerfile").exists());
 }
 
@@ -307,4 +310,155 @@ fn a_read_only_folder_is_found_before_the_work() {
     make_writable(repo.path());
     assert_eq!(code, 1);
     assert!(!repo.path().join("Dockerfile").exists());
+}
+
+/// The environment with `TERM` set to `term` (None: no `TERM` at all).
+fn env_term(home: &std::path::Path, term: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut e: Vec<(&'static str, String)> = env(home)
+        .into_iter()
+        .filter(|(k, _)| *k != "TERM")
+        .collect();
+    if let Some(t) = term {
+        e.push(("TERM", t.into()));
+    }
+    e
+}
+
+/// Answers a question: waits for `wait` in what was printed since the last
+/// answer, then types `line` and Enter.
+struct Lines {
+    mark: usize,
+}
+
+impl Lines {
+    fn answer(&mut self, p: &mut Pty, wait: &str, line: &str) {
+        p.expect_raw_after(self.mark, wait, T);
+        self.mark = p.raw.len();
+        p.send(&format!("{line}\r"));
+    }
+}
+
+fn escapes(raw: &[u8]) -> usize {
+    raw.iter().filter(|b| **b == 0x1b).count()
+}
+
+/// `TERM=dumb`: `--plain` asks in plain numbered lines (no inquire), the
+/// defaults shown and echoed, invalid answers asked again, and the whole
+/// session, to the written files, has no ESC byte.
+#[test]
+fn dumb_terminal_plain_prompts_have_no_escape_bytes() {
+    let (home, repo) = repo();
+    let mut p = Pty::spawn(
+        &["init", "--plain"],
+        repo.path(),
+        &env_term(home.path(), Some("dumb")),
+    );
+    let mut q = Lines { mark: 0 };
+    q.answer(&mut p, "Choose 1-", ""); // Framework: the project's
+    q.answer(&mut p, "CUDA (or CPU):", "");
+    q.answer(&mut p, "Python version:", "");
+    q.answer(&mut p, "Package manager:", "");
+    q.answer(&mut p, "Stages (image targets):", "");
+    q.answer(&mut p, "Training entry point:", "");
+    q.answer(&mut p, "Inference entry point", "");
+    q.answer(&mut p, "Inference port:", "0");
+    q.answer(&mut p, "not a port", "8080");
+    q.answer(&mut p, "UID/GID", "");
+    q.answer(&mut p, "GPUs the services reserve", "");
+    q.answer(&mut p, "Where it runs", "9"); // not an option
+    q.answer(&mut p, "`9` is not an option", "");
+    q.answer(&mut p, "Training nodes", "");
+    q.answer(&mut p, "Runtime base image", "");
+    q.answer(&mut p, "Registry/mirror", "");
+    q.answer(&mut p, "syntax=docker", "");
+    q.answer(&mut p, "this host cannot run", "");
+    q.answer(&mut p, "Replace compose.yaml?", "y");
+    q.answer(&mut p, "Next:", "3"); // the files first
+    q.answer(&mut p, "Next:", "1"); // then write
+    let code = p.wait(T);
+    let out = p.raw_text();
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(escapes(&p.raw), 0, "ESC bytes on a dumb terminal:\n{out:?}");
+    // Numbered options, the default named, and echoed when accepted.
+    assert!(
+        out.contains("   1. PyTorch\n") || out.contains("   1. PyTorch\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("[Enter: 1. PyTorch; < back]"), "{out}");
+    assert!(out.contains("→ PyTorch (default)"), "{out}");
+    assert!(out.contains("→ 10001 (default)"), "{out}");
+    assert!(out.contains("==> Dockerfile (new) <=="), "{out}");
+    let dockerfile = std::fs::read_to_string(repo.path().join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("EXPOSE 8080"), "{dockerfile}");
+    let compose = std::fs::read_to_string(repo.path().join("compose.yaml")).unwrap();
+    assert!(compose.contains("services:\n"), "replaced: {compose}");
+    assert!(repo.path().join("compose.yaml.bak").exists());
+}
+
+/// The full-screen wizard on `TERM=dumb` or with no `TERM`: it does not
+/// draw; the same questions come as plain lines (no ESC byte), Enter takes
+/// every default to written files.
+#[test]
+fn dumb_or_unset_term_gets_plain_lines_without_escapes() {
+    for term in [Some("dumb"), None] {
+        let (home, repo) = repo();
+        let mut p = Pty::spawn(&[], repo.path(), &env_term(home.path(), term));
+        p.expect("Framework:", T);
+        assert!(!p.screen().contains("step 1/7"), "{term:?}");
+        let end = std::time::Instant::now() + T;
+        let mut mark = 0;
+        loop {
+            p.expect_raw_after(mark, "]: ", T);
+            let asked = String::from_utf8_lossy(&p.raw[mark..]).to_string();
+            mark = p.raw.len();
+            // Enter takes each default; the changed compose.yaml is kept.
+            p.send("\r");
+            if asked.contains("Next:") {
+                break;
+            }
+            assert!(std::time::Instant::now() < end, "{term:?}: no Review");
+        }
+        let code = p.wait(T);
+        let out = p.raw_text();
+        assert_eq!(code, 0, "{term:?}: {out}");
+        assert_eq!(escapes(&p.raw), 0, "{term:?}: {out:?}");
+        assert!(repo.path().join("Dockerfile").is_file(), "{term:?}");
+        assert_eq!(
+            std::fs::read_to_string(repo.path().join("compose.yaml")).unwrap(),
+            "services: {}\n",
+            "{term:?}: Enter declines replacing compose.yaml"
+        );
+    }
+}
+
+/// End of input (Ctrl-D) at a plain-line question cancels: nothing written.
+#[test]
+fn end_of_input_cancels_the_plain_lines() {
+    let (home, repo) = repo();
+    let mut p = Pty::spawn(&[], repo.path(), &env_term(home.path(), Some("dumb")));
+    p.expect("Framework:", T);
+    p.send("\x04");
+    assert_eq!(p.wait(T), 1);
+    assert!(p.raw_text().contains("Cancelled; nothing was written."));
+    assert_eq!(escapes(&p.raw), 0);
+    assert!(!repo.path().join("Dockerfile").exists());
+    assert!(!repo.path().join("mlcontain.yaml").exists());
+}
+
+/// `detect`, `doctor` and `init --dry-run` on a dumb terminal: no ESC byte.
+#[test]
+fn dumb_terminal_reports_have_no_escape_bytes() {
+    let (home, repo) = repo();
+    for (args, want) in [
+        (&["detect"][..], "GPU"),
+        (&["doctor"][..], "docker"),
+        (&["init", "--dry-run"][..], "FROM "),
+    ] {
+        let mut p = Pty::spawn(args, repo.path(), &env_term(home.path(), Some("dumb")));
+        let code = p.wait(T);
+        let out = p.raw_text();
+        assert!(code == 0 || code == 1, "{args:?} exited {code}: {out}");
+        assert!(out.contains(want), "{args:?}: {out}");
+        assert_eq!(escapes(&p.raw), 0, "{args:?}: {out:?}");
+    }
 }
