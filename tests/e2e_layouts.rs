@@ -150,3 +150,140 @@ fn an_editable_install_only_in_the_dev_requirements_builds() {
     assert!(out.contains("devpkg 0.1.0"), "dev: {out}");
     eprintln!("dev editable: {:.0} s", t0.elapsed().as_secs_f64());
 }
+
+/// `docker compose` in `dir` under the compose project `project`.
+fn compose(dir: &Path, project: &str, args: &[&str]) -> Output {
+    Command::new("docker")
+        .arg("compose")
+        .args(args)
+        .current_dir(dir)
+        .env("COMPOSE_PROJECT_NAME", project)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run docker compose")
+}
+
+/// Takes the compose project down with its volumes.
+struct ComposeDown(PathBuf, String);
+impl Drop for ComposeDown {
+    fn drop(&mut self) {
+        let _ = compose(
+            &self.0,
+            &self.1,
+            &["down", "--volumes", "--remove-orphans", "--timeout", "5"],
+        );
+    }
+}
+
+/// A `data/` folder that is the project's Python package (imported by
+/// train.py) and holds a CSV the code reads: `docker compose run --rm
+/// training`, with the data volume mounted, imports the package from the
+/// image and reads the CSV; the volume is at $DATA_DIR (/app/datasets),
+/// writable by the app user, and the CSV the code does not name stays out.
+#[test]
+fn a_data_package_is_not_hidden_by_the_data_volume() {
+    let Some(()) = support::docker_compose() else {
+        return;
+    };
+    let _lock = support::EngineLock::acquire();
+    let t0 = Instant::now();
+    let (_tmp, dir, name) = project("data-package");
+    let image = format!("{name}-training");
+    let _rm = RemoveImages(vec![image.clone()]);
+    let o = ok(
+        support::mlcontain(&dir, &["init", "--yes", "--stages", "training"]),
+        "mlcontain init",
+    );
+    let said = text(&o);
+    assert!(
+        said.contains("the data volume at /app/datasets"),
+        "no explanation of the moved volume: {said}"
+    );
+    let compose_yaml = std::fs::read_to_string(dir.join("compose.yaml")).unwrap();
+    assert!(
+        compose_yaml.contains("- data:/app/datasets"),
+        "{compose_yaml}"
+    );
+    assert!(!compose_yaml.contains(":/app/data\n"), "{compose_yaml}");
+    ok(
+        support::mlcontain(
+            &dir,
+            &[
+                "build",
+                "--target",
+                "training",
+                "--tag",
+                &image,
+                "--progress",
+                "plain",
+            ],
+        ),
+        "mlcontain build --target training",
+    );
+    let _down = ComposeDown(dir.clone(), name.clone());
+    // The image compose runs is the one just built (`<project>-training`).
+    let o = ok(
+        compose(&dir, &name, &["run", "--rm", "training"]),
+        "docker compose run --rm training",
+    );
+    let out = text(&o);
+    assert!(
+        out.contains("package data.loader rows 2 w 3.000"),
+        "the data package or data/train.csv did not load: {out}"
+    );
+    assert!(
+        out.contains("DATA_DIR /app/datasets writable True"),
+        "{out}"
+    );
+    assert!(
+        out.contains("data/ ['__init__.py', 'loader.py', 'train.csv']"),
+        "data/ in the container is not the package and the CSV the code names: {out}"
+    );
+    // A change to the package reaches the next run: a volume over /app/data
+    // would have kept the copy Compose made on the first run (stale code).
+    let init = dir.join("data/__init__.py");
+    let mut src = std::fs::read_to_string(&init).unwrap();
+    src.push_str("print(\"data package v2\")\n");
+    std::fs::write(&init, src).unwrap();
+    ok(
+        support::mlcontain(
+            &dir,
+            &[
+                "build",
+                "--target",
+                "training",
+                "--tag",
+                &image,
+                "--progress",
+                "plain",
+            ],
+        ),
+        "mlcontain build --target training (after a change to data/)",
+    );
+    let o = ok(
+        compose(&dir, &name, &["run", "--rm", "training"]),
+        "docker compose run --rm training (after a change to data/)",
+    );
+    let out = text(&o);
+    assert!(
+        out.contains("data package v2"),
+        "the second run did not import the changed package: {out}"
+    );
+    // The volume is mounted where DATA_DIR says, and nothing over /app/data.
+    let mounts = "print('\\n'.join(l.split()[1] for l in open('/proc/mounts')))";
+    let o = ok(
+        compose(
+            &dir,
+            &name,
+            &["run", "--rm", "training", "python", "-c", mounts],
+        ),
+        "docker compose run --rm training python -c …",
+    );
+    let points: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(points.iter().any(|p| p == "/app/datasets"), "{points:?}");
+    assert!(!points.iter().any(|p| p == "/app/data"), "{points:?}");
+    eprintln!("data package: {:.0} s", t0.elapsed().as_secs_f64());
+}

@@ -80,6 +80,34 @@ snap!(flask_xgboost, "flask-xgboost", scenarios::no_gpu());
 snap!(keras_flask, "keras-flask", scenarios::no_gpu());
 snap!(flax_example, "flax-example", scenarios::h100_535());
 snap!(package_main_and_scripts, "pkg-main", scenarios::no_gpu());
+// data/ is a Python package train.py imports (issue 9 §8): the data volume
+// moves to /app/datasets in compose, Kubernetes and Slurm alike (the fleet
+// files too), and the CSV the code names stays in the image under /app/data.
+#[test]
+fn data_package_every_deploy_target() {
+    let choices = Choices {
+        deploy: Some(mlcontain::choices::DeployTarget::ALL.to_vec()),
+        ..Default::default()
+    };
+    let mut out = rendered("data-package", scenarios::no_gpu(), choices.clone());
+    let project = scan(&fixture("data-package")).expect("scan fixture");
+    let p = plan(
+        &Facts {
+            project,
+            ..scenarios::no_gpu()
+        },
+        &choices,
+    )
+    .unwrap();
+    let spec = mlcontain::render::fleet::spec_for(&p, "data-package", "linux/amd64");
+    for f in mlcontain::render::fleet::render_fleet(&p, &spec) {
+        out.push_str(&format!(
+            "\n==> {} ({:?}) <==\n{}",
+            f.path, f.kind, f.contents
+        ));
+    }
+    insta::assert_snapshot!(out);
+}
 // Kubernetes manifests (deploy/k8s): training across nodes, GPU and CPU builds.
 fn k8s(nodes: u32, gpus: Option<u32>) -> Choices {
     Choices {

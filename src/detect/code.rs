@@ -93,6 +93,18 @@ pub fn scan_code(dir: &Path, project: &ProjectScan) -> CodeScan {
             }
         }
     }
+    cs.local_imports = pyfiles
+        .iter()
+        .flat_map(|f| {
+            f.facts
+                .imports
+                .iter()
+                .filter(|m| local.contains(m.as_str()) && !f.path.starts_with(&format!("{m}/")))
+        })
+        .cloned()
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
     cs.third_party = counts
         .iter()
         .map(|(m, n)| ImportedModule {

@@ -18,6 +18,10 @@ pub struct CodeScan {
     /// Third-party modules the code imports (not stdlib, not the project's own).
     #[serde(default)]
     pub third_party: Vec<ImportedModule>,
+    /// The project's own top-level modules the code imports (`data` for
+    /// `from data.loader import load`), from files outside that module.
+    #[serde(default)]
+    pub local_imports: Vec<String>,
     /// Framework evidence from imports and manifests, best first.
     #[serde(default)]
     pub frameworks: Vec<FrameworkEvidence>,

@@ -29,6 +29,9 @@ pub struct CodePlan {
     pub health: Health,
     /// Where the `models` volume is mounted (`/app/models`, or where training writes).
     pub model_dir: String,
+    /// Where the `data` volume is mounted (`/app/data`, or elsewhere when
+    /// the project's `data/` folder is a Python package).
+    pub data_dir: String,
     /// The inference service mounts the models volume (only when training writes it).
     pub inference_mounts_models: bool,
     /// The services get `.env` at run time (`env_file`, optional), never baked in.
@@ -470,6 +473,7 @@ impl Planner<'_> {
         let (ex, warnings) = (&mut self.explanations, &mut self.warnings);
         let (model_dir, inference_mounts_models) =
             model_dir(scan, stages, MODEL_DIR, APP_DIR, ex, warnings);
+        let data_dir = super::data_dir::data_dir(scan, ex);
         let env_file = !scan.code.dotenv.is_empty();
         if env_file {
             ex.push(Explanation {
@@ -514,6 +518,7 @@ impl Planner<'_> {
         CodePlan {
             health: commands.health.clone(),
             model_dir,
+            data_dir,
             inference_mounts_models,
             env_file,
             builder_apt,

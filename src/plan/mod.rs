@@ -13,6 +13,7 @@ mod accelerator;
 mod addons;
 pub mod code;
 mod cuda_major;
+mod data_dir;
 mod deploy;
 mod entry_choice;
 mod entry_points;

@@ -2,7 +2,7 @@
 
 use super::dockerfile::healthcheck_cmd;
 use crate::choices::{GpuCount, GpuSelection, Stage};
-use crate::plan::{Health, Plan, Procs, APP_DIR, DATA_DIR};
+use crate::plan::{Health, Plan, Procs, APP_DIR};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -243,13 +243,13 @@ pub fn compose(plan: &Plan) -> Compose {
                 env_file: env_file.clone(),
                 environment: env(&[
                     ("MODEL_DIR", model_dir.into()),
-                    ("DATA_DIR", DATA_DIR.into()),
+                    ("DATA_DIR", plan.code.data_dir.clone()),
                     ("INFERENCE_URL", format!("http://inference:{}", plan.port)),
                 ]),
                 volumes: vec![
                     format!(".:{APP_DIR}"),
                     format!("models:{model_dir}"),
-                    format!("data:{DATA_DIR}"),
+                    format!("data:{}", plan.code.data_dir),
                 ],
                 ports: vec![],
                 shm_size: plan.shm_size.clone(),
@@ -326,7 +326,7 @@ fn training_service(
     let procs = plan.deploy.local_procs();
     let mut environment = env(&[
         ("MODEL_DIR", model_dir.into()),
-        ("DATA_DIR", DATA_DIR.into()),
+        ("DATA_DIR", plan.code.data_dir.clone()),
     ]);
     if procs.is_some() {
         environment.0.push(("NCCL_DEBUG".into(), "WARN".into()));
@@ -337,7 +337,10 @@ fn training_service(
         profiles: None,
         env_file,
         environment,
-        volumes: vec![format!("models:{model_dir}"), format!("data:{DATA_DIR}")],
+        volumes: vec![
+            format!("models:{model_dir}"),
+            format!("data:{}", plan.code.data_dir),
+        ],
         ports: vec![],
         shm_size: training_shm(plan),
         ulimits: procs.map(|_| Ulimits {

@@ -9,7 +9,7 @@ use super::encode::{env_value, is_plain_word, json_args, run_args, shell_word};
 use crate::choices::Stage;
 use crate::facts::PackageManager;
 use crate::plan::{
-    CudaStrategy, FrameworkInstall, Health, Plan, PythonSource, APP_DIR, APP_USER, DATA_DIR, VENV,
+    CudaStrategy, FrameworkInstall, Health, Plan, PythonSource, APP_DIR, APP_USER, VENV,
 };
 
 const PIP_CACHE: &str = "--mount=type=cache,target=/root/.cache/pip";
@@ -83,7 +83,7 @@ fn base_stage(o: &mut Out, plan: &Plan) {
         ("VIRTUAL_ENV".into(), VENV.into()),
         ("PATH".into(), format!("{VENV}/bin:$PATH")),
         ("MODEL_DIR".into(), plan.code.model_dir.clone()),
-        ("DATA_DIR".into(), DATA_DIR.into()),
+        ("DATA_DIR".into(), plan.code.data_dir.clone()),
     ];
     if let Some(c) = plan.cuda.as_ref() {
         if c.strategy == CudaStrategy::Wheels {
@@ -109,7 +109,7 @@ fn base_stage(o: &mut Out, plan: &Plan) {
     if !base_apt.is_empty() {
         apt_install(o, &base_apt.join(" "));
     }
-    user_setup(o, plan.uid, &plan.code.model_dir);
+    user_setup(o, plan.uid, &plan.code.model_dir, &plan.code.data_dir);
     o.line(&format!("WORKDIR {APP_DIR}"));
     o.blank();
 }
@@ -214,7 +214,7 @@ fn dev_stage(o: &mut Out, plan: &Plan) {
     } else {
         o.line("# ---- dev: the builder's tools (compilers), dev dependencies and the code ----");
         o.line("FROM builder AS dev");
-        user_setup(o, uid, &plan.code.model_dir);
+        user_setup(o, uid, &plan.code.model_dir, &plan.code.data_dir);
         // The builder has the code already when its own install needed it.
         if needs_code && plan.manifests.local.is_empty() {
             copy_code_for(o, &plan.manifests.dev_local, "");
@@ -292,10 +292,11 @@ fn write_env(o: &mut Out, env: &[(String, String)]) {
     }
 }
 
-fn user_setup(o: &mut Out, uid: u32, model_dir: &str) {
+fn user_setup(o: &mut Out, uid: u32, model_dir: &str, data_dir: &str) {
     o.line(&format!(
-        "RUN groupadd --gid {uid} {APP_USER} \\\n && useradd --uid {uid} --gid {uid} --no-log-init --create-home --shell /bin/bash {APP_USER} \\\n && install -d -o {uid} -g {uid} {APP_DIR} {} {DATA_DIR}",
-        shell_word(model_dir)
+        "RUN groupadd --gid {uid} {APP_USER} \\\n && useradd --uid {uid} --gid {uid} --no-log-init --create-home --shell /bin/bash {APP_USER} \\\n && install -d -o {uid} -g {uid} {APP_DIR} {} {}",
+        shell_word(model_dir),
+        shell_word(data_dir)
     ));
 }
 

@@ -53,8 +53,9 @@ pub fn render_readme(plan: &Plan) -> String {
     s.push_str(&private_index_section(plan));
     if plan.has(Stage::Training) {
         s.push_str(&format!(
-            "## Train\n\n```sh\ndocker compose run --rm training\n```\n\nThe training service writes to `{}` (the `models` volume, also `$MODEL_DIR`); put data in the\n`data` volume (`docker compose cp ./data/. training:/app/data` or bind-mount it).\n\n",
-            plan.code.model_dir
+            "## Train\n\n```sh\ndocker compose run --rm training\n```\n\nThe training service writes to `{}` (the `models` volume, also `$MODEL_DIR`); {}\n\n",
+            plan.code.model_dir,
+            data_volume_text(&plan.code.data_dir)
         ));
     }
     if plan.has(Stage::Inference) {
@@ -217,4 +218,18 @@ fn fleet_sections(plan: &Plan) -> String {
         );
     }
     s
+}
+
+/// Where to put data: the `data` volume, and why it is not at /app/data
+/// when it moved (the project's `data/` is a Python package).
+fn data_volume_text(data_dir: &str) -> String {
+    if data_dir == crate::plan::DATA_DIR {
+        return format!(
+            "put data in the\n`data` volume (`docker compose cp ./data/. training:{data_dir}` or bind-mount it)."
+        );
+    }
+    format!(
+        "put data in the\n`data` volume, mounted at `{data_dir}` (also `$DATA_DIR`), not at `{}`: the project's `data/`\nfolder is a Python package, which a volume there would hide (`docker compose cp ./my-dataset/. training:{data_dir}`\nor bind-mount a folder there).",
+        crate::plan::DATA_DIR
+    )
 }

@@ -5,7 +5,7 @@
 //! Pure: the texts depend only on the plan and the [`SlurmSpec`].
 
 use crate::choices::{GpuCount, GpuSelection};
-use crate::plan::{Plan, DATA_DIR};
+use crate::plan::{Plan, APP_DIR};
 
 pub const SBATCH: &str = "deploy/slurm/train.sbatch";
 pub const DEF: &str = "deploy/slurm/mlcontain.def";
@@ -203,7 +203,15 @@ pub fn render_sbatch(plan: &Plan, spec: &SlurmSpec) -> String {
         "SIF=\"${{SIF:-$SLURM_SUBMIT_DIR/deploy/slurm/{sif}}}\"\n"
     ));
     s.push_str("MODELS_DIR=\"${MODELS_DIR:-$SLURM_SUBMIT_DIR/models}\"\n");
-    s.push_str("DATA_DIR=\"${DATA_DIR:-$SLURM_SUBMIT_DIR/data}\"\n");
+    // The host folder named like the mount point (`data`; `datasets` when the
+    // project's data/ is a Python package, which the volume must not hide).
+    let data_dir = plan.code.data_dir.as_str();
+    let data_host = data_dir
+        .strip_prefix(&format!("{APP_DIR}/"))
+        .unwrap_or("data");
+    s.push_str(&format!(
+        "DATA_DIR=\"${{DATA_DIR:-$SLURM_SUBMIT_DIR/{data_host}}}\"\n"
+    ));
     s.push_str(&format!("RDZV_PORT=\"${{RDZV_PORT:-{RDZV_PORT}}}\"\n"));
     if spec.gpus_per_node.is_some() {
         s.push_str("# One process per allocated GPU on each node.\n");
@@ -222,7 +230,7 @@ pub fn render_sbatch(plan: &Plan, spec: &SlurmSpec) -> String {
         s.push_str(" --nv");
     }
     s.push_str(&format!(
-        " --contain --pwd /app\n     --bind \"$MODELS_DIR:{}\" --bind \"$DATA_DIR:{DATA_DIR}\"\n     \"$SIF\")\n\n",
+        " --contain --pwd /app\n     --bind \"$MODELS_DIR:{}\" --bind \"$DATA_DIR:{data_dir}\"\n     \"$SIF\")\n\n",
         plan.code.model_dir
     ));
     if plan.cuda.is_some() {

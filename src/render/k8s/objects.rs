@@ -2,7 +2,7 @@
 
 use super::{has, Object};
 use crate::choices::Stage;
-use crate::plan::{Health, Plan, DATA_DIR, RDZV_PORT};
+use crate::plan::{Health, Plan, RDZV_PORT};
 use crate::version::Version;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
@@ -339,7 +339,7 @@ impl<'a> Objects<'a> {
     fn training_env(&self) -> Vec<EnvVar> {
         let mut e = vec![
             env("MODEL_DIR", self.model_dir()),
-            env("DATA_DIR", DATA_DIR),
+            env("DATA_DIR", &self.plan.code.data_dir),
             EnvVar {
                 name: s("JOB_COMPLETION_INDEX"),
                 value_from: Some(EnvVarSource {
@@ -402,7 +402,7 @@ impl<'a> Objects<'a> {
         let (command, args) = self.training_command();
         let mut mounts = vec![
             mount("models", self.model_dir(), false),
-            mount("data", DATA_DIR, false),
+            mount("data", &self.plan.code.data_dir, false),
         ];
         mounts.extend(self.scratch_mounts());
         let mut volumes = vec![claim_volume("models", false), claim_volume("data", false)];
