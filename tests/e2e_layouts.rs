@@ -182,7 +182,7 @@ impl Drop for ComposeDown {
 /// writable by the app user, and the CSV the code does not name stays out.
 #[test]
 fn a_data_package_is_not_hidden_by_the_data_volume() {
-    let Some(()) = support::docker_compose() else {
+    let (Some(()), Some(())) = (support::docker_engine(), support::docker_compose()) else {
         return;
     };
     let _lock = support::EngineLock::acquire();
