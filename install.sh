@@ -2,9 +2,13 @@
 # Build mlcontain in release mode and install the binary:
 #
 #   ./install.sh                 -> ~/.local/bin/mlcontain
+#                                   ~/.local/share/man/man1/mlcontain.1
 #   PREFIX=/usr/local ./install.sh  -> /usr/local/bin/mlcontain
+#                                   /usr/local/share/man/man1/mlcontain.1
+#   MANDIR=DIR ./install.sh      -> the manual page in DIR (MANDIR= skips it)
 #
-# Safe to run again: the new binary replaces the old one atomically.
+# Safe to run again: the new binary and manual page replace the old ones
+# atomically.
 set -euo pipefail
 
 die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -47,6 +51,22 @@ trap - EXIT
 
 version="$("$bindir/mlcontain" --version 2>/dev/null | head -n1 || true)"
 echo "install.sh: installed ${version:-mlcontain} to $bindir/mlcontain"
+
+# The manual page (`mlcontain man`): best-effort, the binary is installed.
+mandir="${MANDIR-$prefix/share/man/man1}"
+if [[ -n $mandir ]]; then
+    if mkdir -p "$mandir" 2>/dev/null && mtmp="$(mktemp "$mandir/.mlcontain.1.XXXXXX" 2>/dev/null)"; then
+        if "$bindir/mlcontain" man >"$mtmp" && [[ -s $mtmp ]] && chmod 644 "$mtmp" &&
+            mv -f "$mtmp" "$mandir/mlcontain.1"; then
+            echo "install.sh: installed the manual page to $mandir/mlcontain.1 (man mlcontain)"
+        else
+            rm -f "$mtmp"
+            echo "install.sh: warning: could not write the manual page; run: mlcontain man | man -l -" >&2
+        fi
+    else
+        echo "install.sh: warning: cannot write to $mandir; skipped the manual page (MANDIR=DIR chooses another)" >&2
+    fi
+fi
 case ":$PATH:" in
     *":$bindir:"* | *":${bindir%/}/:"*)
         echo "install.sh: $bindir is on your PATH; run: mlcontain --help"

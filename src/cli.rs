@@ -59,6 +59,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the manual page, mlcontain(1), as roff (`mlcontain man | man -l -`; install.sh installs it).
+    Man,
     /// The compatibility catalog: `show` what it covers, `check` the package index for newer releases.
     Catalog {
         #[command(subcommand)]
@@ -263,6 +265,12 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "mlcontain", &mut std::io::stdout());
             Ok(0)
         }
+        Some(Command::Man) => crate::commands::man::page(<Cli as clap::CommandFactory>::command())
+            .and_then(|page| {
+                use std::io::Write;
+                std::io::stdout().write_all(page.as_bytes())?;
+                Ok(0)
+            }),
         Some(Command::Build(args)) => crate::commands::build::run(&dir, &args),
         Some(Command::Verify(args)) => crate::commands::verify::run(&dir, &args),
         Some(Command::Catalog { action }) => {
@@ -309,7 +317,7 @@ impl Command {
             Command::Build(b) => b.json,
             Command::Verify(v) => v.json,
             Command::Catalog { action } => action.json(),
-            Command::Completions { .. } => false,
+            Command::Completions { .. } | Command::Man => false,
         }
     }
 }

@@ -359,6 +359,9 @@ fn review(ask: &mut dyn Ask, dir: &Path, facts: &Facts, c: &Choices) -> Result<A
         };
         eprintln!("  {what:<10} {}", f.path);
     }
+    if rendered.plan.code.kept_dockerfile.is_some() {
+        eprintln!("  kept       Dockerfile (the project's; compose builds its stages)");
+    }
     let mut replace = vec![];
     for (f, st, existing) in &rendered.files {
         if f.kind != FileKind::Generated || *st != FileStatus::Changed {

@@ -189,3 +189,73 @@ fn doctor_counts_in_words() {
     let two = render(&[c(Status::Warn, "a"), c(Status::Warn, "b")]);
     assert!(two.contains("2 warnings."), "{two}");
 }
+
+/// Every subcommand of the CLI's definition, nested ones as "catalog show".
+fn subcommands(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, clap::Command)>) {
+    for s in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("{prefix} {}", s.get_name());
+        out.push((name.clone(), s.clone()));
+        subcommands(s, &name, out);
+    }
+}
+
+/// `mlcontain man` prints mlcontain(1) as roff: a `.TH` title, every
+/// subcommand (nested ones too) in the list and with a section of its own
+/// naming its options; `man`'s formatter reads it without a warning.
+#[test]
+fn man_page_names_every_subcommand() {
+    let o = bin().arg("man").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert!(page.starts_with(".TH "), "{}", &page[..page.len().min(200)]);
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    let cmd = <mlcontain::cli::Cli as clap::CommandFactory>::command();
+    let mut subs = vec![];
+    subcommands(&cmd, "mlcontain", &mut subs);
+    assert!(
+        subs.len() >= 8,
+        "{:?}",
+        subs.iter().map(|s| &s.0).collect::<Vec<_>>()
+    );
+    for (name, sub) in &subs {
+        let heading = format!(".SH \"{}\"", name.to_uppercase());
+        let at = page
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no section {heading}"));
+        let section = &page[at..];
+        let section = &section[..section[1..]
+            .find(".SH \"")
+            .map(|e| e + 1)
+            .unwrap_or(section.len())];
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                let roff = format!("\\-\\-{}", long.replace('-', "\\-"));
+                assert!(section.contains(&roff), "{name}: no --{long}");
+            }
+        }
+    }
+    // The man formatter reads it (when this system has one).
+    let formatted = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    match formatted {
+        Ok(mut child) => {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(page.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success() && err.trim().is_empty(),
+                "groff: {err}"
+            );
+        }
+        Err(_) => eprintln!("SKIP (groff check only): groff is not installed"),
+    }
+}

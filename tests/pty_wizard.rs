@@ -462,3 +462,60 @@ fn dumb_terminal_reports_have_no_escape_bytes() {
         assert_eq!(escapes(&p.raw), 0, "{args:?}: {out:?}");
     }
 }
+
+/// `--plain` on a project with its own Dockerfile (plain lines, TERM=dumb):
+/// the keep-or-generate question is asked; keeping it writes no Dockerfile
+/// and saves `keep_dockerfile: true`.
+#[test]
+fn plain_lines_keep_the_projects_dockerfile() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let src =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/own-dockerfile");
+    for f in ["Dockerfile", "requirements.txt", "train.py"] {
+        std::fs::copy(src.join(f), repo.path().join(f)).unwrap();
+    }
+    let theirs = std::fs::read_to_string(repo.path().join("Dockerfile")).unwrap();
+    let mut p = Pty::spawn(
+        &["--plain"],
+        repo.path(),
+        &env_term(home.path(), Some("dumb")),
+    );
+    let end = std::time::Instant::now() + T;
+    let mut mark = 0;
+    let mut asked_keep = false;
+    loop {
+        p.expect_raw_after(mark, "]: ", T);
+        let asked = String::from_utf8_lossy(&p.raw[mark..]).to_string();
+        mark = p.raw.len();
+        if asked.contains("The project has a Dockerfile: keep it, or generate one?") {
+            assert!(asked.contains("keep: your Dockerfile stays"), "{asked}");
+            asked_keep = true;
+            p.send("2\r");
+            continue;
+        }
+        p.send("\r");
+        if asked.contains("Next:") {
+            break;
+        }
+        assert!(std::time::Instant::now() < end, "no Review");
+    }
+    assert_eq!(p.wait(T), 0, "{}", p.raw_text());
+    assert!(asked_keep, "{}", p.raw_text());
+    assert!(p
+        .raw_text()
+        .contains("kept       Dockerfile (the project's"));
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("Dockerfile")).unwrap(),
+        theirs
+    );
+    assert!(!repo.path().join("Dockerfile.bak").exists());
+    let saved = std::fs::read_to_string(repo.path().join("mlcontain.yaml")).unwrap();
+    assert!(saved.contains("keep_dockerfile: true"), "{saved}");
+    let compose = std::fs::read_to_string(repo.path().join("compose.yaml")).unwrap();
+    // Its Dockerfile has no dev stage: compose builds the last one.
+    assert!(
+        compose.contains("dev:") && !compose.contains("target: dev"),
+        "{compose}"
+    );
+}

@@ -485,6 +485,10 @@ fn deploy_step_offers_the_kubernetes_flavour_and_previews_deploy_files() {
         a.cursor = j;
         a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
         assert_eq!(a.choices.k8s_flavours, Some(vec![K8sFlavour::Jobset]));
+        // The project serves: the serving flavour is asked next.
+        assert_eq!(a.current_field(), Field::K8sServing);
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+        assert_eq!(a.choices.k8s_flavours, Some(vec![K8sFlavour::Jobset]));
         assert_eq!(a.current_field(), Field::Nodes);
         let tabs = a.tab_names();
         for want in [
@@ -637,5 +641,203 @@ fn entry_points_are_shown_with_reasons_and_can_be_changed() {
         );
         let cmd = mlcontain::fixes::init_command(&a.choices);
         assert!(cmd.contains("--training none"), "{cmd}");
+    }
+}
+
+/// own-dockerfile on a host without a GPU, the project's Dockerfile on disk.
+fn own_dockerfile_app(choices: mlcontain::choices::Choices) -> App {
+    let dir = fixture("own-dockerfile");
+    let facts = Facts {
+        project: scan(&dir).unwrap(),
+        ..scenarios::no_gpu()
+    };
+    let mut disk = BTreeMap::new();
+    disk.insert(
+        "Dockerfile".to_string(),
+        Some(std::fs::read_to_string(dir.join("Dockerfile")).unwrap()),
+    );
+    let mut a = App::new(facts, Pending::default(), choices, disk);
+    a.color = false;
+    a
+}
+
+/// A project with its own Dockerfile: the Stages step asks whether to keep
+/// it or generate one (generate unless mlcontain.yaml saved keep). Keeping
+/// it changes the plan (no Dockerfile among the files, `keep_dockerfile:
+/// true` saved, compose builds its stages) and Review's summary says so.
+#[test]
+fn own_dockerfile_keep_or_generate() {
+    use mlcontain::tui::form::{Field, Value};
+    let mut a = own_dockerfile_app(Default::default());
+    assert!(a.fields_of(Step::Stages).contains(&Field::KeepDockerfile));
+    a.goto_step(Step::Stages);
+    while a.current_field() != Field::KeepDockerfile {
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+        assert_eq!(a.step, Step::Stages, "Stages asks it");
+    }
+    assert_eq!(a.opts[a.cursor].value, Value::Bool(false), "generate first");
+    assert!(a.tab_names().iter().any(|t| t == "Dockerfile"));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&mut a, w, h);
+        assert!(screen.contains("keep: your Dockerfile stays"), "{screen}");
+        insta::assert_snapshot!(format!("keep_dockerfile_{w}x{h}"), screen);
+    }
+    a.cursor = a
+        .opts
+        .iter()
+        .position(|o| o.value == Value::Bool(true))
+        .unwrap();
+    a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(a.choices.keep_dockerfile, Some(true));
+    assert_eq!(a.step, Step::Runtime);
+    let p = a.plan_ok().unwrap();
+    assert_eq!(
+        p.code.kept_dockerfile.as_deref(),
+        Some(&["base".to_string(), "training".to_string()][..])
+    );
+    let tabs = a.tab_names();
+    assert!(!tabs.iter().any(|t| t == "Dockerfile"), "{tabs:?}");
+    let saved = a
+        .files
+        .iter()
+        .find(|f| f.file.path == "mlcontain.yaml")
+        .unwrap();
+    assert!(
+        saved.file.contents.contains("keep_dockerfile: true"),
+        "{}",
+        saved.file.contents
+    );
+    let compose = a
+        .files
+        .iter()
+        .find(|f| f.file.path == "compose.yaml")
+        .unwrap();
+    // The kept Dockerfile has no dev stage: compose builds its last stage.
+    assert!(
+        compose.file.contents.contains("dev:") && !compose.file.contents.contains("target: dev"),
+        "{}",
+        compose.file.contents
+    );
+    a.goto_step(Step::Review);
+    let summary = a.summary_text();
+    assert!(
+        summary.contains("Dockerfile       the project's, kept (stages: base, training)"),
+        "{summary}"
+    );
+    let screen = draw(&mut a, 120, 40);
+    assert!(screen.contains("the project's, kept"), "{screen}");
+    assert!(!screen.contains("Dockerfile  new"), "{screen}");
+
+    // Generating instead: the Dockerfile is back among the files, and Review says so.
+    let mut g = own_dockerfile_app(Default::default());
+    g.goto_step(Step::Review);
+    assert!(
+        g.summary_text().contains("Dockerfile       generated"),
+        "{}",
+        g.summary_text()
+    );
+    assert!(g.files.iter().any(|f| f.file.path == "Dockerfile"));
+    let compose = g
+        .files
+        .iter()
+        .find(|f| f.file.path == "compose.yaml")
+        .unwrap();
+    assert!(
+        compose.file.contents.contains("target: dev"),
+        "{}",
+        compose.file.contents
+    );
+
+    // A saved keep_dockerfile: true is the default the question opens on.
+    let mut s = own_dockerfile_app(mlcontain::choices::Choices {
+        keep_dockerfile: Some(true),
+        ..Default::default()
+    });
+    s.goto_step(Step::Stages);
+    while s.current_field() != Field::KeepDockerfile {
+        s.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+    }
+    assert_eq!(
+        s.opts[s.cursor].value,
+        Value::Bool(true),
+        "the saved answer"
+    );
+    // Without a Dockerfile of its own the question is not asked.
+    assert!(!app()
+        .fields_of(Step::Stages)
+        .contains(&Field::KeepDockerfile));
+}
+
+/// Kubernetes with an inference stage: the Runtime step also asks the
+/// serving flavour; KServe adds the InferenceService manifest, keeps the
+/// training flavour chosen before, and Review's summary lists both.
+#[test]
+fn kubernetes_serving_offers_kserve() {
+    use mlcontain::choices::{DeployTarget, K8sFlavour};
+    use mlcontain::tui::form::{Field, Value};
+    let mut a = app();
+    a.goto_step(Step::Runtime);
+    assert!(!a.fields_of(Step::Runtime).contains(&Field::K8sServing));
+    while a.current_field() != Field::Deploy {
+        a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+    }
+    a.cursor = a
+        .opts
+        .iter()
+        .position(|o| {
+            o.value == Value::Deploy(vec![DeployTarget::Compose, DeployTarget::Kubernetes])
+        })
+        .unwrap();
+    a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(a.current_field(), Field::K8sFlavour);
+    a.cursor = a
+        .opts
+        .iter()
+        .position(|o| o.value == Value::Flavours(vec![K8sFlavour::Jobset]))
+        .unwrap();
+    a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(a.current_field(), Field::K8sServing);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&mut a, w, h);
+        assert!(screen.contains("KServe InferenceService"), "{screen}");
+        insta::assert_snapshot!(format!("k8s_serving_{w}x{h}"), screen);
+    }
+    assert!(!a
+        .tab_names()
+        .iter()
+        .any(|t| t.ends_with("inferenceservice.yaml")));
+    a.cursor = a
+        .opts
+        .iter()
+        .position(|o| o.value == Value::Flavours(vec![K8sFlavour::Kserve]))
+        .unwrap();
+    a.handle(Event::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(
+        a.choices.k8s_flavours,
+        Some(vec![K8sFlavour::Jobset, K8sFlavour::Kserve]),
+        "the training flavour stays"
+    );
+    assert_eq!(a.current_field(), Field::Nodes);
+    let tabs = a.tab_names();
+    assert!(
+        tabs.iter()
+            .any(|t| t == "deploy/k8s/flavours/inferenceservice.yaml"),
+        "{tabs:?}"
+    );
+    a.goto_step(Step::Review);
+    let summary = a.summary_text();
+    assert!(
+        summary.contains("Kubernetes       Indexed Job + JobSet + KServe InferenceService"),
+        "{summary}"
+    );
+    // Every flavour the CLI accepts is offered by one of the two questions.
+    let offered: Vec<K8sFlavour> = mlcontain::tui::form::flavour_options()
+        .into_iter()
+        .chain(mlcontain::tui::form::serving_options())
+        .flat_map(|(_, f)| f)
+        .collect();
+    for name in ["jobset", "pytorchjob", "kserve"] {
+        let f: K8sFlavour = name.parse().unwrap();
+        assert!(offered.contains(&f), "{name} is not offered");
     }
 }

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod detect;
 pub mod doctor;
 pub mod init;
+pub mod man;
 pub mod platform_check;
 pub mod python_check;
 pub mod verify;

@@ -1103,6 +1103,9 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
+        if let Some(v) = dockerfile_row(p, &self.facts) {
+            row("Dockerfile", v);
+        }
         if p.has(crate::choices::Stage::Training) {
             row(
                 "Training runs",
@@ -1140,6 +1143,17 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
+        if p.deploy.has(crate::choices::DeployTarget::Kubernetes) {
+            let mut k = vec!["Indexed Job"];
+            for f in &p.deploy.k8s_flavours {
+                k.push(match f {
+                    crate::choices::K8sFlavour::Jobset => "JobSet",
+                    crate::choices::K8sFlavour::Pytorchjob => "PyTorchJob",
+                    crate::choices::K8sFlavour::Kserve => "KServe InferenceService",
+                });
+            }
+            row("Kubernetes", k.join(" + "));
+        }
         if p.has(crate::choices::Stage::Training) {
             row(
                 "Training",
@@ -1269,4 +1283,17 @@ pub fn wrap(text: &str, width: usize) -> String {
         }
     }
     out
+}
+
+/// The summary's Dockerfile row: when the project has its own Dockerfile,
+/// whether it is kept (and the stages compose builds from it) or replaced.
+fn dockerfile_row(p: &Plan, facts: &Facts) -> Option<String> {
+    match &p.code.kept_dockerfile {
+        Some(st) if st.is_empty() => Some("the project's, kept (one unnamed stage)".into()),
+        Some(st) => Some(format!("the project's, kept (stages: {})", st.join(", "))),
+        None if facts.project.code.dockerfile_stages.is_some() => {
+            Some("generated (replacing the project's needs your OK in Review)".into())
+        }
+        None => None,
+    }
 }

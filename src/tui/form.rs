@@ -60,13 +60,19 @@ impl Step {
             Step::Framework => &[Field::Framework, Field::FrameworkVersion],
             Step::Cuda => &[Field::Cuda],
             Step::Python => &[Field::Python, Field::PackageManager],
-            Step::Stages => &[Field::Stages, Field::Training, Field::Inference],
+            Step::Stages => &[
+                Field::Stages,
+                Field::Training,
+                Field::Inference,
+                Field::KeepDockerfile,
+            ],
             Step::Runtime => &[
                 Field::Port,
                 Field::Uid,
                 Field::Gpus,
                 Field::Deploy,
                 Field::K8sFlavour,
+                Field::K8sServing,
                 Field::Nodes,
                 Field::BaseImage,
                 Field::Registry,
@@ -100,12 +106,18 @@ pub enum Field {
     Training,
     /// Which scanned file (server) the inference service runs (or none).
     Inference,
+    /// The project's own Dockerfile: keep it, or generate mlcontain's
+    /// (asked when there is one).
+    KeepDockerfile,
     Port,
     Uid,
     Gpus,
     Deploy,
     /// The Kubernetes training flavours (when kubernetes is a target).
     K8sFlavour,
+    /// The Kubernetes inference flavour: Deployment + Service, or also a
+    /// KServe InferenceService (kubernetes and an inference stage).
+    K8sServing,
     Nodes,
     BaseImage,
     Registry,
@@ -140,6 +152,8 @@ impl Field {
             | Field::Syntax
             | Field::Deploy
             | Field::K8sFlavour
+            | Field::K8sServing
+            | Field::KeepDockerfile
             | Field::Training
             | Field::Inference
             | Field::AllowIncompatible => FieldKind::Select,
@@ -170,6 +184,8 @@ impl Field {
             Field::Gpus => "GPUs (per node)",
             Field::Deploy => "Deploy to",
             Field::K8sFlavour => "Kubernetes training",
+            Field::K8sServing => "Kubernetes serving",
+            Field::KeepDockerfile => "Dockerfile",
             Field::Nodes => "Training nodes",
             Field::BaseImage => "Base image",
             Field::Registry => "Registry mirror",
@@ -196,6 +212,8 @@ impl Field {
             Field::Gpus => "GPUs the services reserve per node (all, a count, or ids 0,1):",
             Field::Deploy => "Where it runs (compose is always written):",
             Field::K8sFlavour => "Kubernetes training manifests (besides the Indexed Job):",
+            Field::K8sServing => "Kubernetes inference manifests:",
+            Field::KeepDockerfile => "The project has a Dockerfile: keep it, or generate one?",
             Field::Nodes => "Training nodes (kubernetes/slurm):",
             Field::BaseImage => "Runtime base image (empty: the planner's):",
             Field::Registry => "Registry/mirror prefix for every image (empty: none):",
@@ -224,6 +242,8 @@ impl Field {
             Field::Gpus => "`all`, a count such as 1, or device ids such as 0,1.",
             Field::Deploy => "Cluster targets add files (deploy/...) and use the same images.",
             Field::K8sFlavour => "The Indexed Job needs no operator; JobSet and PyTorchJob need theirs installed.",
+            Field::K8sServing => "The Deployment and Service need nothing installed; an InferenceService needs KServe (RawDeployment mode).",
+            Field::KeepDockerfile => "Keep: no Dockerfile is written; compose.yaml and README.Docker.md build the stages it has (FROM ... AS name).",
             Field::Nodes => "Nodes the training job spans; GPUs are per node. 1 on compose.",
             Field::BaseImage => "Replace the runtime base image (a private registry or mirror). Empty: the planner's.",
             Field::Registry => "Prefix every image with this registry/mirror, e.g. registry.example.com/hub.",
@@ -246,7 +266,8 @@ impl Field {
             Field::Training => &["training", "stages"],
             Field::Inference => &["inference", "stages"],
             Field::BaseImage | Field::Registry => &["base-image"],
-            Field::Deploy | Field::Nodes | Field::K8sFlavour => &["deploy"],
+            Field::Deploy | Field::Nodes | Field::K8sFlavour | Field::K8sServing => &["deploy"],
+            Field::KeepDockerfile => &["compose"],
             _ => &[],
         }
     }
@@ -303,7 +324,10 @@ pub fn planned(field: Field, p: &Plan) -> Option<Value> {
         Field::PackageManager => Value::Pm(p.package_manager),
         Field::Syntax => Value::Bool(p.syntax),
         Field::Deploy => Value::Deploy(p.deploy.targets.clone()),
-        Field::K8sFlavour => Value::Flavours(p.deploy.k8s_flavours.clone()),
+        Field::K8sFlavour | Field::K8sServing => {
+            Value::Flavours(flavours_of(field, &p.deploy.k8s_flavours))
+        }
+        Field::KeepDockerfile => Value::Bool(p.code.kept_dockerfile.is_some()),
         // A scaffolded service runs no scanned file: nothing is "planned".
         Field::Training => match (&p.code.training_entry, p.has(Stage::Training)) {
             (Some(f), _) => Value::Entry(EntryChoice::Path(f.clone())),
@@ -368,9 +392,16 @@ pub fn apply(field: Field, choices: &Choices, value: &Value) -> Choices {
                 c.inference = Some(e.clone());
             }
         }
-        (Field::K8sFlavour, Value::Flavours(f)) => {
-            c.k8s_flavours = (!f.is_empty()).then(|| f.clone())
+        (Field::K8sFlavour | Field::K8sServing, Value::Flavours(f)) => {
+            // This field's flavours replace its own; the other field's stay.
+            let mut all: Vec<K8sFlavour> = c.k8s_flavours.take().unwrap_or_default();
+            all.retain(|k| !flavours_of(field, &[*k]).contains(k));
+            all.extend(f.iter().copied());
+            all.sort();
+            all.dedup();
+            c.k8s_flavours = (!all.is_empty()).then_some(all);
         }
+        (Field::KeepDockerfile, Value::Bool(b)) => c.keep_dockerfile = Some(*b),
         (Field::AllowIncompatible, Value::Bool(b)) => c.allow_incompatible = *b,
         (_, Value::Fix(fixed)) => c = (**fixed).clone(),
         (Field::Stages, Value::Stage(s)) => {
@@ -641,10 +672,7 @@ fn field_options(field: Field, cx: &Ctx, current: Option<&Plan>) -> Vec<Opt> {
             })
             .collect(),
         Field::Training | Field::Inference => entry_options(field, cx),
-        Field::K8sFlavour => flavour_options()
-            .into_iter()
-            .map(|(label, f)| opt(cx, field, label.into(), Value::Flavours(f)))
-            .collect(),
+        Field::K8sFlavour | Field::K8sServing | Field::KeepDockerfile => file_options(field, cx),
         Field::AllowIncompatible => vec![
             Opt {
                 label: "no: only what this host runs".into(),
@@ -660,6 +688,37 @@ fn field_options(field: Field, cx: &Ctx, current: Option<&Plan>) -> Vec<Opt> {
                 warning: None,
                 host: false,
             },
+        ],
+        _ => vec![],
+    }
+}
+
+/// The options of the questions about which files are written: the
+/// Kubernetes flavours and the project's own Dockerfile.
+fn file_options(field: Field, cx: &Ctx) -> Vec<Opt> {
+    match field {
+        Field::K8sFlavour => flavour_options()
+            .into_iter()
+            .map(|(label, f)| opt(cx, field, label.into(), Value::Flavours(f)))
+            .collect(),
+        Field::K8sServing => serving_options()
+            .into_iter()
+            .map(|(label, f)| opt(cx, field, label.into(), Value::Flavours(f)))
+            .collect(),
+        Field::KeepDockerfile => vec![
+            opt(
+                cx,
+                field,
+                "generate: mlcontain writes its Dockerfile (replacing yours needs your OK in Review)"
+                    .into(),
+                Value::Bool(false),
+            ),
+            opt(
+                cx,
+                field,
+                "keep: your Dockerfile stays; compose builds its stages".into(),
+                Value::Bool(true),
+            ),
         ],
         _ => vec![],
     }
@@ -694,6 +753,27 @@ pub fn flavour_options() -> Vec<(&'static str, Vec<K8sFlavour>)> {
         ),
         ("+ JobSet and PyTorchJob", vec![Jobset, Pytorchjob]),
     ]
+}
+
+/// The Kubernetes inference flavours the wizard offers (the Deployment
+/// and Service of deploy/k8s/base are in each).
+pub fn serving_options() -> Vec<(&'static str, Vec<K8sFlavour>)> {
+    vec![
+        ("Deployment + Service only (nothing to install)", vec![]),
+        (
+            "+ KServe InferenceService (serving.kserve.io, needs KServe)",
+            vec![K8sFlavour::Kserve],
+        ),
+    ]
+}
+
+/// The flavours among `all` that `field` chooses: training (JobSet,
+/// PyTorchJob) or serving (KServe).
+pub fn flavours_of(field: Field, all: &[K8sFlavour]) -> Vec<K8sFlavour> {
+    all.iter()
+        .copied()
+        .filter(|k| (*k == K8sFlavour::Kserve) == (field == Field::K8sServing))
+        .collect()
 }
 
 /// Most entry point candidates offered in one list.
@@ -777,19 +857,37 @@ pub fn ambiguous_framework(facts: &Facts) -> Option<(String, String)> {
     ))
 }
 
-/// Whether `field` is asked with these answers: the Kubernetes flavour only
-/// when kubernetes is a deploy target; the entry points when there is code.
+/// Whether `field` is asked with these answers: the Kubernetes flavours only
+/// when kubernetes is a deploy target (serving: with an inference stage);
+/// the entry points when there is code; keep-or-generate the Dockerfile
+/// when the project has one.
 pub fn applies(field: Field, facts: &Facts, choices: &Choices, current: Option<&Plan>) -> bool {
     match field {
         Field::Training | Field::Inference => facts.project.code.python_files > 0,
-        Field::K8sFlavour => match current {
-            Some(p) => p.deploy.has(DeployTarget::Kubernetes),
-            None => choices
-                .deploy
-                .as_ref()
-                .is_some_and(|d| d.contains(&DeployTarget::Kubernetes)),
-        },
+        Field::K8sFlavour => kubernetes(choices, current),
+        Field::K8sServing => {
+            kubernetes(choices, current)
+                && match current {
+                    Some(p) => p.has(Stage::Inference),
+                    None => choices
+                        .stages
+                        .as_ref()
+                        .is_none_or(|s| s.contains(&Stage::Inference)),
+                }
+        }
+        Field::KeepDockerfile => facts.project.code.dockerfile_stages.is_some(),
         _ => true,
+    }
+}
+
+/// Whether kubernetes is a deploy target (of the plan, else of the answers).
+fn kubernetes(choices: &Choices, current: Option<&Plan>) -> bool {
+    match current {
+        Some(p) => p.deploy.has(DeployTarget::Kubernetes),
+        None => choices
+            .deploy
+            .as_ref()
+            .is_some_and(|d| d.contains(&DeployTarget::Kubernetes)),
     }
 }
 

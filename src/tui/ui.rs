@@ -409,13 +409,26 @@ impl App {
                 (Field::K8sFlavour, Some(p)) => {
                     let mut f = vec!["Indexed Job".to_string()];
                     f.extend(
-                        p.deploy
-                            .k8s_flavours
+                        form::flavours_of(Field::K8sFlavour, &p.deploy.k8s_flavours)
                             .iter()
                             .map(|k| format!("{k:?}").to_lowercase()),
                     );
                     f.join(" + ")
                 }
+                (Field::K8sServing, Some(p)) => {
+                    if p.deploy
+                        .k8s_flavours
+                        .contains(&crate::choices::K8sFlavour::Kserve)
+                    {
+                        "Deployment + KServe InferenceService".into()
+                    } else {
+                        "Deployment + Service".into()
+                    }
+                }
+                (Field::KeepDockerfile, Some(p)) => match p.code.kept_dockerfile {
+                    Some(_) => "the project's (kept)".into(),
+                    None => "generated".into(),
+                },
                 (Field::AllowIncompatible, _) => if self.choices.allow_incompatible {
                     "yes"
                 } else {
