@@ -26,6 +26,24 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
+/// `eprintln!` with the control characters of the text (file names and
+/// contents from the project) spelled out: nothing printed moves the cursor.
+macro_rules! say {
+    () => {
+        eprintln!()
+    };
+    ($($t:tt)*) => {
+        eprintln!("{}", crate::redact::terminal_safe(&format!($($t)*)))
+    };
+}
+
+/// `eprint!`, the same way.
+macro_rules! say_part {
+    ($($t:tt)*) => {
+        eprint!("{}", crate::redact::terminal_safe(&format!($($t)*)))
+    };
+}
+
 /// Whether questions are asked as plain lines: `TERM` is `dumb` or unset
 /// (or empty), or stderr, where the questions go, is not a terminal.
 pub fn plain_lines() -> bool {
@@ -68,12 +86,12 @@ fn wizard(
         },
         |_| {},
     )?;
-    eprintln!("mlcontain: detecting GPUs, tools and the project…");
+    say!("mlcontain: detecting GPUs, tools and the project…");
     let facts = crate::detect::detect_all(dir, crate::tui::DETECT_DEADLINE);
     print_host(&facts);
     let notes = crate::tui::dir_notes(dir);
     for (note, _) in &notes {
-        eprintln!("  Folder: {note}");
+        say!("  Folder: {note}");
     }
 
     let fields: Vec<(Step, Field)> = Step::ALL
@@ -92,7 +110,7 @@ fn wizard(
             continue;
         }
         if last_step != Some(step) {
-            eprintln!(
+            say!(
                 "\n── {}/{} {} ──",
                 step.index() + 1,
                 Step::ALL.len(),
@@ -113,9 +131,9 @@ fn wizard(
             Answer::Stop(s) => return Ok(Ended::Stopped(s)),
         }
     }
-    eprintln!("\n── {}/{} Review ──", Step::ALL.len(), Step::ALL.len());
+    say!("\n── {}/{} Review ──", Step::ALL.len(), Step::ALL.len());
     if let Some((why, _)) = notes.iter().find(|(_, blocks)| *blocks) {
-        eprintln!(
+        say!(
             "  ✗ cannot write: {why}. The same files, from a shell that can write there:\n    {}",
             crate::fixes::init_command(&c)
         );
@@ -130,7 +148,7 @@ fn wizard(
 
 fn print_host(f: &Facts) {
     if f.gpus.is_empty() {
-        eprintln!(
+        say!(
             "  GPUs: none{}",
             f.nvml
                 .error
@@ -140,10 +158,10 @@ fn print_host(f: &Facts) {
         );
     }
     for g in &f.gpus {
-        eprintln!("  GPU {}: {}", g.index, g.label());
+        say!("  GPU {}: {}", g.index, g.label());
     }
     if let Some(d) = &f.driver {
-        eprintln!(
+        say!(
             "  Driver: {}{}",
             d.version,
             d.cuda_max
@@ -165,7 +183,7 @@ fn question(
     let current = plan(facts, c);
     let p = current.as_ref().ok();
     if let Err(e) = &current {
-        eprintln!("  ✗ {}", form::plan_error_text(e));
+        say!("  ✗ {}", form::plan_error_text(e));
     }
     if let Some(p) = p {
         for e in p
@@ -173,7 +191,7 @@ fn question(
             .iter()
             .filter(|e| field.topics().contains(&e.topic))
         {
-            eprintln!("  why: {}", e.text);
+            say!("  why: {}", e.text);
         }
     }
     match field.kind() {
@@ -198,7 +216,7 @@ fn question(
                     0 => String::new(),
                     n => format!(" (and {n} more reason{})", if n == 1 { "" } else { "s" }),
                 };
-                eprintln!("  not offered: {} — {why}{more}", labels.join(", "));
+                say!("  not offered: {} — {why}{more}", labels.join(", "));
             }
             let enabled: Vec<(usize, String)> = opts
                 .iter()
@@ -218,7 +236,7 @@ fn question(
             if enabled.len() == 1 {
                 // Nothing to choose: say the answer and go on.
                 let o = &opts[enabled[0].0];
-                eprintln!(
+                say!(
                     "{} {} (the only option here)",
                     field.question(),
                     enabled[0].1
@@ -237,7 +255,7 @@ fn question(
                 Answer::Value(choice) => {
                     let o = &opts[enabled[choice].0];
                     if let Some(w) = &o.warning {
-                        eprintln!("  warning: {w}");
+                        say!("  warning: {w}");
                     }
                     Answer::Value(form::choose(field, c, p, &o.value))
                 }
@@ -268,7 +286,7 @@ fn question(
                 Answer::Value(s) => {
                     if s.trim().is_empty() {
                         // Echo what an empty answer means.
-                        eprintln!("  → {placeholder} (default)");
+                        say!("  → {placeholder} (default)");
                     }
                     Answer::Value(
                         form::set_text(field, c, facts, &s, allow_low_uid)
@@ -341,15 +359,15 @@ fn review(ask: &mut dyn Ask, dir: &Path, facts: &Facts, c: &Choices) -> Result<A
     let rendered = match prepare(dir, facts, c) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("  ✗ {e:#}");
+            say!("  ✗ {e:#}");
             return Ok(Answer::Cancel);
         }
     };
     for e in &rendered.plan.explanations {
-        eprintln!("  why: {}", e.text);
+        say!("  why: {}", e.text);
     }
     for w in &rendered.plan.warnings {
-        eprintln!("  warning: {w}");
+        say!("  warning: {w}");
     }
     for (f, st, _) in &rendered.files {
         let what = match (f.kind, st) {
@@ -357,17 +375,17 @@ fn review(ask: &mut dyn Ask, dir: &Path, facts: &Facts, c: &Choices) -> Result<A
             (FileKind::Scaffold, _) => "kept",
             (_, s) => s.as_str(),
         };
-        eprintln!("  {what:<10} {}", f.path);
+        say!("  {what:<10} {}", f.path);
     }
     if rendered.plan.code.kept_dockerfile.is_some() {
-        eprintln!("  kept       Dockerfile (the project's; compose builds its stages)");
+        say!("  kept       Dockerfile (the project's; compose builds its stages)");
     }
     let mut replace = vec![];
     for (f, st, existing) in &rendered.files {
         if f.kind != FileKind::Generated || *st != FileStatus::Changed {
             continue;
         }
-        eprint!(
+        say_part!(
             "{}",
             unified_diff(&f.path, existing.as_deref().unwrap_or(""), &f.contents)
         );
@@ -416,19 +434,19 @@ fn review(ask: &mut dyn Ask, dir: &Path, facts: &Facts, c: &Choices) -> Result<A
 fn show_files(r: &crate::commands::init::Rendered) {
     for (f, st, existing) in &r.files {
         match (f.kind, st) {
-            (_, FileStatus::Unchanged) => eprintln!("==> {} (unchanged)", f.path),
+            (_, FileStatus::Unchanged) => say!("==> {} (unchanged)", f.path),
             (FileKind::Scaffold, FileStatus::Changed) => {
-                eprintln!("==> {} (exists; kept)", f.path)
+                say!("==> {} (exists; kept)", f.path)
             }
-            (_, FileStatus::Changed) => eprint!(
+            (_, FileStatus::Changed) => say_part!(
                 "{}",
                 unified_diff(&f.path, existing.as_deref().unwrap_or(""), &f.contents)
             ),
             (_, FileStatus::New) => {
-                eprintln!("==> {} (new) <==", f.path);
-                eprint!("{}", f.contents);
+                say!("==> {} (new) <==", f.path);
+                say_part!("{}", f.contents);
                 if !f.contents.ends_with('\n') {
-                    eprintln!();
+                    say!();
                 }
             }
         }

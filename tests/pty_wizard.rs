@@ -402,6 +402,12 @@ fn dumb_terminal_plain_prompts_have_no_escape_bytes() {
 fn dumb_or_unset_term_gets_plain_lines_without_escapes() {
     for term in [Some("dumb"), None] {
         let (home, repo) = repo();
+        // A file name that would clear the screen if printed as it is.
+        std::fs::write(
+            repo.path().join("evil\u{1b}[2J.py"),
+            "import torch\nopt = torch.optim.SGD([], lr=0.1)\nopt.step()\n",
+        )
+        .unwrap();
         let mut p = Pty::spawn(&[], repo.path(), &env_term(home.path(), term));
         p.expect("Framework:", T);
         assert!(!p.screen().contains("step 1/7"), "{term:?}");
@@ -422,6 +428,10 @@ fn dumb_or_unset_term_gets_plain_lines_without_escapes() {
         let out = p.raw_text();
         assert_eq!(code, 0, "{term:?}: {out}");
         assert_eq!(escapes(&p.raw), 0, "{term:?}: {out:?}");
+        assert!(
+            out.contains("evil\\u{1b}[2J.py"),
+            "{term:?}: the name, spelled out: {out}"
+        );
         assert!(repo.path().join("Dockerfile").is_file(), "{term:?}");
         assert_eq!(
             std::fs::read_to_string(repo.path().join("compose.yaml")).unwrap(),
@@ -445,10 +455,17 @@ fn end_of_input_cancels_the_plain_lines() {
     assert!(!repo.path().join("mlcontain.yaml").exists());
 }
 
-/// `detect`, `doctor` and `init --dry-run` on a dumb terminal: no ESC byte.
+/// `detect`, `doctor` and `init --dry-run` on a dumb terminal: no ESC
+/// byte, even with a file name that holds one.
 #[test]
 fn dumb_terminal_reports_have_no_escape_bytes() {
     let (home, repo) = repo();
+    // A file name that would clear the screen if printed as it is.
+    std::fs::write(
+        repo.path().join("evil\u{1b}[2J.py"),
+        "import torch\nopt = torch.optim.SGD([], lr=0.1)\nopt.step()\n",
+    )
+    .unwrap();
     for (args, want) in [
         (&["detect"][..], "GPU"),
         (&["doctor"][..], "docker"),

@@ -368,7 +368,14 @@ pub fn print_entry_points(facts: &Facts) {
         c.python_files
     );
     for e in c.candidates.iter().take(30) {
-        println!("  {:<10} {:<32} {}", e.role.as_str(), e.path, e.reason);
+        // File names are the repository's: escapes are made harmless.
+        let safe = crate::redact::terminal_safe;
+        println!(
+            "  {:<10} {:<32} {}",
+            e.role.as_str(),
+            safe(&e.path),
+            safe(&e.reason)
+        );
     }
     if c.candidates.len() > 30 {
         println!("  … and {} more", c.candidates.len() - 30);

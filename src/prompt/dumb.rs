@@ -53,21 +53,12 @@ pub fn restore() {
     let _ = e.flush();
 }
 
-/// `s` with every control character spelled out (`\u{1b}`), so no text
-/// from a project can move the cursor or change colours.
+/// `s` on one line with every control character spelled out (`\u{1b}`,
+/// `\n`), so no text from a project can move the cursor or change colours.
 pub fn visible(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    crate::redact::terminal_safe(s)
+        .replace('\n', "\\n")
+        .replace('\t', "\\t")
 }
 
 impl<R: BufRead, W: Write> Dumb<R, W> {
