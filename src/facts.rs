@@ -235,6 +235,11 @@ pub struct ProjectScan {
     /// secrets where the install reads them.
     #[serde(default)]
     pub credential_files: Vec<String>,
+    /// Package tools' configuration files (pip.conf, uv.toml, poetry.toml,
+    /// .pypirc, .netrc, any depth): the top-level uv.toml, and those holding
+    /// credentials (`detect::tool_config`).
+    #[serde(default)]
+    pub tool_configs: ToolConfigs,
     /// The files each requirements file reads through `-r`/`-c`
     /// (project-relative, direct includes; see `detect::req_layout::closure`).
     #[serde(default)]
@@ -398,4 +403,23 @@ pub struct ExistingFiles {
     /// (`train.py`, `serve.py`, `requirements.txt`, `pyproject.toml`, `environment.yml`).
     #[serde(default)]
     pub files: Vec<String>,
+}
+
+/// Package tools' configuration files found in the repository.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ToolConfigs {
+    /// A regular `uv.toml` at the top level (uv reads it as project settings).
+    pub root_uv_toml: bool,
+    /// The files holding index credentials, with the first such line.
+    pub credentials: Vec<CredentialConfig>,
+}
+
+/// A configuration file holding a credential (never its value).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CredentialConfig {
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
+    /// What it holds (`a password in [http-basic.corp]`).
+    pub what: String,
 }

@@ -260,3 +260,57 @@ fn uv_index_credentials_stay_out_of_every_layer() {
     build_and_check(dir, &image, &index);
     eprintln!("uv secret: {:.0} s", t0.elapsed().as_secs_f64());
 }
+
+/// The index and its credentials in the project's uv.toml (pyproject.toml
+/// names no index): uv reads uv.toml, mounted as a BuildKit secret for the
+/// install, and neither the file nor the password is in the image.
+#[test]
+fn uv_toml_index_credentials_stay_out_of_every_layer() {
+    let Some(()) = support::docker_engine() else {
+        return;
+    };
+    let _lock = support::EngineLock::acquire();
+    let t0 = Instant::now();
+    let index = Index::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        "[project]\nname = \"secret-uv-toml\"\nversion = \"0.1.0\"\nrequires-python = \">=3.10\"\n\
+         dependencies = [\"i9-private-pkg==0.1.0\"]\n\n[tool.uv]\npackage = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("uv.toml"),
+        format!("[[index]]\nname = \"private\"\nurl = \"{}\"\n", index.url()),
+    )
+    .unwrap();
+    std::fs::write(dir.join("train.py"), "import i9_private_pkg\n").unwrap();
+    let image = format!("i9-secret-uvtoml-{}", std::process::id());
+    let _rm = RemoveImage(image.clone());
+    build_and_check(dir, &image, &index);
+    let df = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    assert!(
+        df.contains("--mount=type=secret,id=uv.toml,target=/app/uv.toml,required=true"),
+        "{df}"
+    );
+    let listing = ok(
+        docker(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            &image,
+            "ls",
+            "-A",
+            "/app",
+        ]),
+        "ls /app",
+    );
+    assert!(
+        !text(&listing).lines().any(|l| l.trim() == "uv.toml"),
+        "uv.toml is in the image: {}",
+        text(&listing)
+    );
+    eprintln!("uv.toml secret: {:.0} s", t0.elapsed().as_secs_f64());
+}

@@ -248,6 +248,16 @@ const SECRETS: &[&str] = &[
     "ops/.aws/credentials",
     ".netrc",
     ".pypirc",
+    "ops/.netrc",
+    "ops/.pypirc",
+    "pip.conf",
+    "conf/pip.conf",
+    "pip.ini",
+    "ops/pip.ini",
+    "poetry.toml",
+    "sub/poetry.toml",
+    "uv.toml",
+    "sub/uv.toml",
     "secrets/token.txt",
     "src/secrets/token.txt",
     "src/wandb/run-1/files/config.yaml",
@@ -1249,4 +1259,197 @@ fn a_lock_whose_sources_hold_credentials_is_a_secret_too() {
     );
     let o = mlcontain(d, &["detect", "--json"]);
     assert!(!text(&o).contains(PASSWORD), "{}", text(&o));
+}
+
+// ---------------------------------------------------------------------------
+// 3b. Package tools' configuration files holding credentials
+
+/// (path, contents, the line a warning names) for each tool's file, at the
+/// top and nested.
+fn tool_configs() -> Vec<(&'static str, String, usize)> {
+    vec![
+        (
+            "pip.conf",
+            format!("[global]\ntimeout = 30\nextra-index-url = https://me:{PASSWORD}@pkgs.example/simple\n"),
+            3,
+        ),
+        (
+            "conf/pip.ini",
+            format!("[global]\nindex-url = https://me:{PASSWORD}@pkgs.example/simple\n"),
+            2,
+        ),
+        (
+            "ops/poetry.toml",
+            format!("[virtualenvs]\ncreate = false\n\n[http-basic.corp]\nusername = \"me\"\npassword = \"{PASSWORD}\"\n"),
+            6,
+        ),
+        (
+            ".pypirc",
+            format!("[distutils]\nindex-servers = corp\n\n[corp]\nrepository = https://pkgs.example/\nusername = me\npassword = {PASSWORD}\n"),
+            7,
+        ),
+        (
+            "deploy/.netrc",
+            format!("machine pkgs.example\n  login me\n  password {PASSWORD}\n"),
+            3,
+        ),
+        (
+            "sub/uv.toml",
+            format!("[[index]]\nname = \"corp\"\nurl = \"https://me:{PASSWORD}@pkgs.example/simple\"\n"),
+            3,
+        ),
+    ]
+}
+
+#[test]
+fn tool_configs_with_credentials_are_named_redacted_and_kept_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "requirements.txt", "six==1.16.0\n");
+    write(d, "train.py", "print('hi')\n");
+    for (path, contents, _) in tool_configs() {
+        write(d, path, &contents);
+    }
+    let init = ["init", "--yes", "--framework", "none"];
+    for args in [
+        &["detect"][..],
+        &["detect", "--json"],
+        &[&init[..], &["--dry-run"]].concat(),
+        &init,
+    ] {
+        let o = mlcontain(d, args);
+        let out = text(&o);
+        assert!(o.status.success(), "{args:?}: {out}");
+        assert!(
+            !out.contains(PASSWORD),
+            "{args:?} printed the password:\n{out}"
+        );
+        if args.contains(&"--json") {
+            continue;
+        }
+        for (path, _, line) in tool_configs() {
+            assert!(
+                out.contains(&format!("{path}:{line}: holds index credentials (")),
+                "{args:?}: no warning naming {path}:{line}:\n{out}"
+            );
+        }
+    }
+    for f in GENERATED {
+        let t = fs::read_to_string(d.join(f)).unwrap();
+        assert!(!t.contains(PASSWORD), "{f} holds the password");
+    }
+    // Docker's rules applied to the .dockerignore written: each file is out
+    // of the build context (so out of every image); the code is in.
+    let ignore: Vec<String> = fs::read_to_string(d.join(".dockerignore"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for (path, _, _) in tool_configs() {
+        assert!(
+            mlcontain::render::context::excluded_by(&ignore, path).is_some(),
+            "{path} is in the build context:\n{}",
+            ignore.join("\n")
+        );
+    }
+    assert_eq!(
+        mlcontain::render::context::excluded_by(&ignore, "train.py"),
+        None
+    );
+    let df = fs::read_to_string(d.join("Dockerfile")).unwrap();
+    for name in [
+        "pip.conf",
+        "pip.ini",
+        "poetry.toml",
+        ".pypirc",
+        ".netrc",
+        "uv.toml",
+    ] {
+        assert!(!df.contains(name), "the Dockerfile names {name}:\n{df}");
+    }
+}
+
+/// A uv project's own uv.toml: without credentials the builder copies it
+/// with the manifests (uv reads its settings); with credentials it is kept
+/// out of the context and mounted as a BuildKit secret for the install.
+#[test]
+fn a_uv_toml_is_copied_or_mounted_as_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"0.1.0\"\nrequires-python = \">=3.11\"\ndependencies = [\"six==1.16.0\"]\n",
+    );
+    write(d, "train.py", "print('hi')\n");
+    let args = [
+        "init",
+        "--yes",
+        "--framework",
+        "none",
+        "--package-manager",
+        "uv",
+        "--force",
+    ];
+    write(
+        d,
+        "uv.toml",
+        "[[index]]\nname = \"corp\"\nurl = \"https://pkgs.example/simple\"\n",
+    );
+    let o = mlcontain(d, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let df = fs::read_to_string(d.join("Dockerfile")).unwrap();
+    assert!(df.contains("COPY pyproject.toml uv.toml ./"), "{df}");
+    assert!(!df.contains("type=secret"), "{df}");
+    let ignore: Vec<String> = fs::read_to_string(d.join(".dockerignore"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        mlcontain::render::context::excluded_by(&ignore, "uv.toml"),
+        None
+    );
+    assert!(mlcontain::render::context::excluded_by(&ignore, "sub/uv.toml").is_some());
+
+    write(
+        d,
+        "uv.toml",
+        &format!(
+            "[[index]]\nname = \"corp\"\nurl = \"https://me:{PASSWORD}@pkgs.example/simple\"\n"
+        ),
+    );
+    let o = mlcontain(d, &args);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(!out.contains(PASSWORD), "{out}");
+    assert!(
+        out.contains("uv.toml:3: holds index credentials (a URL with user:password@; not shown)"),
+        "{out}"
+    );
+    let df = fs::read_to_string(d.join("Dockerfile")).unwrap();
+    assert!(
+        df.contains("--mount=type=secret,id=uv.toml,target=/app/uv.toml,required=true"),
+        "{df}"
+    );
+    assert!(
+        !df.lines()
+            .any(|l| l.starts_with("COPY") && l.contains("uv.toml")),
+        "uv.toml is never copied:\n{df}"
+    );
+    let ignore: Vec<String> = fs::read_to_string(d.join(".dockerignore"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(mlcontain::render::context::excluded_by(&ignore, "uv.toml").is_some());
+    let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
+    assert!(
+        compose.contains("uv.toml:\n    file: ./uv.toml"),
+        "{compose}"
+    );
+    for f in GENERATED {
+        let t = fs::read_to_string(d.join(f)).unwrap();
+        assert!(!t.contains(PASSWORD), "{f} holds the password");
+    }
 }

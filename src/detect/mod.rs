@@ -15,6 +15,7 @@ pub mod packages;
 pub mod project;
 pub mod pysource;
 pub mod req_layout;
+pub mod tool_config;
 pub mod tools;
 
 use crate::facts::{DaemonState, Facts, ProjectScan, Tools};

@@ -264,6 +264,7 @@ pub fn scan(dir: &Path) -> Result<ProjectScan, ScanError> {
     s.model_files = model_files(dir, &mut s.warnings);
     // --- what the code says (entry points, imports, paths) ------------------
     s.code = super::code::scan_code(dir, &s);
+    tool_configs(dir, &top, &mut s);
     apply_code_entry_points(&mut s);
     // The lock's versions come first: they are what the project installs.
     lock_pins(&mut s);
@@ -446,6 +447,33 @@ fn read_credential_aware(dir: &Path, rel: &str, cap: u64, s: &mut ProjectScan) -
         }
     }
     Some(text)
+}
+
+/// The package tools' configuration files ([`super::tool_config`]): a
+/// warning naming the file and line of each that holds credentials (never
+/// the value); the top-level uv.toml with credentials is a secret like a
+/// manifest (uv builds mount it, nothing copies it).
+fn tool_configs(dir: &Path, top: &Listing, s: &mut ProjectScan) {
+    let names: Vec<&str> = top.files.iter().map(String::as_str).collect();
+    s.tool_configs = super::tool_config::scan(dir, &s.code.files, &names);
+    for c in &s.tool_configs.credentials {
+        let how = if c.path == "uv.toml" {
+            "; when uv installs the dependencies, the build mounts it as a BuildKit secret (README.Docker.md)"
+        } else {
+            "; the build does not read it"
+        };
+        s.warnings.push(ScanIssue::new(
+            Location::new(&c.path, c.line),
+            IssueKind::Note,
+            format!(
+                "holds index credentials ({}; not shown): {} stays out of the build context and every image (.dockerignore){how}",
+                c.what, c.path
+            ),
+        ));
+        if c.path == "uv.toml" && !s.credential_files.iter().any(|f| f == "uv.toml") {
+            s.credential_files.push("uv.toml".into());
+        }
+    }
 }
 
 /// Redacts URL credentials in everything the scan took from a manifest.

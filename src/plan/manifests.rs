@@ -231,6 +231,12 @@ impl Planner<'_> {
                 } else {
                     self.warnings.push(format!("no {lock}: the build resolves dependencies itself; run `{tool} lock` and commit {lock} for reproducible builds"));
                 }
+                // uv reads the project's uv.toml (indexes, build settings):
+                // copied with the manifests, or mounted as a secret when it
+                // holds credentials.
+                if pm == PackageManager::Uv && scan.tool_configs.root_uv_toml {
+                    m.copy.push("uv.toml".into());
+                }
             }
             PackageManager::Conda => {
                 let path = scan

@@ -119,6 +119,10 @@ const SECTIONS: &[(&str, &[&str])] = &[
             "**/.terraform",
             "**/secrets",
             "**/.secrets",
+            "**/pip.conf",
+            "**/pip.ini",
+            "**/poetry.toml",
+            "**/uv.toml",
         ],
     ),
     (
@@ -256,6 +260,14 @@ fn build(plan: &Plan) -> (String, ContextReport) {
         out.push_str(&format!(
             "# {dropped} more re-include line(s) left out (over {EXCEPTIONS_MAX}).\n"
         ));
+    }
+    // uv's project settings without credentials: the builder copies them.
+    let m = &plan.manifests;
+    if m.copy.iter().any(|f| f == "uv.toml") && !m.secret.iter().any(|f| f == "uv.toml") {
+        out.push_str(
+            "\n# uv's project settings (no credentials): the builder copies them\n!uv.toml\n",
+        );
+        lines.push("!uv.toml".into());
     }
     if !plan.manifests.secret.is_empty() {
         out.push_str("\n# Manifests holding index credentials: never in the context or the image\n# (the build mounts them as BuildKit secrets; see README.Docker.md)\n");

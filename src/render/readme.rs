@@ -118,7 +118,8 @@ fn private_index_section(plan: &Plan) -> String {
     let mounted = super::dockerfile::mounted_secrets(plan);
     let mut s = String::from("## Private package indexes\n\n");
     if mounted.is_empty() {
-        s.push_str("An index password must never be in a file copied into an image. When a manifest\n(requirements file, pyproject.toml, environment.yml) holds `https://user:password@host/...`,\nmlcontain leaves that file out of the build context (.dockerignore) and mounts it only\nwhile the install runs, as a BuildKit secret (`RUN --mount=type=secret`); regenerate\nwith `mlcontain init --yes --force` after adding one.\n\n");
+        s.push_str("An index password must never be in a file copied into an image. When a manifest\n(requirements file, pyproject.toml, uv.toml, environment.yml) holds `https://user:password@host/...`,\nmlcontain leaves that file out of the build context (.dockerignore) and mounts it only\nwhile the install runs, as a BuildKit secret (`RUN --mount=type=secret`); regenerate\nwith `mlcontain init --yes --force` after adding one.\n\n");
+        s.push_str(TOOL_CONFIGS);
         return s;
     }
     s.push_str("These manifests hold index credentials. They are not in the build context\n(.dockerignore) or in any image: each install that reads one mounts it as a\nBuildKit secret (`RUN --mount=type=secret,...,required=true`) for that step only.\n`mlcontain build` and `docker compose build` pass them; with plain docker:\n\n```sh\n");
@@ -153,8 +154,12 @@ fn private_index_section(plan: &Plan) -> String {
         ));
     }
     s.push_str("\nA password that reaches the build any other way (a `COPY` of the manifest, a\n`--build-arg`, an `ENV`) is stored in the image's layers or history; the secret\nmount leaves it only in the step's memory. BuildKit's cache does not key on a\nsecret's content: after changing only what a mounted manifest says (the index,\nthe pins), rebuild with `--no-cache` so the install runs again.\n\n");
+    s.push_str(TOOL_CONFIGS);
     s
 }
+
+/// The package tools' own configuration files, which .dockerignore keeps out.
+const TOOL_CONFIGS: &str = "The package tools' own configuration files (`pip.conf`, `pip.ini`, `poetry.toml`,\n`.pypirc`, `.netrc`, and a `uv.toml` the builder does not copy), at any depth, are\nnever in the build context (.dockerignore); `mlcontain detect` names those it finds\nholding credentials, with the line.\n\n";
 
 /// The README.Docker.md sections for Slurm and the bake file (empty when
 /// the plan writes neither).
