@@ -335,22 +335,6 @@ fn cycle_from(start: &Module, edges: &BTreeMap<Module, BTreeSet<Module>>) -> Opt
 /// separate them is not written yet): a cycle among these files is known.
 const FRONT_ENDS: &[&str] = &["cli", "tui", "prompt", "commands"];
 
-/// Groups of files known to import each other (code landed since the
-/// restructure began), to be taken apart; a cycle may shrink inside one
-/// of these groups, never grow or appear elsewhere.
-const KNOWN_GROUPS: &[&[&str]] = &[
-    &["plan::accelerator", "plan::manifests", "plan::resolution"],
-    &["plan::code", "plan::entry_points"],
-    &["render", "render::fleet"],
-    &[
-        "render::k8s",
-        "render::k8s::flavours",
-        "render::k8s::lint",
-        "render::k8s::objects",
-        "render::k8s::readme",
-    ],
-];
-
 fn is_front_end(m: &Module) -> bool {
     m.first().is_some_and(|f| FRONT_ENDS.contains(&f.as_str()))
 }
@@ -395,11 +379,7 @@ fn no_import_cycle_between_files() {
     let mut cycles = vec![];
     for group in cycle_groups(&edges) {
         let names: BTreeSet<String> = group.iter().map(name).collect();
-        let known = group.iter().all(is_front_end)
-            || KNOWN_GROUPS
-                .iter()
-                .any(|k| names.iter().all(|n| k.contains(&n.as_str())));
-        if known {
+        if group.iter().all(is_front_end) {
             eprintln!("known cycle: {names:?}");
             continue;
         }

@@ -4,7 +4,7 @@
 
 use super::origin::{Decision, Origin};
 use super::planner::{list, Planner};
-use super::resolution::Resolution;
+use super::resolution::{pinned_accel, Resolution};
 use super::types::PlanError;
 use crate::catalog::{Build, Framework, Release};
 use crate::choices::Accel;
@@ -34,36 +34,6 @@ pub struct Selection<'a> {
     pub unknown_pin: bool,
     /// conda: the environment's cudatoolkit / pytorch-cuda.
     pub conda_cuda: Option<CondaCuda>,
-}
-
-/// The accelerator a pin names: `+cu124`, `[and-cuda]`/`[cuda12]` (the
-/// build of the pinned release with that tag, else of any release), or a
-/// CPU-only package.
-pub(super) fn pinned_accel(fw: &Framework, p: &Pin) -> Option<Accel> {
-    if let Some(a) = p.local.as_deref().and_then(|l| l.parse::<Accel>().ok()) {
-        return Some(a);
-    }
-    let by_extra = p.extras.iter().find_map(|e| {
-        let tag_of = |b: &&Build| b.tag == *e;
-        let pinned = p
-            .version
-            .as_ref()
-            .and_then(|v| fw.releases.iter().find(|r| v.is(&r.version)));
-        pinned
-            .and_then(|r| r.builds.iter().find(tag_of))
-            .or_else(|| {
-                fw.releases
-                    .iter()
-                    .rev()
-                    .flat_map(|r| &r.builds)
-                    .find(tag_of)
-            })
-            .map(|b| Accel::Cuda(b.cuda.clone()))
-    });
-    by_extra.or(match p.package.as_str() {
-        "tensorflow-cpu" | "xgboost-cpu" => Some(Accel::Cpu),
-        _ => None,
-    })
 }
 
 /// A pin with a build tag (`+cu124`, `+cpu`, or a lock's build) and the

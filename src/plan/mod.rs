@@ -12,6 +12,7 @@
 mod accelerator;
 mod addons;
 pub mod code;
+mod code_plan;
 mod cuda_major;
 mod data_dir;
 mod deploy;
@@ -19,6 +20,7 @@ mod entry_choice;
 mod entry_points;
 mod framework;
 mod images;
+mod indexes;
 mod manifests;
 pub mod origin;
 mod output;

@@ -5,7 +5,8 @@
 
 use super::planner::Planner;
 use super::types::PlanError;
-use crate::catalog::Framework;
+use crate::catalog::{Build, Framework};
+use crate::choices::Accel;
 use crate::facts::{AccelExtra, PackageManager, Pin};
 use crate::pysupport::PythonSupport;
 use crate::resolve::{
@@ -13,6 +14,36 @@ use crate::resolve::{
     PythonConstraint,
 };
 use crate::version::Version;
+
+/// The accelerator a pin names: `+cu124`, `[and-cuda]`/`[cuda12]` (the
+/// build of the pinned release with that tag, else of any release), or a
+/// CPU-only package.
+pub(super) fn pinned_accel(fw: &Framework, p: &Pin) -> Option<Accel> {
+    if let Some(a) = p.local.as_deref().and_then(|l| l.parse::<Accel>().ok()) {
+        return Some(a);
+    }
+    let by_extra = p.extras.iter().find_map(|e| {
+        let tag_of = |b: &&Build| b.tag == *e;
+        let pinned = p
+            .version
+            .as_ref()
+            .and_then(|v| fw.releases.iter().find(|r| v.is(&r.version)));
+        pinned
+            .and_then(|r| r.builds.iter().find(tag_of))
+            .or_else(|| {
+                fw.releases
+                    .iter()
+                    .rev()
+                    .flat_map(|r| &r.builds)
+                    .find(tag_of)
+            })
+            .map(|b| Accel::Cuda(b.cuda.clone()))
+    });
+    by_extra.or(match p.package.as_str() {
+        "tensorflow-cpu" | "xgboost-cpu" => Some(Accel::Cpu),
+        _ => None,
+    })
+}
 
 /// What the project resolved, as the later phases read it.
 #[derive(Clone, Debug, Default)]
@@ -55,7 +86,7 @@ impl Planner<'_> {
         let manifest_pin = fw.packages.iter().find_map(|p| scan.pin(p));
         let want_cuda = match (
             &self.choices.cuda,
-            manifest_pin.and_then(|p| super::accelerator::pinned_accel(fw, p)),
+            manifest_pin.and_then(|p| pinned_accel(fw, p)),
         ) {
             (Some(a), _) => a.is_cuda(),
             (None, Some(a)) => a.is_cuda(),
@@ -168,48 +199,6 @@ impl Planner<'_> {
         }
         self.py_constraints = cs;
         Ok(())
-    }
-
-    /// The user's wheel-index mirror (`--index-url`) and extra indexes, checked.
-    pub fn indexes(
-        &mut self,
-        pm: PackageManager,
-        m: &super::manifests::ManifestPlan,
-    ) -> Result<super::types::Indexes, PlanError> {
-        let scan = self.scan();
-        let indexes = super::types::Indexes {
-            index_url: self
-                .choices
-                .index_url
-                .clone()
-                .filter(|u| !u.trim().is_empty()),
-            extra: self.choices.extra_index_urls.clone().unwrap_or_default(),
-        };
-        for u in indexes.index_url.iter().chain(&indexes.extra) {
-            super::types::validate_index_url(u)?;
-        }
-        if let Some(mirror) = &indexes.index_url {
-            let framework_index = m
-                .framework_install
-                .as_ref()
-                .and_then(|f| f.index.as_ref())
-                .map(|i| format!(" and {i}"))
-                .unwrap_or_default();
-            self.note(
-                "index",
-                format!("{mirror} — replaces PyPI{framework_index} for {pm}: the mirror must carry every build the plan installs."),
-            );
-            if pm == PackageManager::Poetry {
-                self.warnings.push("Poetry has no setting that replaces PyPI: add the mirror to pyproject.toml as a [[tool.poetry.source]] with priority = \"primary\" and re-lock (the Dockerfile's PIP_INDEX_URL reaches only its pip steps)".into());
-            }
-            if pm == PackageManager::Uv && m.manifests.locked {
-                self.warnings.push("uv sync --frozen downloads the wheel URLs recorded in uv.lock: re-lock against the mirror (`uv lock --default-index URL`) so the lock records it".into());
-            }
-            if pm == PackageManager::Uv && scan.own_indexes {
-                self.warnings.push("pyproject.toml names its own uv indexes ([[tool.uv.index]]); uv keeps using them (the mirror replaces PyPI only), and uv.lock records their URLs".into());
-            }
-        }
-        Ok(indexes)
     }
 
     /// Whether every pin installs on this Python.

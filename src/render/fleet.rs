@@ -8,9 +8,9 @@
 
 pub use super::bake::writes_bake;
 use super::bake::{render_bake, BakeSpec, BAKE};
+use super::file::{FileKind, GeneratedFile};
 pub use super::slurm::{gpus_per_node, slurm_spec};
 use super::slurm::{render_def, render_logs_keep, render_sbatch, DEF, LOGS_KEEP, SBATCH};
-use super::{FileKind, GeneratedFile};
 use crate::choices::DeployTarget;
 use crate::plan::Plan;
 

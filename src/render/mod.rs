@@ -7,6 +7,7 @@ pub mod context;
 mod dockerfile;
 mod dockerignore;
 pub mod encode;
+pub mod file;
 pub mod fleet;
 pub mod k8s;
 mod readme;
@@ -14,11 +15,11 @@ mod scaffold;
 pub mod slurm;
 
 use crate::plan::Plan;
-use serde::Serialize;
 
 pub use compose::render_compose;
 pub use dockerfile::render_dockerfile;
 pub use dockerignore::{context_report, render_dockerignore, ContextReport};
+pub use file::{FileKind, GeneratedFile};
 pub use readme::render_readme;
 
 pub const DOCKERFILE: &str = "Dockerfile";
@@ -26,22 +27,6 @@ pub const COMPOSE: &str = "compose.yaml";
 pub const DOCKERIGNORE: &str = ".dockerignore";
 pub const README: &str = "README.Docker.md";
 pub const CONFIG: &str = "mlcontain.yaml";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileKind {
-    /// A file mlcontain owns and regenerates.
-    Generated,
-    /// A starting point written only when missing (manifest, entry points).
-    Scaffold,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct GeneratedFile {
-    pub path: String,
-    pub contents: String,
-    pub kind: FileKind,
-}
 
 /// Every file of the plan: the generated ones first, then the scaffolds.
 pub fn render(plan: &Plan) -> Vec<GeneratedFile> {

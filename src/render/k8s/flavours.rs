@@ -6,8 +6,9 @@
 //! probes and resources are the same; only the launch differs. Typed
 //! structs for the CRD kinds, k8s-openapi types inside.
 
+use super::common::{Object, HEADER, K8S_DIR};
 use super::objects::{Accel, Objects, INFERENCE, TRAINING};
-use super::{merged, Object, HEADER, K8S_DIR};
+use super::overlay::merged;
 use crate::choices::{K8sFlavour, Stage};
 use crate::plan::Plan;
 use k8s_openapi::api::batch::v1::{JobSpec, JobTemplateSpec};

@@ -3,7 +3,7 @@
 //! without a memory-backed /dev/shm, `runAsNonRoot` without a numeric user,
 //! Service/Deployment selectors that match no pod, and GPU limits on a CPU build.
 
-use super::Object;
+use super::common::Object;
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use std::collections::BTreeMap;
 

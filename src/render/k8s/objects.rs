@@ -1,6 +1,6 @@
 //! The Kubernetes objects of a plan, as `k8s-openapi` types.
 
-use super::{has, Object};
+use super::common::{has, Object};
 use crate::choices::Stage;
 use crate::plan::{Health, Plan, RDZV_PORT};
 use crate::version::Version;

@@ -1,7 +1,8 @@
 //! The README.Docker.md sections for multi-GPU training and Kubernetes.
 
+use super::common::K8S_DIR;
 use super::objects::{Accel, GFD_COMPUTE_MAJOR, GFD_DRIVER_MAJOR, GFD_PRODUCT};
-use super::{overlays, K8S_DIR};
+use super::overlay::overlays;
 use crate::choices::{DeployTarget, Stage};
 use crate::plan::{Health, Plan, Procs};
 
