@@ -411,6 +411,11 @@ fn dumb_or_unset_term_gets_plain_lines_without_escapes() {
         let mut p = Pty::spawn(&[], repo.path(), &env_term(home.path(), term));
         p.expect("Framework:", T);
         assert!(!p.screen().contains("step 1/7"), "{term:?}");
+        let why = match term {
+            Some(_) => "note: TERM=dumb (no cursor control), so the full-screen wizard cannot draw; asking line by line",
+            None => "note: TERM is not set, so the full-screen wizard cannot draw; asking line by line",
+        };
+        assert!(p.raw_text().contains(why), "{term:?}: {}", p.raw_text());
         let end = std::time::Instant::now() + T;
         let mut mark = 0;
         loop {

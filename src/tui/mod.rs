@@ -66,6 +66,9 @@ pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
             Err(TuiError::Other(e)) => return Err(e),
         }
     } else {
+        if let Some(why) = full_screen_blocker().filter(|_| !plain) {
+            eprintln!("note: {why}, so the full-screen wizard cannot draw; asking line by line");
+        }
         crate::prompt::run(dir, choices, colour, args.allow_low_uid)?
     };
     match ended {
@@ -106,14 +109,25 @@ pub fn colour_enabled() -> bool {
 
 /// Whether this terminal can host the full-screen UI.
 pub fn can_full_screen() -> bool {
+    full_screen_blocker().is_none()
+}
+
+/// Why this terminal cannot host the full-screen UI, if it cannot.
+pub fn full_screen_blocker() -> Option<&'static str> {
     let term = std::env::var("TERM").unwrap_or_default();
-    if term.is_empty() || term == "dumb" {
-        return false;
+    if term.is_empty() {
+        return Some("TERM is not set");
+    }
+    if term == "dumb" {
+        return Some("TERM=dumb (no cursor control)");
     }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return false;
+        return Some("stdin or stdout is not a terminal");
     }
-    matches!(crossterm::terminal::size(), Ok((w, h)) if w > 0 && h > 0)
+    match crossterm::terminal::size() {
+        Ok((w, h)) if w > 0 && h > 0 => None,
+        _ => Some("the terminal's size is unknown"),
+    }
 }
 
 /// Write the files (new ones, and the changed ones the user confirmed),
