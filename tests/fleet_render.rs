@@ -496,8 +496,80 @@ fn a_clone_in_another_folder_regenerates_the_same_cluster_files() {
     for section in ["## Kubernetes", "## Slurm", "## Bake", "## Train"] {
         assert!(readme.contains(section), "{section}: {readme}");
     }
+    // The Kubernetes manifests and compose name the same images.
+    let job = std::fs::read_to_string(clone.join("deploy/k8s/base/training-job.yaml")).unwrap();
+    assert!(
+        job.contains(&format!("image: {project}-training:latest")),
+        "{job}"
+    );
+    let compose = std::fs::read_to_string(clone.join("compose.yaml")).unwrap();
+    assert!(
+        compose.contains(&format!("\nname: {project}\n")),
+        "{compose}"
+    );
+    if support::docker_compose().is_some() {
+        let o = Command::new("docker")
+            .args(["compose", "config", "--format", "json"])
+            .current_dir(&clone)
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["name"], project.as_str(), "compose's project name");
+    }
     assert!(
         readme.contains(&format!("apptainer build deploy/slurm/{project}.sif")),
         "{readme}"
     );
+}
+
+/// `docker buildx bake` builds exactly the images the Kubernetes manifests
+/// reference: every `image:` of deploy/k8s is among the bake file's tags
+/// (evaluated by buildx itself), with and without a registry.
+#[test]
+fn bake_tags_the_images_the_kubernetes_manifests_reference() {
+    for registry in [None, Some("127.0.0.1:5000/team")] {
+        let choices = Choices {
+            deploy: Some(vec![mlcontain::choices::DeployTarget::Kubernetes]),
+            nodes: Some(2),
+            stages: Some(vec![Stage::Training, Stage::Inference]),
+            project: Some("demo".into()),
+            registry: registry.map(str::to_string),
+            ..Default::default()
+        };
+        let p = plan_for("pip-torch", scenarios::a100_4090_550(), choices);
+        let images: Vec<String> = mlcontain::render::render(&p)
+            .iter()
+            .filter(|f| f.path.starts_with("deploy/k8s/"))
+            .flat_map(|f| {
+                f.contents
+                    .lines()
+                    .filter_map(|l| l.trim().strip_prefix("image: "))
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(images.len() >= 2, "{images:?}");
+        let spec = mlcontain::render::fleet::spec_for(&p, "demo", "linux/amd64");
+        let hcl = render_bake(&p, &mlcontain::render::fleet::bake_spec(&p, &spec));
+        let Some(v) = bake_print(&hcl, &[]) else {
+            return;
+        };
+        let tags: Vec<String> = v["target"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|t| t["tags"].as_array().unwrap().clone())
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect();
+        for i in &images {
+            assert!(tags.contains(i), "{i} is not a bake tag: {tags:?}");
+        }
+        let want = match registry {
+            Some(r) => format!("{r}/demo-training:latest"),
+            None => "demo-training:latest".to_string(),
+        };
+        assert!(images.contains(&want), "{images:?}");
+    }
 }

@@ -87,6 +87,7 @@ snap!(package_main_and_scripts, "pkg-main", scenarios::no_gpu());
 fn data_package_every_deploy_target() {
     let choices = Choices {
         deploy: Some(mlcontain::choices::DeployTarget::ALL.to_vec()),
+        project: Some("data-package".into()),
         ..Default::default()
     };
     let mut out = rendered("data-package", scenarios::no_gpu(), choices.clone());

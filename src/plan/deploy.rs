@@ -30,8 +30,11 @@ pub struct DeployPlan {
     pub min_driver: Option<Version>,
     /// The lowest GPU architecture the build carries kernels (SASS or PTX) for.
     pub min_compute: Option<ComputeCapability>,
-    /// Image references for the cluster targets (`[registry/]app:target`).
+    /// The cluster objects' name (a DNS label).
     pub app: String,
+    /// The image name prefix: images are `[registry/]<project>-<target>:latest`,
+    /// the names `mlcontain build`, compose and the bake file give them.
+    pub project: String,
     pub registry: Option<String>,
     /// Kubernetes: pin GPU pods to this product (GFD label value).
     pub gpu_product: Option<String>,
@@ -69,7 +72,7 @@ impl Procs {
 
 impl DeployPlan {
     pub fn image(&self, target: &str) -> String {
-        let name = format!("{}:{target}", self.app);
+        let name = format!("{}-{target}:latest", self.project);
         match &self.registry {
             Some(r) if !r.trim().is_empty() => format!("{}/{name}", r.trim_end_matches('/')),
             _ => name,
@@ -238,6 +241,12 @@ pub(crate) fn plan_deploy(
         torchrun,
         min_driver: inp.cuda.map(|c| c.min_driver.clone()),
         min_compute: inp.cuda.and(inp.min_compute),
+        // The recorded project (init sets it), else the app's name.
+        project: choices
+            .project
+            .clone()
+            .filter(|p| !p.trim().is_empty())
+            .unwrap_or_else(|| app.clone()),
         app,
         registry: choices.registry.clone(),
         gpu_product,

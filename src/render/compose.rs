@@ -22,6 +22,12 @@ impl<T: Serialize> Serialize for Ordered<T> {
 
 #[derive(Debug, Serialize)]
 pub struct Compose {
+    /// The project name, recorded with the cluster files (mlcontain.yaml's
+    /// `project:`): compose names its images `<name>-<service>` as
+    /// `mlcontain build`, the bake file and the cluster files do, whatever
+    /// the folder is called (`COMPOSE_PROJECT_NAME` still overrides both).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub services: Ordered<Service>,
     pub volumes: Ordered<Volume>,
     /// Build secrets: manifests holding index credentials.
@@ -261,6 +267,7 @@ pub fn compose(plan: &Plan) -> Compose {
         ));
     }
     Compose {
+        name: plan.saved.project.clone(),
         services,
         volumes: Ordered(vec![
             ("models".into(), Volume {}),

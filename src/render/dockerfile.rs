@@ -301,8 +301,9 @@ fn user_setup(o: &mut Out, uid: u32, model_dir: &str, data_dir: &str) {
 }
 
 fn uv_env(o: &mut Out, plan: &Plan) {
+    let certs = uv_system_certs_var(&plan.uv_version);
     let mut env = format!(
-        "ENV UV_PROJECT_ENVIRONMENT={VENV} \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=never \\\n    UV_PYTHON=python3 \\\n    UV_NATIVE_TLS=1"
+        "ENV UV_PROJECT_ENVIRONMENT={VENV} \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=never \\\n    UV_PYTHON=python3 \\\n    {certs}=1"
     );
     if plan.bytecode {
         env.push_str(" \\\n    UV_COMPILE_BYTECODE=1");
@@ -310,9 +311,20 @@ fn uv_env(o: &mut Out, plan: &Plan) {
     o.line(&env);
 }
 
+/// The variable that makes uv trust the system certificate store (a CA
+/// added to the image for a TLS-intercepting proxy): `UV_SYSTEM_CERTS`
+/// since uv 0.11, which deprecated `UV_NATIVE_TLS` (still read by older uv).
+fn uv_system_certs_var(uv_version: &str) -> &'static str {
+    let mut parts = uv_version.split('.').map(|p| p.parse::<u64>());
+    match (parts.next(), parts.next()) {
+        (Some(Ok(0)), Some(Ok(minor))) if minor < 11 => "UV_NATIVE_TLS",
+        _ => "UV_SYSTEM_CERTS",
+    }
+}
+
 fn poetry_env(o: &mut Out, plan: &Plan) {
     // Poetry's HTTP client reads certifi's bundle; on the official Python
-    // images point it at the system store (as UV_NATIVE_TLS does for uv), so
+    // images point it at the system store (as UV_SYSTEM_CERTS does for uv), so
     // a CA added to the image (a TLS-intercepting proxy) is trusted too.
     if plan.python_source == PythonSource::Image && !plan.custom_base_image {
         o.line("ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_NO_INTERACTION=1 \\\n    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt");
@@ -667,6 +679,15 @@ fn install_dev_dependencies(o: &mut Out, plan: &Plan, uid: Option<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uv_trusts_the_system_store_by_the_name_its_version_reads() {
+        assert_eq!(uv_system_certs_var("0.13.9"), "UV_SYSTEM_CERTS");
+        assert_eq!(uv_system_certs_var("0.11.0"), "UV_SYSTEM_CERTS");
+        assert_eq!(uv_system_certs_var("1.0.0"), "UV_SYSTEM_CERTS");
+        assert_eq!(uv_system_certs_var("0.10.12"), "UV_NATIVE_TLS");
+        assert_eq!(uv_system_certs_var("0.4.0"), "UV_NATIVE_TLS");
+    }
 
     #[test]
     fn manifests_keep_their_folders_and_odd_names_use_the_json_form() {

@@ -51,6 +51,14 @@ pub fn kubernetes_section(plan: &Plan) -> String {
             ));
         }
     }
+    // docker-bake.hcl (written with the cluster files) tags the same names.
+    s.push_str(
+        if d.registry.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+            "# or every stage at once, under the same names: docker buildx bake --push\n"
+        } else {
+            "# or every stage at once, under the same names: docker buildx bake\n"
+        },
+    );
     let first = overlays(plan)[0];
     s.push_str(&format!(
         "kubectl apply -k {K8S_DIR}/overlays/{}\n```\n\n",
