@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub mod code;
+mod nvml_status;
+pub use nvml_status::{NvmlFailure, NvmlStatus};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Facts {
@@ -60,12 +62,6 @@ pub struct Driver {
     pub version: Version,
     /// The highest CUDA version the driver supports, e.g. `12.2`.
     pub cuda_max: Option<Version>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct NvmlStatus {
-    pub available: bool,
-    pub error: Option<String>,
 }
 
 /// A tool found on PATH.

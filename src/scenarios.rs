@@ -2,7 +2,7 @@
 //! and the wizard's screenshots. The same scenarios are played by the fake
 //! NVML library in `tests/fake_nvml/` for the detection tests.
 
-use crate::facts::{Driver, Facts, Gpu, NvmlStatus};
+use crate::facts::{Driver, Facts, Gpu, NvmlFailure, NvmlStatus};
 use crate::version::ComputeCapability;
 
 fn gpu(index: u32, name: &str, mib: u64, cc: (u32, u32)) -> Gpu {
@@ -24,10 +24,7 @@ fn host(gpus: Vec<Gpu>, driver: &str, cuda_max: &str) -> Facts {
             version: driver.parse().expect("driver version"),
             cuda_max: Some(cuda_max.parse().expect("cuda version")),
         }),
-        nvml: NvmlStatus {
-            available: true,
-            error: None,
-        },
+        nvml: NvmlStatus::answered(None),
         ..Default::default()
     }
 }
@@ -35,9 +32,14 @@ fn host(gpus: Vec<Gpu>, driver: &str, cuda_max: &str) -> Facts {
 /// No NVIDIA driver at all.
 pub fn no_gpu() -> Facts {
     Facts {
+        // The library is missing; the text is shorter than detection's
+        // (the fixtures' plans quote it).
         nvml: NvmlStatus {
             available: false,
             error: Some("NVIDIA driver library libnvidia-ml.so.1 not found".into()),
+            failure: Some(NvmlFailure::LibraryMissing {
+                lib: "libnvidia-ml.so.1".into(),
+            }),
         },
         ..Default::default()
     }

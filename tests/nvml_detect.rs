@@ -6,6 +6,7 @@ use common::fake_nvml::{empty_lib_dir, fake_nvml_dir, fake_nvml_lib};
 use mlcontain::detect::nvml::{
     detect_gpus, detect_gpus_from, detect_gpus_from_with_deadline, GpuFacts,
 };
+use mlcontain::facts::NvmlFailure;
 use mlcontain::version::ComputeCapability;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -151,6 +152,11 @@ fn driver_not_loaded() {
         "{:?}",
         f.nvml.error
     );
+    assert!(
+        matches!(f.nvml.failure, Some(NvmlFailure::DriverNotLoaded { .. })),
+        "{:?}",
+        f.nvml.failure
+    );
 }
 
 #[test]
@@ -168,6 +174,12 @@ fn a_hanging_driver_hits_the_deadline() {
         f.nvml.error.as_deref(),
         Some("NVML did not answer within 0.3s")
     );
+    assert_eq!(
+        f.nvml.failure,
+        Some(NvmlFailure::TimedOut {
+            deadline: Duration::from_millis(300)
+        })
+    );
 }
 
 #[test]
@@ -181,6 +193,50 @@ fn missing_library() {
         .as_deref()
         .unwrap()
         .ends_with("not found (no NVIDIA driver?)"));
+    assert!(matches!(
+        f.nvml.failure,
+        Some(NvmlFailure::LibraryMissing { .. })
+    ));
+}
+
+/// The binary probes NVML in a child process: the failure's kind survives
+/// the trip (doctor's advice follows it), and a crash is a kind of its own.
+#[test]
+fn doctor_advice_follows_the_failure_from_the_child_probe() {
+    let dir = fake_nvml_dir(None);
+    let project = tempfile::tempdir().unwrap();
+    for (scenario, title) in [
+        ("hang", "The NVIDIA driver did not answer"),
+        ("init-fail", "NVML is not usable: GPUs cannot be checked"),
+        ("segv", "NVML is not usable: GPUs cannot be checked"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mlcontain"))
+            .arg("--dir")
+            .arg(project.path())
+            .args(["doctor"])
+            .env("LD_LIBRARY_PATH", &dir)
+            .env("FAKE_NVML_SCENARIO", scenario)
+            .env_remove("MLCONTAIN_NVML_LIB")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(title), "{scenario}: {text}");
+    }
+    let missing = Command::new(env!("CARGO_BIN_EXE_mlcontain"))
+        .arg("--dir")
+        .arg(project.path())
+        .args(["doctor"])
+        .env("LD_LIBRARY_PATH", empty_lib_dir())
+        .env_remove("MLCONTAIN_NVML_LIB")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&missing.stdout);
+    assert!(
+        text.contains("No NVIDIA driver: containers will be CPU-only"),
+        "{text}"
+    );
 }
 
 /// Run in a child process by the tests below: detects with the default

@@ -319,10 +319,7 @@ mod tests {
                 version: "535.104.05".parse().unwrap(),
                 cuda_max: Some("12.2".parse().unwrap()),
             }),
-            nvml: NvmlStatus {
-                available: true,
-                error: None,
-            },
+            nvml: NvmlStatus::answered(None),
             ..Default::default()
         };
         f.tools.found.insert(

@@ -292,19 +292,22 @@ fn vet_suggestions(f: &Facts, answers: &Choices, out: &mut [Check]) {
 
 fn driver_checks(f: &Facts, cat: &Catalog, out: &mut Vec<Check>) {
     if !f.nvml.available {
+        use crate::facts::NvmlFailure;
         let err = f.nvml.error.clone().unwrap_or_default();
-        let c = if err.contains("did not answer") {
-            Check::new(Status::Warn, "The NVIDIA driver did not answer")
+        let c = match &f.nvml.failure {
+            Some(NvmlFailure::TimedOut { .. }) => {
+                Check::new(Status::Warn, "The NVIDIA driver did not answer")
+                    .detail(err)
+                    .fix("run `nvidia-smi`; a driver that hangs usually needs a reboot")
+            }
+            Some(NvmlFailure::LibraryMissing { .. }) => {
+                Check::new(Status::Warn, "No NVIDIA driver: containers will be CPU-only")
+                    .detail(err)
+                    .fix("if this machine has an NVIDIA GPU, install the NVIDIA driver (`sudo ubuntu-drivers install` on Ubuntu, or https://www.nvidia.com/drivers)")
+            }
+            _ => Check::new(Status::Warn, "NVML is not usable: GPUs cannot be checked")
                 .detail(err)
-                .fix("run `nvidia-smi`; a driver that hangs usually needs a reboot")
-        } else if err.contains("not found") {
-            Check::new(Status::Warn, "No NVIDIA driver: containers will be CPU-only")
-                .detail(err)
-                .fix("if this machine has an NVIDIA GPU, install the NVIDIA driver (`sudo ubuntu-drivers install` on Ubuntu, or https://www.nvidia.com/drivers)")
-        } else {
-            Check::new(Status::Warn, "NVML is not usable: GPUs cannot be checked")
-                .detail(err)
-                .fix("run `nvidia-smi` to see what the driver says")
+                .fix("run `nvidia-smi` to see what the driver says"),
         };
         out.push(c);
         return;
@@ -777,10 +780,7 @@ mod tests {
                 version: "550.54.15".parse().unwrap(),
                 cuda_max: Some("12.4".parse().unwrap()),
             }),
-            nvml: NvmlStatus {
-                available: true,
-                error: None,
-            },
+            nvml: NvmlStatus::answered(None),
             ..Default::default()
         };
         f.tools.found.insert("docker".into(), tool("27.3.1"));
@@ -840,17 +840,51 @@ mod tests {
         assert_eq!(find(&cs, "CDI specs exist").status, Status::Warn);
     }
 
+    /// The advice follows the kind of NVML failure, not its words.
+    #[test]
+    fn nvml_advice_follows_the_failure_kind() {
+        use crate::facts::NvmlFailure;
+        let advice = |failure: NvmlFailure| {
+            let mut f = healthy();
+            f.gpus.clear();
+            f.driver = None;
+            f.nvml = NvmlStatus::failed(failure);
+            let cs = checks(&f);
+            let c = cs
+                .iter()
+                .find(|c| c.title.contains("NVIDIA driver") || c.title.contains("NVML"))
+                .unwrap_or_else(|| panic!("{cs:#?}"));
+            c.title.clone()
+        };
+        let t = advice(NvmlFailure::TimedOut {
+            deadline: std::time::Duration::from_secs(3),
+        });
+        assert_eq!(t, "The NVIDIA driver did not answer");
+        let t = advice(NvmlFailure::LibraryMissing { lib: "x".into() });
+        assert_eq!(t, "No NVIDIA driver: containers will be CPU-only");
+        // Words that once steered the choice ("not found", "did not answer")
+        // in another kind's text change nothing.
+        for f in [
+            NvmlFailure::InitFailed("a function was not found".into()),
+            NvmlFailure::Probe("the probe did not answer".into()),
+            NvmlFailure::DriverNotLoaded { lib: "x".into() },
+        ] {
+            assert_eq!(advice(f), "NVML is not usable: GPUs cannot be checked");
+        }
+    }
+
     #[test]
     fn no_gpu_no_runtime_needed() {
         let mut f = healthy();
         f.gpus.clear();
         f.driver = None;
-        f.nvml = NvmlStatus {
-            available: false,
-            error: Some(
-                "NVIDIA driver library libnvidia-ml.so.1 not found (no NVIDIA driver?)".into(),
-            ),
-        };
+        f.nvml = NvmlStatus::failed(crate::facts::NvmlFailure::LibraryMissing {
+            lib: "libnvidia-ml.so.1".into(),
+        });
+        assert_eq!(
+            f.nvml.error.as_deref(),
+            Some("NVIDIA driver library libnvidia-ml.so.1 not found (no NVIDIA driver?)")
+        );
         f.tools.nvidia_runtime = Some(false);
         let cs = checks(&f);
         assert_eq!(exit_code(&cs), 0, "{cs:#?}");

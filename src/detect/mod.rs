@@ -102,7 +102,7 @@ pub fn assemble(
         platform: crate::platform::Platform::host(),
         ..Facts::default()
     };
-    gpus.unwrap_or_else(|| GpuFacts::unavailable(nvml::timeout_message(deadline)))
+    gpus.unwrap_or_else(|| GpuFacts::unavailable(crate::facts::NvmlFailure::TimedOut { deadline }))
         .apply(&mut facts);
     facts.tools = tools.unwrap_or_else(|| Tools {
         docker_daemon: DaemonState::Unknown,

@@ -5,7 +5,7 @@
 //! failing field of one GPU goes into that GPU's `errors`; the other fields
 //! and the other GPUs survive.
 
-use crate::facts::{Driver, Facts, Gpu, NvmlStatus};
+use crate::facts::{Driver, Facts, Gpu, NvmlFailure, NvmlStatus};
 use crate::version::{ComputeCapability, Version};
 use nvml_wrapper::bitmasks::InitFlags;
 use nvml_wrapper::error::NvmlError;
@@ -34,14 +34,11 @@ pub struct GpuFacts {
 
 impl GpuFacts {
     /// Facts for a host where NVML could not be used.
-    pub fn unavailable(error: impl Into<String>) -> Self {
+    pub fn unavailable(failure: NvmlFailure) -> Self {
         GpuFacts {
             gpus: Vec::new(),
             driver: None,
-            nvml: NvmlStatus {
-                available: false,
-                error: Some(error.into()),
-            },
+            nvml: NvmlStatus::failed(failure),
         }
     }
 
@@ -84,12 +81,21 @@ pub fn probe_in_child_process(on: bool) {
     PROBE_IN_CHILD.store(on, Ordering::SeqCst);
 }
 
+/// What the child probe prints: the facts, and the typed failure (which
+/// the facts' JSON form carries only as text).
+#[derive(Serialize, Deserialize)]
+struct ProbeAnswer {
+    facts: GpuFacts,
+    failure: Option<NvmlFailure>,
+}
+
 /// In a child started by [`detect_gpus_from_with_deadline`]: probe, print
 /// the facts as JSON, and return the exit code. None in any other process.
 pub fn probe_child_main() -> Option<u8> {
     let lib = std::env::var_os(PROBE_CHILD_ENV)?;
     let facts = detect_gpus_from(&lib);
-    let json = serde_json::to_string(&facts).ok()?;
+    let failure = facts.nvml.failure.clone();
+    let json = serde_json::to_string(&ProbeAnswer { facts, failure }).ok()?;
     println!("{json}");
     Some(0)
 }
@@ -132,17 +138,26 @@ fn detect_in_child(lib: &OsStr, deadline: Duration) -> Option<GpuFacts> {
             Ok(None) if start.elapsed() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Some(GpuFacts::unavailable(timeout_message(deadline)));
+                return Some(GpuFacts::unavailable(NvmlFailure::TimedOut { deadline }));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Some(GpuFacts::unavailable(format!("the NVML probe failed: {e}"))),
+            Err(e) => {
+                return Some(GpuFacts::unavailable(NvmlFailure::Probe(format!(
+                    "the NVML probe failed: {e}"
+                ))))
+            }
         }
     };
     let out = reader.join().unwrap_or_default();
     if status.success() {
-        return Some(match serde_json::from_slice::<GpuFacts>(&out) {
-            Ok(f) => f,
-            Err(e) => GpuFacts::unavailable(format!("the NVML probe gave no answer ({e})")),
+        return Some(match serde_json::from_slice::<ProbeAnswer>(&out) {
+            Ok(mut a) => {
+                a.facts.nvml.failure = a.failure;
+                a.facts
+            }
+            Err(e) => GpuFacts::unavailable(NvmlFailure::Probe(format!(
+                "the NVML probe gave no answer ({e})"
+            ))),
         });
     }
     #[cfg(unix)]
@@ -150,21 +165,22 @@ fn detect_in_child(lib: &OsStr, deadline: Duration) -> Option<GpuFacts> {
         use std::os::unix::process::ExitStatusExt;
         if let Some(sig) = status.signal() {
             let name = match sig {
-                libc::SIGSEGV => " (SIGSEGV)",
-                libc::SIGABRT => " (SIGABRT)",
-                libc::SIGBUS => " (SIGBUS)",
-                libc::SIGILL => " (SIGILL)",
-                libc::SIGFPE => " (SIGFPE)",
-                _ => "",
+                libc::SIGSEGV => Some("SIGSEGV"),
+                libc::SIGABRT => Some("SIGABRT"),
+                libc::SIGBUS => Some("SIGBUS"),
+                libc::SIGILL => Some("SIGILL"),
+                libc::SIGFPE => Some("SIGFPE"),
+                _ => None,
             };
-            return Some(GpuFacts::unavailable(format!(
-                "the NVML library crashed (signal {sig}{name})"
-            )));
+            return Some(GpuFacts::unavailable(NvmlFailure::Crashed {
+                signal: sig,
+                signal_name: name.map(str::to_string),
+            }));
         }
     }
-    Some(GpuFacts::unavailable(format!(
+    Some(GpuFacts::unavailable(NvmlFailure::Probe(format!(
         "the NVML probe exited with {status}"
-    )))
+    ))))
 }
 
 fn detect_on_thread(lib: &OsStr, deadline: Duration) -> GpuFacts {
@@ -176,26 +192,24 @@ fn detect_on_thread(lib: &OsStr, deadline: Duration) -> GpuFacts {
             let _ = tx.send(detect_gpus_from(&lib));
         });
     if let Err(e) = spawned {
-        return GpuFacts::unavailable(format!("could not start the NVML probe: {e}"));
+        return GpuFacts::unavailable(NvmlFailure::Probe(format!(
+            "could not start the NVML probe: {e}"
+        )));
     }
     match rx.recv_timeout(deadline) {
         Ok(f) => f,
-        Err(mpsc::RecvTimeoutError::Timeout) => GpuFacts::unavailable(timeout_message(deadline)),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            GpuFacts::unavailable("the NVML probe stopped unexpectedly")
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            GpuFacts::unavailable(NvmlFailure::TimedOut { deadline })
         }
+        Err(mpsc::RecvTimeoutError::Disconnected) => GpuFacts::unavailable(NvmlFailure::Probe(
+            "the NVML probe stopped unexpectedly".into(),
+        )),
     }
 }
 
 /// `NVML did not answer within 2s` / `within 0.5s`.
 pub fn timeout_message(deadline: Duration) -> String {
-    let secs = deadline.as_secs_f64();
-    let text = if deadline.subsec_millis() == 0 {
-        format!("{}", deadline.as_secs())
-    } else {
-        format!("{secs:.1}")
-    };
-    format!("NVML did not answer within {text}s")
+    NvmlFailure::TimedOut { deadline }.to_string()
 }
 
 /// Initialises NVML from `lib` (a file name searched like `dlopen` does, or
@@ -203,7 +217,7 @@ pub fn timeout_message(deadline: Duration) -> String {
 pub fn detect_gpus_from(lib: &OsStr) -> GpuFacts {
     let nvml = match init(lib) {
         Ok(n) => n,
-        Err(e) => return GpuFacts::unavailable(init_error_message(lib, &e)),
+        Err(e) => return GpuFacts::unavailable(init_failure(lib, e)),
     };
     let mut notes: Vec<String> = Vec::new();
 
@@ -244,14 +258,7 @@ pub fn detect_gpus_from(lib: &OsStr) -> GpuFacts {
     GpuFacts {
         gpus,
         driver,
-        nvml: NvmlStatus {
-            available: true,
-            error: if notes.is_empty() {
-                None
-            } else {
-                Some(notes.join("; "))
-            },
-        },
+        nvml: NvmlStatus::answered((!notes.is_empty()).then(|| notes.join("; "))),
     }
 }
 
@@ -268,22 +275,15 @@ fn init(lib: &OsStr) -> Result<Nvml, NvmlError> {
     }
 }
 
-fn init_error_message(lib: &OsStr, e: &NvmlError) -> String {
-    let name = lib.to_string_lossy();
+/// What a failed NVML initialisation means.
+fn init_failure(lib: &OsStr, e: NvmlError) -> NvmlFailure {
+    let lib = lib.to_string_lossy().into_owned();
     match e {
-        NvmlError::LibloadingError(_) => {
-            format!("NVIDIA driver library {name} not found (no NVIDIA driver?)")
-        }
-        NvmlError::DriverNotLoaded => format!(
-            "NVIDIA driver is not loaded ({name} is installed, but the kernel module is not running)"
-        ),
-        NvmlError::NoPermission => {
-            format!("no permission to talk to the NVIDIA driver through {name}")
-        }
-        NvmlError::FailedToLoadSymbol(s) => {
-            format!("{name} is too old or not NVML (missing {s})")
-        }
-        other => format!("NVML initialisation failed: {other}"),
+        NvmlError::LibloadingError(_) => NvmlFailure::LibraryMissing { lib },
+        NvmlError::DriverNotLoaded => NvmlFailure::DriverNotLoaded { lib },
+        NvmlError::NoPermission => NvmlFailure::NoPermission { lib },
+        NvmlError::FailedToLoadSymbol(symbol) => NvmlFailure::NotNvml { lib, symbol },
+        other => NvmlFailure::InitFailed(other.to_string()),
     }
 }
 
@@ -405,6 +405,12 @@ mod tests {
     fn missing_library() {
         let f = detect_gpus_from(OsStr::new("/nonexistent/libnvidia-ml.so.1"));
         assert!(!f.nvml.available);
+        assert_eq!(
+            f.nvml.failure,
+            Some(NvmlFailure::LibraryMissing {
+                lib: "/nonexistent/libnvidia-ml.so.1".into()
+            })
+        );
         assert!(f.gpus.is_empty());
         assert_eq!(f.driver, None);
         assert_eq!(
