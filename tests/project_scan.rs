@@ -445,3 +445,36 @@ fn scan_problems_are_typed_where_they_are_found() {
         "{blocking:?}"
     );
 }
+
+/// pyproject.toml and Pipfile pins are located by the parser's spans: the
+/// same text earlier in the file (a comment, an extra, dev packages) does
+/// not move them.
+#[test]
+fn toml_pins_are_located_by_their_entries() {
+    use mlcontain::detect::project::{parse_pipfile, parse_pyproject};
+    let text = "# we pin \"torch==2.5.1\" below\n\
+                [project]\n\
+                name = \"x\"\n\
+                optional-dependencies = { gpu = [\"torch==2.5.1\"] }\n\
+                dependencies = [\n    \"numpy\",\n    \"torch==2.5.1\",\n]\n";
+    let p = parse_pyproject(text, "pyproject.toml");
+    let torch = p.pins.iter().find(|p| p.package == "torch").unwrap();
+    assert_eq!(torch.source.to_string(), "pyproject.toml:7");
+    let poetry = "[tool.poetry.group.dev.dependencies]\ntorch = \"2.4.0\"\n\n\
+                  [tool.poetry.dependencies]\npython = \"^3.11\"\ntorch = \"2.5.1\"\n";
+    let p = parse_pyproject(poetry, "pyproject.toml");
+    let torch = p.pins.iter().find(|p| p.package == "torch").unwrap();
+    assert_eq!(torch.source.to_string(), "pyproject.toml:6");
+    let pipfile = "[dev-packages]\ntorch = \"==2.4.0\"\n\n[packages]\ntorch = \"==2.5.1\"\n";
+    let p = parse_pipfile(pipfile, "Pipfile");
+    assert_eq!(p.pins[0].source.to_string(), "Pipfile:5");
+    // A problem entry is named at its list.
+    let bad = parse_pyproject(
+        "[project]\nname = \"dependencies\"\ndependencies = [1]\n",
+        "pyproject.toml",
+    );
+    assert_eq!(
+        bad.warnings[0].to_string(),
+        "pyproject.toml:3: project.dependencies entries must be strings"
+    );
+}

@@ -15,6 +15,7 @@ pub mod packages;
 pub mod project;
 pub mod pysource;
 pub mod req_layout;
+mod toml_spans;
 pub mod tool_config;
 pub mod tools;
 

@@ -865,27 +865,6 @@ fn source_at(file: &str, text: &str, needle: &str) -> Location {
     }
 }
 
-/// 1-based line of the first `key = ...` (or `"key" = ...`) assignment.
-fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            let rest = l
-                .strip_prefix(key)
-                .or_else(|| l.strip_prefix(&format!("\"{key}\"")))
-                .or_else(|| l.strip_prefix(&format!("'{key}'")));
-            rest.is_some_and(|r| r.trim_start().starts_with('='))
-        })
-        .map(|i| i + 1)
-}
-
-fn key_source(file: &str, text: &str, key: &str) -> Location {
-    match find_key_line(text, key) {
-        Some(l) => Location::new(file, l),
-        None => Location::file(file),
-    }
-}
-
 fn toml_warning(file: &str, text: &str, e: &toml::de::Error) -> ScanIssue {
     ScanIssue::invalid_toml(file, text, e)
 }
@@ -918,6 +897,11 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
     out.own_indexes = uv.is_some_and(|u| u.contains_key("index") || u.contains_key("sources"))
         || poetry.is_some_and(|p| p.contains_key("source"));
 
+    let lines = super::toml_spans::pyproject_lines(text);
+    let at = |line: Option<usize>| match line {
+        Some(l) => Location::new(file, l),
+        None => Location::file(file),
+    };
     if let Some(project) = doc.get("project").and_then(|p| p.as_table()) {
         out.pyproject.name = project
             .get("name")
@@ -929,17 +913,17 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
             .map(String::from);
         match project.get("dependencies") {
             Some(toml::Value::Array(deps)) => {
-                for d in deps {
+                for (i, d) in deps.iter().enumerate() {
                     let Some(d) = d.as_str() else {
                         out.warnings.push(ScanIssue::new(
-                            source_at(file, text, "dependencies"),
+                            at(lines.dependencies),
                             IssueKind::SkippedEntry,
                             "project.dependencies entries must be strings",
                         ));
                         continue;
                     };
                     out.pyproject.dependencies.push(d.to_string());
-                    let source = source_at(file, text, d);
+                    let source = at(lines.dependency.get(i).copied());
                     match parse_requirement(d) {
                         Ok(req) => {
                             if records_pin(&req) && !req.excludes_linux {
@@ -954,7 +938,7 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
                 }
             }
             Some(_) => out.warnings.push(ScanIssue::new(
-                source_at(file, text, "dependencies"),
+                at(lines.dependencies),
                 IssueKind::SkippedEntry,
                 "project.dependencies must be an array",
             )),
@@ -983,7 +967,7 @@ pub fn parse_pyproject(text: &str, file: &str) -> ParsedPyProject {
                     out.pyproject.dependencies.push(req_text.clone());
                 }
                 if records_pin(&req) {
-                    let source = key_source(file, text, name);
+                    let source = at(lines.poetry_key(name));
                     out.pins.push(pin_from(&req, &req_text, source));
                 }
             }
@@ -1103,6 +1087,11 @@ pub fn parse_pipfile(text: &str, file: &str) -> ParsedPipfile {
             return out;
         }
     };
+    let lines = super::toml_spans::pipfile_package_lines(text);
+    let key_source = |name: &str| match lines.iter().find(|(k, _)| k == name) {
+        Some((_, l)) => Location::new(file, *l),
+        None => Location::file(file),
+    };
     if let Some(pkgs) = doc.get("packages").and_then(|p| p.as_table()) {
         for (name, spec) in pkgs {
             let constraint = poetry_constraint(spec).unwrap_or_default();
@@ -1111,12 +1100,11 @@ pub fn parse_pipfile(text: &str, file: &str) -> ParsedPipfile {
             let req_text = format!("{name}{c}");
             match parse_requirement(&req_text) {
                 Ok(req) if is_framework_package(&req.name) => {
-                    out.pins
-                        .push(pin_from(&req, &req_text, key_source(file, text, name)));
+                    out.pins.push(pin_from(&req, &req_text, key_source(name)));
                 }
                 Ok(_) => {}
                 Err(e) => out.warnings.push(ScanIssue::new(
-                    key_source(file, text, name),
+                    key_source(name),
                     IssueKind::BadRequirement,
                     e,
                 )),
