@@ -3,8 +3,17 @@
 //! that. Pure functions over file text; `scan` calls them.
 
 use super::packages::{is_framework_package, is_stack_package};
+use super::toml_spans::{line_of_key, PyProjectLines};
 use crate::facts::{AccelExtra, LockedPackage};
 use crate::location::Location;
+
+/// `file:line` of a key the spans found, else the file.
+fn at_key(file: &str, keys: &[(String, usize)], name: &str) -> Location {
+    match line_of_key(keys, name) {
+        Some(l) => Location::new(file, l),
+        None => Location::file(file),
+    }
+}
 use crate::requirement::normalize_name;
 
 /// 1-based line of a byte offset.
@@ -225,13 +234,14 @@ pub fn tag_from_name(extra: &str) -> Option<String> {
 /// `[project.optional-dependencies]` named `cpu`/`gpu`/`cu124`, or whose
 /// `[tool.uv.sources]` entries point at a CPU / CUDA index.
 pub fn pyproject_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<AccelExtra> {
-    let mut out = pep621_accel_extras(doc, text, file);
-    poetry_accel_selectors(doc, text, file, &mut out);
+    let lines = super::toml_spans::pyproject_lines(text);
+    let mut out = pep621_accel_extras(doc, &lines, file);
+    poetry_accel_selectors(doc, &lines, file, &mut out);
     out
 }
 
 /// `[project.optional-dependencies]` extras that select the accelerator.
-fn pep621_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<AccelExtra> {
+fn pep621_accel_extras(doc: &toml::Table, lines: &PyProjectLines, file: &str) -> Vec<AccelExtra> {
     let mut out = vec![];
     let Some(opt) = doc
         .get("project")
@@ -311,22 +321,10 @@ fn pep621_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<AccelEx
         }
         let tag = tag.or_else(|| tag_from_name(&extra_n));
         if let Some(tag) = tag {
-            let line = text
-                .lines()
-                .position(|l| {
-                    let l = l.trim_start();
-                    l.strip_prefix(extra.as_str())
-                        .or_else(|| l.strip_prefix(&format!("\"{extra}\"")))
-                        .is_some_and(|r| r.trim_start().starts_with('='))
-                })
-                .map(|i| i + 1);
             out.push(AccelExtra {
                 name: extra_n,
                 tag,
-                source: match line {
-                    Some(l) => Location::new(file, l),
-                    None => Location::file(file),
-                },
+                source: at_key(file, &lines.optional_dependency, extra),
                 poetry_group: false,
             });
         }
@@ -338,7 +336,12 @@ fn pep621_accel_extras(doc: &toml::Table, text: &str, file: &str) -> Vec<AccelEx
 /// `--extras NAME`) and dependency groups (`--only main,NAME`) whose
 /// dependencies hold a CPU or CUDA build (`+cpu`, a PyTorch-index source,
 /// `nvidia-*`), or whose name says so (`cpu`, `gpu`, `cu124`).
-fn poetry_accel_selectors(doc: &toml::Table, text: &str, file: &str, out: &mut Vec<AccelExtra>) {
+fn poetry_accel_selectors(
+    doc: &toml::Table,
+    lines: &PyProjectLines,
+    file: &str,
+    out: &mut Vec<AccelExtra>,
+) {
     let Some(poetry) = doc
         .get("tool")
         .and_then(|t| t.get("poetry"))
@@ -392,12 +395,6 @@ fn poetry_accel_selectors(doc: &toml::Table, text: &str, file: &str, out: &mut V
             })
         })
     };
-    let line_of_text = |needle: &str| {
-        text.lines()
-            .position(|l| l.trim_start().starts_with(needle))
-            .map(|i| Location::new(file, i + 1))
-            .unwrap_or_else(|| Location::file(file))
-    };
     let deps = poetry.get("dependencies").and_then(|d| d.as_table());
     if let Some(extras) = poetry.get("extras").and_then(|e| e.as_table()) {
         for (extra, pkgs) in extras {
@@ -425,7 +422,7 @@ fn poetry_accel_selectors(doc: &toml::Table, text: &str, file: &str, out: &mut V
                 .or_else(|| tag_from_name(&name));
             if let Some(tag) = tag {
                 out.push(AccelExtra {
-                    source: line_of_text(&format!("{extra} =")),
+                    source: at_key(file, &lines.poetry_extra, extra),
                     name,
                     tag,
                     poetry_group: false,
@@ -448,7 +445,7 @@ fn poetry_accel_selectors(doc: &toml::Table, text: &str, file: &str, out: &mut V
                 .or_else(|| tag_from_name(&name));
             if let Some(tag) = tag {
                 out.push(AccelExtra {
-                    source: line_of_text(&format!("[tool.poetry.group.{group}")),
+                    source: at_key(file, &lines.poetry_group, group),
                     name,
                     tag,
                     poetry_group: true,

@@ -148,6 +148,8 @@ struct PyProjectDoc {
 struct ProjectTable {
     #[serde(default)]
     dependencies: Option<Spanned<List>>,
+    #[serde(default, rename = "optional-dependencies")]
+    optional_dependencies: KeyList,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -160,6 +162,10 @@ struct ToolTable {
 struct PoetryTable {
     #[serde(default)]
     dependencies: KeyList,
+    #[serde(default)]
+    extras: KeyList,
+    #[serde(default)]
+    group: KeyList,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -178,16 +184,31 @@ pub struct PyProjectLines {
     pub dependency: Vec<usize>,
     /// Each `[tool.poetry.dependencies]` key, as written.
     pub poetry_dependency: Vec<(String, usize)>,
+    /// Each `[project.optional-dependencies]` extra.
+    pub optional_dependency: Vec<(String, usize)>,
+    /// Each `[tool.poetry.extras]` extra.
+    pub poetry_extra: Vec<(String, usize)>,
+    /// Each `[tool.poetry.group.NAME]` group (its first header).
+    pub poetry_group: Vec<(String, usize)>,
+}
+
+/// The line of `name` among `keys` (as written).
+pub fn line_of_key(keys: &[(String, usize)], name: &str) -> Option<usize> {
+    keys.iter().find(|(k, _)| k == name).map(|(_, l)| *l)
 }
 
 impl PyProjectLines {
     /// The line of a `[tool.poetry.dependencies]` key.
     pub fn poetry_key(&self, name: &str) -> Option<usize> {
-        self.poetry_dependency
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, l)| *l)
+        line_of_key(&self.poetry_dependency, name)
     }
+}
+
+fn key_lines(text: &str, keys: KeyList) -> Vec<(String, usize)> {
+    keys.0
+        .into_iter()
+        .map(|k| (k.get_ref().clone(), line_of(text, k.span().start)))
+        .collect()
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -205,22 +226,22 @@ pub fn pyproject_lines(text: &str) -> PyProjectLines {
         return PyProjectLines::default();
     };
     let mut out = PyProjectLines::default();
-    if let Some(deps) = doc.project.0.and_then(|p| p.dependencies) {
-        out.dependencies = Some(line_of(text, deps.span().start));
-        out.dependency = deps
-            .get_ref()
-            .0
-            .iter()
-            .map(|d| line_of(text, d.span().start))
-            .collect();
+    if let Some(project) = doc.project.0 {
+        if let Some(deps) = project.dependencies {
+            out.dependencies = Some(line_of(text, deps.span().start));
+            out.dependency = deps
+                .get_ref()
+                .0
+                .iter()
+                .map(|d| line_of(text, d.span().start))
+                .collect();
+        }
+        out.optional_dependency = key_lines(text, project.optional_dependencies);
     }
     if let Some(poetry) = doc.tool.0.and_then(|t| t.poetry.0) {
-        out.poetry_dependency = poetry
-            .dependencies
-            .0
-            .into_iter()
-            .map(|k| (k.get_ref().clone(), line_of(text, k.span().start)))
-            .collect();
+        out.poetry_dependency = key_lines(text, poetry.dependencies);
+        out.poetry_extra = key_lines(text, poetry.extras);
+        out.poetry_group = key_lines(text, poetry.group);
     }
     out
 }
@@ -230,11 +251,7 @@ pub fn pipfile_package_lines(text: &str) -> Vec<(String, usize)> {
     let Ok(doc) = toml::from_str::<PipfileDoc>(text) else {
         return vec![];
     };
-    doc.packages
-        .0
-        .into_iter()
-        .map(|k| (k.get_ref().clone(), line_of(text, k.span().start)))
-        .collect()
+    key_lines(text, doc.packages)
 }
 
 #[cfg(test)]
@@ -261,6 +278,11 @@ mod tests {
         assert_eq!(l.poetry_key("python"), Some(13));
         assert_eq!(l.poetry_key("torch"), Some(14));
         assert_eq!(l.poetry_key("numpy"), None);
+        assert_eq!(line_of_key(&l.optional_dependency, "gpu"), Some(3));
+        assert_eq!(line_of_key(&l.poetry_group, "dev"), Some(10));
+        let extras = "[tool.poetry.extras]\ncpu = [\"torch\"]\n\"cuda\" = [\"torch\"]\n";
+        let l = pyproject_lines(extras);
+        assert_eq!(l.poetry_extra, vec![("cpu".into(), 2), ("cuda".into(), 3)]);
     }
 
     #[test]
