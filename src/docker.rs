@@ -5,6 +5,7 @@
 //! Everything here is pure except the small process helpers at the end
 //! ([`run_tee`], [`run_quiet`]), which run one command line.
 
+use crate::scripts::{check, fill};
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -399,123 +400,34 @@ pub fn health_run_command(
 
 /// Python run inside the image: import the framework and run a small
 /// computation; with `cuda`, on every GPU, failing when there is none.
-/// It prints one line per check and exits non-zero on failure.
+/// It prints one line per check and exits non-zero on failure. The parts
+/// are `assets/scripts/check/*.py`.
 pub fn check_script(framework: &str, import: &str, cuda: bool, expect_gpus: usize) -> String {
-    let mut s = String::from(
-        "import sys\n\
-         def fail(msg):\n    print('FAIL: ' + msg, file=sys.stderr, flush=True)\n    sys.exit(1)\n\
-         print('python ' + sys.version.split()[0], flush=True)\n",
-    );
-    s.push_str(&format!("EXPECT = {expect_gpus}\n"));
-    s.push_str(
-        "def count_ok(n):\n    if EXPECT and n < EXPECT:\n        fail('the framework sees %d GPU(s) but the host has %d' % (n, EXPECT))\n",
-    );
     let body = match (framework, cuda) {
-        ("pytorch", true) => {
-            "import torch\n\
-             print('torch ' + torch.__version__ + ', built for CUDA ' + str(torch.version.cuda), flush=True)\n\
-             if not torch.cuda.is_available():\n    fail('torch.cuda.is_available() is False')\n\
-             n = torch.cuda.device_count()\n\
-             count_ok(n)\n\
-             for i in range(n):\n    \
-                 a = torch.randn(512, 512, device='cuda:%d' % i)\n    \
-                 v = (a @ a).sum().item()\n    \
-                 torch.cuda.synchronize(i)\n    \
-                 print('cuda:%d %s (sm_%d%d): matmul ok' % ((i, torch.cuda.get_device_name(i)) + torch.cuda.get_device_capability(i)), flush=True)\n"
-        }
-        ("pytorch", false) => {
-            "import torch\n\
-             a = torch.randn(64, 64)\n\
-             (a @ a).sum().item()\n\
-             print('torch ' + torch.__version__ + ': cpu matmul ok', flush=True)\n"
-        }
-        ("tensorflow", true) => {
-            "import tensorflow as tf\n\
-             gpus = tf.config.list_physical_devices('GPU')\n\
-             if not gpus:\n    fail(\"tf.config.list_physical_devices('GPU') is empty\")\n\
-             count_ok(len(gpus))\n\
-             for i, g in enumerate(gpus):\n    \
-                 with tf.device('/GPU:%d' % i):\n        \
-                     a = tf.random.normal((512, 512))\n        \
-                     float(tf.reduce_sum(tf.matmul(a, a)))\n    \
-                 print('%s: matmul ok' % g.name, flush=True)\n"
-        }
-        ("tensorflow", false) => {
-            "import tensorflow as tf\n\
-             a = tf.random.normal((64, 64))\n\
-             float(tf.reduce_sum(tf.matmul(a, a)))\n\
-             print('tensorflow ' + tf.__version__ + ': cpu matmul ok', flush=True)\n"
-        }
-        ("jax", true) => {
-            "import jax, jax.numpy as jnp\n\
-             devs = [d for d in jax.devices() if d.platform == 'gpu']\n\
-             if not devs:\n    fail('jax.devices() has no GPU: %s' % jax.devices())\n\
-             count_ok(len(devs))\n\
-             for d in devs:\n    \
-                 a = jax.device_put(jnp.ones((512, 512)), d)\n    \
-                 (a @ a).block_until_ready()\n    \
-                 print('%s: matmul ok' % d, flush=True)\n"
-        }
-        ("jax", false) => {
-            "import jax, jax.numpy as jnp\n\
-             a = jnp.ones((64, 64))\n\
-             (a @ a).block_until_ready()\n\
-             print('jax ' + jax.__version__ + ' %s: matmul ok' % jax.devices(), flush=True)\n"
-        }
-        ("sklearn", _) => {
-            "import sklearn\n\
-             from sklearn.linear_model import LogisticRegression\n\
-             m = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n\
-             assert list(m.predict([[0.0], [3.0]])) == [0, 1]\n\
-             print('scikit-learn ' + sklearn.__version__ + ': fit/predict ok', flush=True)\n"
-        }
-        ("xgboost", c) => {
-            if c {
-                "import xgboost as xgb, numpy as np\n\
-                 x = np.random.rand(64, 4); y = (x[:, 0] > 0.5).astype(int)\n\
-                 xgb.XGBClassifier(n_estimators=4, device='cuda').fit(x, y).predict(x)\n\
-                 print('xgboost ' + xgb.__version__ + ': cuda fit ok', flush=True)\n"
-            } else {
-                "import xgboost as xgb, numpy as np\n\
-                 x = np.random.rand(64, 4); y = (x[:, 0] > 0.5).astype(int)\n\
-                 xgb.XGBClassifier(n_estimators=4).fit(x, y).predict(x)\n\
-                 print('xgboost ' + xgb.__version__ + ': fit ok', flush=True)\n"
-            }
-        }
-        ("lightgbm", _) => {
-            "import lightgbm as lgb, numpy as np\n\
-             x = np.random.rand(64, 4); y = (x[:, 0] > 0.5).astype(int)\n\
-             lgb.LGBMClassifier(n_estimators=4, verbose=-1).fit(x, y).predict(x)\n\
-             print('lightgbm ' + lgb.__version__ + ': fit ok', flush=True)\n"
-        }
-        (_, true) => {
-            // No framework: ask the CUDA driver API directly.
-            "import ctypes\n\
-             try:\n    cuda = ctypes.CDLL('libcuda.so.1')\n\
-             except OSError as e:\n    fail('libcuda.so.1 is not in the container (%s): the GPU was not passed in' % e)\n\
-             r = cuda.cuInit(0)\n\
-             if r != 0:\n    fail('cuInit failed with CUDA error %d' % r)\n\
-             n = ctypes.c_int(0)\n\
-             cuda.cuDeviceGetCount(ctypes.byref(n))\n\
-             if n.value == 0:\n    fail('the CUDA driver sees no GPU')\n\
-             count_ok(n.value)\n\
-             for i in range(n.value):\n    \
-                 name = ctypes.create_string_buffer(100)\n    \
-                 dev = ctypes.c_int(0)\n    \
-                 cuda.cuDeviceGet(ctypes.byref(dev), i)\n    \
-                 cuda.cuDeviceGetName(name, 100, dev)\n    \
-                 print('GPU %d: %s' % (i, name.value.decode()), flush=True)\n"
-        }
+        ("pytorch", true) => check::PYTORCH_CUDA,
+        ("pytorch", false) => check::PYTORCH_CPU,
+        ("tensorflow", true) => check::TENSORFLOW_CUDA,
+        ("tensorflow", false) => check::TENSORFLOW_CPU,
+        ("jax", true) => check::JAX_CUDA,
+        ("jax", false) => check::JAX_CPU,
+        ("sklearn", _) => check::SKLEARN,
+        ("xgboost", true) => check::XGBOOST_CUDA,
+        ("xgboost", false) => check::XGBOOST_CPU,
+        ("lightgbm", _) => check::LIGHTGBM,
+        // No framework: ask the CUDA driver API directly.
+        (_, true) => check::CUDA_DRIVER,
         (_, false) => "",
     };
+    let mut s = fill(
+        check::PRELUDE,
+        &[(check::EXPECT_GPUS, &expect_gpus.to_string())],
+    );
     if body.is_empty() && !import.is_empty() {
-        s.push_str(&format!(
-            "import {import}\nprint('{import} imported', flush=True)\n"
-        ));
+        s.push_str(&fill(check::IMPORT_ONLY, &[(check::IMPORT, import)]));
     } else {
         s.push_str(body);
     }
-    s.push_str("print('OK', flush=True)\n");
+    s.push_str(check::DONE);
     s
 }
 

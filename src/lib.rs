@@ -31,6 +31,7 @@ pub mod resolve;
 pub mod safe_fs;
 pub mod scan_issue;
 pub mod scenarios;
+pub mod scripts;
 pub mod term;
 pub mod tui;
 pub mod version;

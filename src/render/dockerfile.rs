@@ -11,6 +11,7 @@ use crate::facts::PackageManager;
 use crate::plan::{
     CudaStrategy, FrameworkInstall, Health, Plan, PythonSource, APP_DIR, APP_USER, VENV,
 };
+use crate::scripts::{fill, healthcheck};
 
 const PIP_CACHE: &str = "--mount=type=cache,target=/root/.cache/pip";
 const APT_CACHE: &str = "--mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked";
@@ -228,19 +229,21 @@ fn dev_stage(o: &mut Out, plan: &Plan) {
 }
 
 /// The inference health probe, run inside the container (no curl needed):
-/// a GET of the app's health route, or, when it has none, a TCP connect.
+/// a GET of the app's health route, or, when it has none, a TCP connect
+/// (`assets/scripts/healthcheck/*.py`).
 pub fn healthcheck_cmd(plan: &Plan) -> Vec<String> {
+    let port = plan.port.to_string();
     let probe = match &plan.code.health {
-        Health::Http(path) => format!(
-            "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '{}') + {}, timeout=4)",
-            plan.port,
-            py_str(path)
+        Health::Http(path) => fill(
+            healthcheck::HTTP,
+            &[
+                (healthcheck::PORT, &port),
+                (healthcheck::PATH, &py_str(path)),
+            ],
         ),
-        Health::Tcp => format!(
-            "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT', '{}'))), timeout=4).close()",
-            plan.port
-        ),
+        Health::Tcp => fill(healthcheck::TCP, &[(healthcheck::PORT, &port)]),
     };
+    let probe = probe.trim_end_matches('\n').to_string();
     vec!["python".into(), "-c".into(), probe]
 }
 

@@ -6,6 +6,7 @@
 
 use crate::choices::{GpuCount, GpuSelection};
 use crate::plan::{Plan, APP_DIR};
+use crate::scripts::{fill, slurm};
 
 pub const SBATCH: &str = "deploy/slurm/train.sbatch";
 pub const DEF: &str = "deploy/slurm/mlcontain.def";
@@ -108,44 +109,26 @@ fn sh_word(s: &str) -> String {
     }
 }
 
-/// The Python the verify step runs on every node (no single quotes: it is
-/// embedded in a single-quoted bash string).
+/// The Python the verify step runs on every node
+/// (`assets/scripts/slurm/*.py`; no single quotes: it is embedded in a
+/// single-quoted bash string). The allocation is SLURM_GPUS_ON_NODE, or the
+/// devices Slurm listed in CUDA_VISIBLE_DEVICES (`NoDevFiles` when none),
+/// whichever is more.
 fn verify_python(plan: &Plan) -> String {
     let count = match plan.framework.as_str() {
-        "pytorch" => "import torch\nhave = torch.cuda.device_count()\nwhat = \"torch \" + torch.__version__",
-        "tensorflow" => "import tensorflow as tf\nhave = len(tf.config.list_physical_devices(\"GPU\"))\nwhat = \"tensorflow \" + tf.__version__",
-        "jax" => "import jax\ntry:\n    have = len(jax.devices(\"gpu\"))\nexcept RuntimeError:\n    have = 0\nwhat = \"jax \" + jax.__version__",
-        _ => "have = None\nwhat = \"python \" + sys.version.split()[0]",
+        "pytorch" => slurm::COUNT_PYTORCH,
+        "tensorflow" => slurm::COUNT_TENSORFLOW,
+        "jax" => slurm::COUNT_JAX,
+        _ => slurm::COUNT_NONE,
     };
-    let cuda = plan.cuda.is_some();
-    let mut s = String::from("import os, socket, sys\n");
-    // The allocation: SLURM_GPUS_ON_NODE, or the devices Slurm listed in
-    // CUDA_VISIBLE_DEVICES (`NoDevFiles` when none), whichever is more.
-    s.push_str("cvd = os.environ.get(\"CUDA_VISIBLE_DEVICES\")\n");
-    s.push_str("listed = [d for d in (cvd or \"\").split(\",\") if d.strip() not in (\"\", \"NoDevFiles\", \"-1\")]\n");
-    s.push_str("want = max(int(os.environ.get(\"SLURM_GPUS_ON_NODE\") or 0), len(listed))\n");
-    s.push_str(count);
-    s.push('\n');
-    s.push_str("host = socket.gethostname()\n");
-    if cuda {
-        s.push_str(
-            "if have is not None and have < want:\n    \
-             print(\"mlcontain verify: %s: %s sees %d GPU(s) but Slurm allocated %d (SLURM_GPUS_ON_NODE, CUDA_VISIBLE_DEVICES=%s): \
-             check the node has the NVIDIA driver and the job runs apptainer with --nv\" % (host, what, have, want, cvd), file=sys.stderr, flush=True)\n    \
-             sys.exit(1)\n",
-        );
-        s.push_str(
-            "seen = \"no framework to count GPUs with\" if have is None else \"sees %d GPU(s)\" % have\n",
-        );
-        s.push_str(
-            "print(\"mlcontain verify: %s: %s %s; Slurm allocated %d (CUDA_VISIBLE_DEVICES=%s)\" % (host, what, seen, want, cvd), flush=True)\n",
-        );
-    } else {
-        s.push_str(
-            "print(\"mlcontain verify: %s: %s (a CPU image: the %d GPU(s) Slurm allocated are not used)\" % (host, what, want), flush=True)\n",
-        );
-    }
-    s
+    let report = match plan.cuda {
+        Some(_) => slurm::REPORT_CUDA,
+        None => slurm::REPORT_CPU,
+    };
+    fill(
+        slurm::VERIFY,
+        &[(slurm::COUNT, count), (slurm::REPORT, report)],
+    )
 }
 
 /// `deploy/slurm/train.sbatch`.

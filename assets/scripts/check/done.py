@@ -1,0 +1,1 @@
+print('OK', flush=True)

@@ -1,0 +1,2 @@
+import __IMPORT__
+print('__IMPORT__ imported', flush=True)

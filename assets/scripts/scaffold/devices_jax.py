@@ -1,0 +1,4 @@
+def devices():
+    import jax
+
+    return [str(d) for d in jax.devices()]

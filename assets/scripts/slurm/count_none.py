@@ -1,0 +1,2 @@
+have = None
+what = "python " + sys.version.split()[0]

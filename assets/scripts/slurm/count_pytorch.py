@@ -1,0 +1,3 @@
+import torch
+have = torch.cuda.device_count()
+what = "torch " + torch.__version__
