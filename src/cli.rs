@@ -276,7 +276,7 @@ pub fn main() -> ExitCode {
         Some(Command::Catalog { action }) => {
             crate::commands::catalog::run(&action, cli.catalog.as_deref())
         }
-        None => crate::tui::run(
+        None => crate::commands::init::wizard(
             &dir,
             &InitArgs {
                 plain: cli.plain,
@@ -299,14 +299,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The error object every `--json` command prints on stdout when it fails:
-/// `{"error": {"message": "...", "exit_code": N}}`.
-pub fn json_error(message: &str, exit_code: u8) -> String {
-    serde_json::to_string_pretty(
-        &serde_json::json!({"error": {"message": message, "exit_code": exit_code}}),
-    )
-    .unwrap_or_default()
-}
+pub use crate::usecase::report::json_error;
 
 impl Command {
     /// Whether the command was asked for JSON output.

@@ -34,5 +34,6 @@ pub mod scenarios;
 pub mod scripts;
 pub mod term;
 pub mod tui;
+pub mod usecase;
 pub mod version;
 pub mod write;

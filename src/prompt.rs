@@ -12,13 +12,12 @@ pub mod question;
 pub mod rich;
 
 use crate::choices::{Choices, Stage};
-use crate::commands::init::prepare;
 use crate::facts::Facts;
 use crate::plan::plan;
 use crate::render::FileKind;
-use crate::tui::app::Outcome;
+use crate::tui::app::{Ended, Outcome};
 use crate::tui::form::{self, Field, FieldKind, Step, Value};
-use crate::tui::Ended;
+use crate::usecase::prepare::{prepare, Rendered};
 use crate::write::{unified_diff, FileStatus};
 use anyhow::Result;
 use question::{Answer, Ask, Confirm, Multi, Select, Text};
@@ -51,7 +50,8 @@ pub fn plain_lines() -> bool {
     term.is_empty() || term == "dumb" || !std::io::stderr().is_terminal()
 }
 
-/// Ask the questions; Ended::Done with the outcome, the facts and the answers.
+/// Ask the questions; Ended::Done with the outcome, the facts and the
+/// answers. Nothing is written here: the caller writes and builds.
 pub fn run(dir: &Path, choices: Choices, colour: bool, allow_low_uid: bool) -> Result<Ended> {
     if plain_lines() {
         let mut ask = dumb::Dumb::stdio();
@@ -87,9 +87,9 @@ fn wizard(
         |_| {},
     )?;
     say!("mlcontain: detecting GPUs, tools and the project…");
-    let facts = crate::detect::detect_all(dir, crate::tui::DETECT_DEADLINE);
+    let facts = crate::detect::detect_all(dir, crate::detect::DEFAULT_DEADLINE);
     print_host(&facts);
-    let notes = crate::tui::dir_notes(dir);
+    let notes = crate::usecase::session::dir_notes(dir);
     for (note, _) in &notes {
         say!("  Folder: {note}");
     }
@@ -431,7 +431,7 @@ fn review(ask: &mut dyn Ask, dir: &Path, facts: &Facts, c: &Choices) -> Result<A
 
 /// Every file as it would be written: new ones whole, changed ones as a
 /// diff against the disk, unchanged and kept ones named.
-fn show_files(r: &crate::commands::init::Rendered) {
+fn show_files(r: &Rendered) {
     for (f, st, existing) in &r.files {
         match (f.kind, st) {
             (_, FileStatus::Unchanged) => say!("==> {} (unchanged)", f.path),

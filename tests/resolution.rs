@@ -6,13 +6,12 @@
 mod support;
 
 use mlcontain::choices::{Accel, Choices, SavedConfig};
-use mlcontain::cli::InitArgs;
-use mlcontain::commands::init::merge_choices;
 use mlcontain::detect::project::scan;
 use mlcontain::facts::{Facts, PackageManager};
 use mlcontain::plan::{plan, Plan, PlanError};
 use mlcontain::render::render;
 use mlcontain::scenarios;
+use mlcontain::usecase::session::merge_layers;
 use mlcontain::version::Version;
 use std::path::Path;
 
@@ -332,7 +331,7 @@ fn saved_answers_are_accepted_by_the_next_run_on_every_fixture() {
             };
             let yaml = first.saved.to_yaml();
             let saved = SavedConfig::parse(&yaml, "mlcontain.yaml").unwrap();
-            let choices = merge_choices(&InitArgs::default(), Some(&saved));
+            let choices = merge_layers(Choices::default(), Some(&saved));
             let second = plan(&f, &choices)
                 .unwrap_or_else(|e| panic!("{name} ({host}): the saved answers are refused: {e}"));
             assert_eq!(

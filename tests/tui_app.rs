@@ -288,7 +288,7 @@ fn a_saved_config_opens_with_its_answers() {
         "mlcontain.yaml",
     )
     .unwrap();
-    let choices = mlcontain::commands::init::merge_choices(&Default::default(), Some(&saved));
+    let choices = mlcontain::usecase::session::merge_layers(Default::default(), Some(&saved));
     let a = App::new(
         scenarios::h100_535(),
         Pending::default(),
@@ -352,7 +352,7 @@ fn a_blocked_pin_is_never_swapped_silently() {
 fn a_low_uid_is_refused_then_allowed_on_purpose() {
     assert_eq!(
         mlcontain::tui::form::MIN_UID,
-        mlcontain::commands::init::MIN_UID
+        mlcontain::usecase::session::MIN_UID
     );
     let mut a = app_on(scenarios::h100_535());
     a.goto_step(Step::Runtime);

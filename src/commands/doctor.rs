@@ -80,7 +80,7 @@ pub fn run(dir: &Path, json: bool) -> Result<u8> {
     }
     let facts = detect_all(dir, DEFAULT_DEADLINE);
     // The project's own answers, when it has them.
-    let answers = match crate::commands::init::load_saved(dir) {
+    let answers = match crate::usecase::session::load_saved(dir) {
         Ok(Some(saved)) => saved.to_choices(),
         _ => Choices::default(),
     };

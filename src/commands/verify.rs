@@ -2,9 +2,8 @@
 //! works inside them (on every GPU when the plan is CUDA), and that the
 //! inference target turns healthy. Known failures are explained with the fix.
 
-use super::build::{absolute_dir, engine_ready, project_of};
-use super::init::{gather_facts, load_saved, merge_choices};
-use crate::cli::InitArgs;
+use super::build::engine_ready;
+use crate::choices::Choices;
 use crate::docker::{
     check_command, check_script, exit_code, explain_run_failure, health_run_command, image_name,
     parse_health, run_quiet, CommandLine, Engine, GpuContext, Health,
@@ -12,6 +11,8 @@ use crate::docker::{
 use crate::facts::Facts;
 use crate::plan::Plan;
 use crate::render::CONFIG;
+use crate::usecase::project::{absolute_dir, project_of};
+use crate::usecase::session::{gather_facts, load_saved, merge_layers};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::Path;
@@ -101,7 +102,7 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
         );
     };
     let facts = gather_facts(&dir)?;
-    let choices = merge_choices(&InitArgs::default(), Some(&saved));
+    let choices = merge_layers(Choices::default(), Some(&saved));
     let plan = crate::plan::plan(&facts, &choices).context("cannot plan from mlcontain.yaml")?;
     let targets: Vec<String> = match &args.target {
         Some(t) => {
@@ -125,7 +126,10 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
         if args.json {
             println!(
                 "{}",
-                crate::cli::json_error("the container engine is not usable (see stderr)", 1)
+                crate::usecase::report::json_error(
+                    "the container engine is not usable (see stderr)",
+                    1
+                )
             );
         }
         return Ok(1);

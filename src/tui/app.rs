@@ -39,6 +39,15 @@ pub enum Event {
     Tick,
 }
 
+/// How a wizard run (full-screen or line by line) ended: what to write
+/// with which facts and answers, or stopped. The caller writes and builds.
+#[allow(clippy::large_enum_variant)] // made once per run
+pub enum Ended {
+    Done(Outcome, Facts, Choices),
+    /// A signal, or the terminal went away: nothing is written.
+    Stopped(crate::term::Stop),
+}
+
 /// How the wizard ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {

@@ -1,5 +1,6 @@
-//! The wizard: a full-screen UI (ratatui + crossterm) or, with `--plain` or
-//! on a terminal that cannot host it, line-by-line prompts (`crate::prompt`).
+//! The full-screen wizard (ratatui + crossterm). With `--plain`, or on a
+//! terminal that cannot host it, the init command asks line by line
+//! instead (`crate::prompt`, the same questions from [`form`]).
 //!
 //! Architecture (ratatui's event-driven template): one loop draws a frame,
 //! then handles one event from a single channel fed by an input thread
@@ -16,13 +17,11 @@ pub mod layout;
 pub mod ui;
 
 use crate::choices::Choices;
-use crate::cli::InitArgs;
-use crate::commands::init::{load_saved, merge_choices, prepare, write_files};
 use crate::facts::Facts;
-use crate::render::{FileKind, CONFIG};
 use crate::term::{Notice, Stop, Watch, WatchOptions};
-use crate::write::{read_existing, FileStatus};
+use crate::write::read_existing;
 use anyhow::{bail, Result};
+pub use app::Ended;
 use app::{App, Event, Outcome, Pending};
 use crossterm::event::{self as cevent, DisableMouseCapture, EnableMouseCapture};
 use std::collections::BTreeMap;
@@ -34,70 +33,6 @@ use std::time::Duration;
 
 /// How long the wizard's background probes may take.
 pub const DETECT_DEADLINE: Duration = crate::detect::DEFAULT_DEADLINE;
-
-/// Run the interactive wizard: full-screen, or line-by-line prompts when
-/// `plain` is set or the terminal cannot host the full-screen UI.
-pub fn run(dir: &Path, args: &InitArgs, plain: bool) -> Result<u8> {
-    if !dir.is_dir() {
-        bail!("{} is not a directory", dir.display());
-    }
-    if !args.yes && !std::io::stdin().is_terminal() {
-        bail!(
-            "stdin is not a terminal, so mlcontain cannot ask its questions.\n\
-             Run `mlcontain init --yes` to take the defaults (or the answers in {CONFIG}),\n\
-             adding flags such as --framework pytorch --cuda 12.4 --python 3.11 to choose."
-        );
-    }
-    let saved = load_saved(dir)?;
-    let choices = crate::commands::init::with_catalog_overlay(
-        merge_choices(args, saved.as_ref()),
-        args,
-        saved.as_ref(),
-    )?;
-    let colour = colour_enabled();
-
-    let ended = if !plain && can_full_screen() {
-        match run_tui(dir, choices.clone(), colour, args.allow_low_uid) {
-            Ok(e) => e,
-            Err(TuiError::Init(e)) => {
-                eprintln!("note: cannot open the full-screen wizard ({e}); asking line by line");
-                crate::prompt::run(dir, choices, colour, args.allow_low_uid)?
-            }
-            Err(TuiError::Other(e)) => return Err(e),
-        }
-    } else {
-        if let Some(why) = full_screen_blocker().filter(|_| !plain) {
-            eprintln!("note: {why}, so the full-screen wizard cannot draw; asking line by line");
-        }
-        crate::prompt::run(dir, choices, colour, args.allow_low_uid)?
-    };
-    match ended {
-        Ended::Stopped(s) => {
-            crate::term::say(s.message());
-            Ok(s.code())
-        }
-        Ended::Done(Outcome::Cancelled, ..) => {
-            crate::term::say("Cancelled; nothing was written.");
-            Ok(1)
-        }
-        Ended::Done(outcome, facts, choices) => {
-            finish(dir, &facts, &choices, &outcome).map_err(|e| {
-                e.context(format!(
-                    "writing failed; your answers, as one command to run where it can write: {}",
-                    crate::fixes::init_command(&choices)
-                ))
-            })
-        }
-    }
-}
-
-/// How a wizard run ended.
-#[allow(clippy::large_enum_variant)] // made once per run
-pub enum Ended {
-    Done(Outcome, Facts, Choices),
-    /// A signal, or the terminal went away: nothing is written.
-    Stopped(Stop),
-}
 
 /// NO_COLOR (any non-empty value) turns all colour off.
 pub fn colour_enabled() -> bool {
@@ -128,71 +63,6 @@ pub fn full_screen_blocker() -> Option<&'static str> {
         Ok((w, h)) if w > 0 && h > 0 => None,
         _ => Some("the terminal's size is unknown"),
     }
-}
-
-/// Write the files (new ones, and the changed ones the user confirmed),
-/// then build when asked. Runs with the terminal restored.
-pub fn finish(dir: &Path, facts: &Facts, choices: &Choices, outcome: &Outcome) -> Result<u8> {
-    let (replace, build) = match outcome {
-        Outcome::Cancelled => return Ok(1),
-        Outcome::Write { replace } => (replace, false),
-        Outcome::WriteAndBuild { replace } => (replace, true),
-    };
-    crate::commands::init::ensure_readable_manifests(facts)?;
-    let _lock = crate::commands::init::lock_repo(dir)?;
-    let mut rendered = prepare(dir, facts, choices)?;
-    rendered.files.retain(|(f, st, _)| {
-        let keep = !(f.kind == FileKind::Generated
-            && *st == FileStatus::Changed
-            && !replace.contains(&f.path));
-        if !keep {
-            println!(
-                "  kept       {} (differs; you chose not to replace it)",
-                f.path
-            );
-        }
-        keep
-    });
-    let code = write_files(dir, &rendered, true, true)?;
-    if code != 0 || !build {
-        return Ok(code);
-    }
-    println!("\nBuilding the images…");
-    crate::commands::build::run(
-        dir,
-        &crate::commands::build::BuildArgs {
-            target: "all".into(),
-            ..Default::default()
-        },
-    )
-}
-
-/// What is wrong with the target folder, found before any question: not
-/// writable (stops writing), not a repository (a note).
-pub fn dir_notes(dir: &Path) -> Vec<(String, bool)> {
-    let mut out = vec![];
-    let probe = dir.join(format!(".mlcontain-write-check-{}", std::process::id()));
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-    {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-        }
-        Err(e) => out.push((format!("{} is not writable ({e})", dir.display()), true)),
-    }
-    let repo = dir
-        .canonicalize()
-        .ok()
-        .is_some_and(|d| d.ancestors().any(|a| a.join(".git").exists()));
-    if !repo {
-        out.push((
-            "not a git repository (the files are written all the same)".to_string(),
-            false,
-        ));
-    }
-    out
 }
 
 /// Most files read under `deploy/` for the preview's comparison.
@@ -241,7 +111,8 @@ pub fn read_disk(dir: &Path) -> BTreeMap<String, Option<String>> {
         .collect()
 }
 
-enum TuiError {
+/// Why the full-screen wizard did not end in an [`Ended`].
+pub enum TuiError {
     /// The terminal could not be set up: fall back to prompts.
     Init(std::io::Error),
     Other(anyhow::Error),
@@ -283,7 +154,10 @@ fn init_full_screen() -> std::io::Result<ratatui::DefaultTerminal> {
     ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
 }
 
-fn run_tui(
+/// Run the full-screen wizard, starting from `choices`; it returns how it
+/// ended (the answers and what to write) and writes nothing: the caller
+/// writes and builds, with the terminal restored.
+pub fn run(
     dir: &Path,
     choices: Choices,
     colour: bool,
@@ -293,14 +167,14 @@ fn run_tui(
     let detect_rx = crate::detect::spawn_detection(dir.to_path_buf(), DETECT_DEADLINE);
     let disk = read_disk(dir);
     let mut app = App::new(Facts::default(), Pending::all(), choices, disk);
-    if let Ok(abs) = crate::commands::build::absolute_dir(dir) {
-        app.project = crate::commands::build::project_of(&abs);
+    if let Ok(abs) = crate::usecase::project::absolute_dir(dir) {
+        app.project = crate::usecase::project::project_of(&abs);
     }
     app.host_platform = crate::elf::host_platform();
     app.allow_low_uid = allow_low_uid;
     app.refresh();
     app.color = colour;
-    app.dir_notes = dir_notes(dir);
+    app.dir_notes = crate::usecase::session::dir_notes(dir);
 
     let (tx, rx) = mpsc::channel::<Msg>();
     // Signals and a vanished terminal end the loop; if it cannot end within
