@@ -1,11 +1,13 @@
-//! Command-line interface (clap). `main.rs` calls [`main`].
+//! The command line (clap): what each command's flags are, and the init
+//! flags as a layer of [`Choices`]. Parsing only: [`crate::commands::main`]
+//! parses it and runs the command.
 
 use crate::choices::{parse_nodes, Accel, Choices, DeployTarget, GpuSelection, K8sFlavour, Stage};
 use crate::facts::PackageManager;
+use crate::usecase::build::BuildRequest;
 use crate::version::Version;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,9 +53,9 @@ pub enum Command {
         json: bool,
     },
     /// Build the image targets with BuildKit.
-    Build(crate::commands::build::BuildArgs),
+    Build(BuildArgs),
     /// Run the built image and check the framework sees the GPUs.
-    Verify(crate::commands::verify::VerifyArgs),
+    Verify(VerifyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -64,7 +66,7 @@ pub enum Command {
     /// The compatibility catalog: `show` what it covers, `check` the package index for newer releases.
     Catalog {
         #[command(subcommand)]
-        action: crate::commands::catalog::CatalogCommand,
+        action: CatalogCommand,
     },
 }
 
@@ -236,70 +238,134 @@ init_args! {
     option json: bool,
 }
 
+#[derive(Debug, Args, Clone, Default)]
+pub struct BuildArgs {
+    /// Print the result as JSON on stdout (schema in the README); the
+    /// engine's own output goes to stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// training, inference, dev or all (or a comma-separated list).
+    #[arg(long, default_value = "all")]
+    pub target: String,
+    /// Image name: used as given for one target; with several, `-<target>`
+    /// is added to it. Default: `<project>-<target>` (project = the folder's
+    /// name, or COMPOSE_PROJECT_NAME), the names docker compose uses.
+    #[arg(long, value_name = "NAME")]
+    pub tag: Option<String>,
+    /// Build with `docker compose build` (the services of compose.yaml).
+    #[arg(long)]
+    pub compose: bool,
+    /// Build without the layer cache (`--no-cache`).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// The engine's progress output: auto, plain, tty or quiet.
+    #[arg(long, value_name = "MODE")]
+    pub progress: Option<String>,
+    /// Target platforms (`linux/amd64`, `linux/arm64`, or both comma-separated
+    /// for a multi-platform build through buildx). Default: mlcontain.yaml's
+    /// `platform:`, else the engine's own.
+    #[arg(long, value_name = "PLATFORMS")]
+    pub platform: Option<String>,
+    /// Print the commands and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Build with `docker buildx bake` from docker-bake.hcl (every target,
+    /// registry cache), after checking the engine can (image store, driver).
+    #[arg(long)]
+    pub bake: bool,
+    /// With --bake: push the images (and the registry build cache) to the
+    /// registry named in docker-bake.hcl.
+    #[arg(long, requires = "bake")]
+    pub push: bool,
+    /// Extra arguments for the engine's build, after `--`
+    /// (e.g. `-- --progress=plain --no-cache`).
+    #[arg(last = true, value_name = "DOCKER ARGS")]
+    pub extra: Vec<String>,
+}
+
+impl BuildArgs {
+    /// The build use case's request.
+    pub fn request(&self) -> BuildRequest {
+        BuildRequest {
+            json: self.json,
+            target: self.target.clone(),
+            tag: self.tag.clone(),
+            compose: self.compose,
+            no_cache: self.no_cache,
+            progress: self.progress.clone(),
+            platform: self.platform.clone(),
+            dry_run: self.dry_run,
+            bake: self.bake,
+            push: self.push,
+            extra: self.extra.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct VerifyArgs {
+    /// Print the result as JSON on stdout (schema in the README); the
+    /// engine's own output goes to stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// training, inference or dev (default: every target of the plan).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// The image name given to `mlcontain build --tag` (default `<project>-<target>`).
+    #[arg(long, value_name = "NAME")]
+    pub tag: Option<String>,
+    /// Check a CUDA image without GPUs (import and a CPU computation only).
+    #[arg(long)]
+    pub no_gpus: bool,
+    /// Seconds to wait for the inference container to turn healthy.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub timeout: u64,
+    /// Check the image for this platform (e.g. linux/arm64 of a
+    /// multi-platform image): its Python must be a binary for it. The
+    /// framework check runs only when it is this host's platform.
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Print the catalog's date, sources and what it covers.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the package index for releases newer than the catalog knows.
+    Check(CheckArgs),
+}
+
+impl CatalogCommand {
+    pub fn json(&self) -> bool {
+        match self {
+            CatalogCommand::Show { json } => *json,
+            CatalogCommand::Check(a) => a.json,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The index's simple API (default: from UV_DEFAULT_INDEX, UV_INDEX_URL,
+    /// PIP_INDEX_URL, uv.toml or pip.conf; else PyPI).
+    #[arg(long, value_name = "URL")]
+    pub index: Option<String>,
+    /// Seconds per request.
+    #[arg(long, default_value_t = 20)]
+    pub timeout: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `--python`: exactly `3.Y` (digits, no leading zero, no sign), the form
 /// a base image tag takes.
 fn parse_python_flag(s: &str) -> Result<Version, String> {
     crate::choices::strict_python(s)?;
     s.parse::<Version>().map_err(|e| e.to_string())
 }
-
-pub fn main() -> ExitCode {
-    // A child started only to probe NVML (a crash there is not ours).
-    if let Some(code) = crate::detect::nvml::probe_child_main() {
-        return ExitCode::from(code);
-    }
-    crate::detect::nvml::probe_in_child_process(true);
-    crate::term::default_sigpipe();
-    let cli = Cli::parse();
-    let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let json = cli.command.as_ref().is_some_and(Command::json);
-    let result = match cli.command {
-        Some(Command::Init(mut args)) => {
-            args.catalog = cli.catalog.clone();
-            crate::commands::init::run(&dir, &args, args.plain)
-        }
-        Some(Command::Detect { json }) => crate::commands::detect::run(&dir, json),
-        Some(Command::Doctor { json }) => crate::commands::doctor::run(&dir, json),
-        Some(Command::Completions { shell }) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "mlcontain", &mut std::io::stdout());
-            Ok(0)
-        }
-        Some(Command::Man) => crate::commands::man::page(<Cli as clap::CommandFactory>::command())
-            .and_then(|page| {
-                use std::io::Write;
-                std::io::stdout().write_all(page.as_bytes())?;
-                Ok(0)
-            }),
-        Some(Command::Build(args)) => crate::commands::build::run(&dir, &args),
-        Some(Command::Verify(args)) => crate::commands::verify::run(&dir, &args),
-        Some(Command::Catalog { action }) => {
-            crate::commands::catalog::run(&action, cli.catalog.as_deref())
-        }
-        None => crate::commands::init::wizard(
-            &dir,
-            &InitArgs {
-                plain: cli.plain,
-                catalog: cli.catalog.clone(),
-                ..Default::default()
-            },
-            cli.plain,
-        ),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            if json {
-                // Tools reading --json get the error as JSON too.
-                println!("{}", json_error(&format!("{e:#}"), 2));
-            }
-            crate::term::say(&crate::redact::terminal_safe(&format!("error: {e:#}")));
-            ExitCode::from(2)
-        }
-    }
-}
-
-pub use crate::usecase::report::json_error;
 
 impl Command {
     /// Whether the command was asked for JSON output.
@@ -368,5 +434,47 @@ mod tests {
             (None, None, None)
         );
         assert_eq!(init(&[]).choices(), Choices::default());
+    }
+}
+
+#[cfg(test)]
+mod build_args_tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> super::BuildArgs {
+        match Cli::try_parse_from(args).unwrap().command {
+            Some(Command::Build(b)) => b,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_and_trailing_docker_args() {
+        let b = parse(&[
+            "mlcontain",
+            "build",
+            "--target",
+            "inference",
+            "--tag",
+            "me/x:1",
+            "--no-cache",
+            "--progress",
+            "plain",
+            "--",
+            "--build-arg",
+            "A=1",
+            "--pull",
+        ]);
+        assert_eq!(b.target, "inference");
+        assert_eq!(b.tag.as_deref(), Some("me/x:1"));
+        assert!(b.no_cache && !b.compose);
+        assert_eq!(b.progress.as_deref(), Some("plain"));
+        assert_eq!(b.extra, vec!["--build-arg", "A=1", "--pull"]);
+        let b = parse(&["mlcontain", "build", "--compose"]);
+        assert_eq!(b.target, "all");
+        assert!(b.compose && b.extra.is_empty());
+        let b = parse(&["mlcontain", "build", "--platform", "linux/arm64"]);
+        assert_eq!(b.platform.as_deref(), Some("linux/arm64"));
     }
 }

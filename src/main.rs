@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    mlcontain::cli::main()
+    mlcontain::commands::main()
 }

@@ -2,48 +2,15 @@
 //! [`crate::usecase::overlay`]).
 
 use crate::catalog::Catalog;
+use crate::cli::CatalogCommand;
 use crate::index::{index_settings, redact, Index, IndexError};
 use crate::platform::Platform;
 use crate::usecase::overlay::load;
 use crate::version::Version;
 use anyhow::Result;
-use clap::{Args, Subcommand};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-#[derive(Debug, Subcommand)]
-pub enum CatalogCommand {
-    /// Print the catalog's date, sources and what it covers.
-    Show {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Ask the package index for releases newer than the catalog knows.
-    Check(CheckArgs),
-}
-
-impl CatalogCommand {
-    pub fn json(&self) -> bool {
-        match self {
-            CatalogCommand::Show { json } => *json,
-            CatalogCommand::Check(a) => a.json,
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The index's simple API (default: from UV_DEFAULT_INDEX, UV_INDEX_URL,
-    /// PIP_INDEX_URL, uv.toml or pip.conf; else PyPI).
-    #[arg(long, value_name = "URL")]
-    pub index: Option<String>,
-    /// Seconds per request.
-    #[arg(long, default_value_t = 20)]
-    pub timeout: u64,
-    #[arg(long)]
-    pub json: bool,
-}
 
 pub fn run(cmd: &CatalogCommand, explicit: Option<&Path>) -> Result<u8> {
     let cat = load(explicit, None)?;

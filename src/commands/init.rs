@@ -248,9 +248,9 @@ fn finish(dir: &Path, facts: &Facts, choices: &Choices, outcome: &Outcome) -> Re
         return Ok(code);
     }
     println!("\nBuilding the images…");
-    crate::commands::build::run(
+    crate::usecase::build::run(
         dir,
-        &crate::commands::build::BuildArgs {
+        &crate::usecase::build::BuildRequest {
             target: "all".into(),
             ..Default::default()
         },

@@ -2,8 +2,8 @@
 //! works inside them (on every GPU when the plan is CUDA), and that the
 //! inference target turns healthy. Known failures are explained with the fix.
 
-use super::build::engine_ready;
 use crate::choices::Choices;
+use crate::cli::VerifyArgs;
 use crate::docker::{
     check_command, check_script, exit_code, explain_run_failure, health_run_command, image_name,
     parse_health, run_quiet, CommandLine, Engine, GpuContext, Health,
@@ -11,37 +11,12 @@ use crate::docker::{
 use crate::facts::Facts;
 use crate::plan::Plan;
 use crate::render::CONFIG;
+use crate::usecase::engine::engine_ready;
 use crate::usecase::project::{absolute_dir, project_of};
 use crate::usecase::session::{gather_facts, load_saved, merge_layers};
 use anyhow::{bail, Context, Result};
-use clap::Args;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct VerifyArgs {
-    /// Print the result as JSON on stdout (schema in the README); the
-    /// engine's own output goes to stderr.
-    #[arg(long)]
-    pub json: bool,
-    /// training, inference or dev (default: every target of the plan).
-    #[arg(long)]
-    pub target: Option<String>,
-    /// The image name given to `mlcontain build --tag` (default `<project>-<target>`).
-    #[arg(long, value_name = "NAME")]
-    pub tag: Option<String>,
-    /// Check a CUDA image without GPUs (import and a CPU computation only).
-    #[arg(long)]
-    pub no_gpus: bool,
-    /// Seconds to wait for the inference container to turn healthy.
-    #[arg(long, default_value_t = 120, value_name = "SECS")]
-    pub timeout: u64,
-    /// Check the image for this platform (e.g. linux/arm64 of a
-    /// multi-platform image): its Python must be a binary for it. The
-    /// framework check runs only when it is this host's platform.
-    #[arg(long, value_name = "OS/ARCH")]
-    pub platform: Option<String>,
-}
 
 /// Removes the health-check container however verify ends.
 struct Container {
@@ -160,7 +135,7 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
         }
         // The platform first: a mislabelled image is not run at all.
         let label = format!("{t} (platform)");
-        match super::platform_check::check(engine, &image, args.platform.as_deref()) {
+        match crate::usecase::platform_check::check(engine, &image, args.platform.as_deref()) {
             Ok(note) => results.push((label, true, note)),
             Err(why) => {
                 eprintln!("error: {why}");
@@ -185,7 +160,7 @@ pub fn run(dir: &Path, args: &VerifyArgs) -> Result<u8> {
         }
         // The Python the plan is for (the other checks still run).
         let label = format!("{t} (python)");
-        match super::python_check::check(engine, &image, &plan.python) {
+        match crate::usecase::python_check::check(engine, &image, &plan.python) {
             Ok(note) => results.push((label, true, note)),
             Err(why) => {
                 eprintln!("error: {why}");

@@ -67,7 +67,7 @@ pub fn detect_gpus_with_deadline(deadline: Duration) -> GpuFacts {
     detect_gpus_from_with_deadline(&default_lib(), deadline)
 }
 
-/// When set (the binary sets it in `cli::main`), the deadline probe runs
+/// When set (the binary sets it in `commands::main`), the deadline probe runs
 /// NVML in a child process of this executable, so a library that crashes
 /// (SIGSEGV, abort) or hangs costs "NVML unavailable", never mlcontain.
 static PROBE_IN_CHILD: AtomicBool = AtomicBool::new(false);

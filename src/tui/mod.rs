@@ -5,9 +5,10 @@
 //! Architecture (ratatui's event-driven template): one loop draws a frame,
 //! then handles one event from a single channel fed by an input thread
 //! (keys, mouse, resize, ticks for spinners) and by the detection threads.
-//! [`app::App`] is the pure state machine; [`ui`] draws it. Both modes end
-//! in an [`app::Outcome`]; files are written (and the build started) only
-//! after the terminal is restored, so docker's output shows normally.
+//! [`app::App`] is the pure state machine; [`ui`] draws it. Both wizards
+//! end in an [`app::Ended`] and write nothing: the init command writes the
+//! files (and starts the build) after the terminal is restored, so docker's
+//! output shows normally.
 
 pub mod app;
 pub mod form;

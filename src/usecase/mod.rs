@@ -8,6 +8,10 @@
 //! - [`prepare`]: plan + render + compare with the disk, and what stops a
 //!   write;
 //! - [`apply`]: write with a policy, under the repository's lock;
+//! - [`build`], [`bake`]: build the images (BuildKit, compose or bake),
+//!   once [`engine`] says the container engine answers;
+//! - [`platform_check`], [`python_check`]: what `verify` checks in an
+//!   image before running it;
 //! - [`project`]: the project name images are tagged with;
 //! - [`overlay`]: the catalog overlay a run plans with;
 //! - [`report`]: what a run prints about its plan.
@@ -15,8 +19,13 @@
 //! Nothing here imports a front end or a command.
 
 pub mod apply;
+pub mod bake;
+pub mod build;
+pub mod engine;
 pub mod overlay;
+pub mod platform_check;
 pub mod prepare;
 pub mod project;
+pub mod python_check;
 pub mod report;
 pub mod session;

@@ -4,7 +4,8 @@
 //! for every platform (a base without the platform makes BuildKit label the
 //! host's binaries as that platform).
 
-use super::build::{engine_ready, BuildArgs};
+use super::build::BuildRequest;
+use super::engine::engine_ready;
 use crate::docker::{exit_code, explain_build_failure, run_tee, CommandLine, Engine};
 use crate::engine_caps::{base_platform_refusal, detect_caps, refusals};
 use crate::render::bake::BAKE;
@@ -54,7 +55,7 @@ fn bake_print(engine: Engine, dir: &Path, sets: &[String]) -> Result<(Vec<String
     Ok((platforms, cache))
 }
 
-pub fn run(dir: &Path, args: &BuildArgs) -> Result<u8> {
+pub fn run(dir: &Path, args: &BuildRequest) -> Result<u8> {
     let bake_file = dir.join(BAKE);
     if !bake_file.is_file() {
         bail!(
