@@ -87,6 +87,16 @@ pub mod slurm {
     pub const REPORT: &str = "__REPORT__\n";
 }
 
+/// README.Docker.md's one-line GPU check (`python -c "..."`, so no double
+/// quotes), per framework import.
+pub mod quickcheck {
+    pub const TORCH: &str = include_str!("../assets/scripts/quickcheck/torch.py");
+    pub const TENSORFLOW: &str = include_str!("../assets/scripts/quickcheck/tensorflow.py");
+    pub const JAX: &str = include_str!("../assets/scripts/quickcheck/jax.py");
+    /// Without a known framework: what the NVIDIA runtime passed in.
+    pub const OTHER: &str = include_str!("../assets/scripts/quickcheck/other.py");
+}
+
 /// `template` with each placeholder replaced by its value, in one pass.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len());

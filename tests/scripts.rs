@@ -207,6 +207,22 @@ fn the_slurm_scripts_have_no_single_quote() {
     }
 }
 
+/// README.Docker.md shows the quick check inside `python -c "..."`: one
+/// line, no double quote.
+#[test]
+fn the_quick_checks_are_one_line_without_double_quotes() {
+    let quick: Vec<String> = script_files()
+        .into_iter()
+        .filter(|f| f.starts_with("assets/scripts/quickcheck/"))
+        .collect();
+    assert!(quick.len() >= 4, "{quick:?}");
+    for f in quick {
+        let text = fs::read_to_string(root().join(&f)).unwrap();
+        assert_eq!(text.lines().count(), 1, "{f}");
+        assert!(!text.contains('"'), "{f} has a double quote");
+    }
+}
+
 /// Every `.py` asset is named in an `include_str!` under src/.
 #[test]
 fn every_script_asset_is_used() {

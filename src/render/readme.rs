@@ -4,6 +4,7 @@ use super::bake::{writes_bake, BAKE};
 use super::slurm::{slurm_spec, DEF, SBATCH};
 use crate::choices::{DeployTarget, Stage};
 use crate::plan::{Health, Plan};
+use crate::scripts::quickcheck;
 
 pub fn render_readme(plan: &Plan) -> String {
     let mut s = String::new();
@@ -94,11 +95,12 @@ pub fn render_readme(plan: &Plan) -> String {
             "GPU containers need the NVIDIA Container Toolkit (`nvidia-ctk runtime configure --runtime=docker`)\nand a driver ≥ {}. Quick check:\n\n```sh\ndocker compose run --rm training python -c \"{}\"\n```\n",
             c.min_driver,
             match plan.framework_import.as_str() {
-                "torch" => "import torch; print(torch.cuda.is_available(), torch.cuda.device_count())",
-                "tensorflow" => "import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))",
-                "jax" => "import jax; print(jax.devices())",
-                _ => "import os; print(os.environ.get('NVIDIA_VISIBLE_DEVICES'))",
+                "torch" => quickcheck::TORCH,
+                "tensorflow" => quickcheck::TENSORFLOW,
+                "jax" => quickcheck::JAX,
+                _ => quickcheck::OTHER,
             }
+            .trim_end_matches('\n')
         ));
     } else {
         s.push_str("These images are CPU-only.\n");

@@ -1,0 +1,1 @@
+import jax; print(jax.devices())

@@ -1,0 +1,1 @@
+import os; print(os.environ.get('NVIDIA_VISIBLE_DEVICES'))
