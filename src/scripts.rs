@@ -97,6 +97,18 @@ pub mod quickcheck {
     pub const OTHER: &str = include_str!("../assets/scripts/quickcheck/other.py");
 }
 
+/// One-line programs run with `python -c` (one line each; callers trim the
+/// file's newline).
+pub mod oneliner {
+    /// A `[project.scripts]` entry point run as `python -c`: fill [`MODULE`]
+    /// and [`FUNC`] (both checked to be dotted identifiers by the caller).
+    pub const CONSOLE_SCRIPT: &str = include_str!("../assets/scripts/oneliner/console_script.py");
+    pub const MODULE: &str = "__MODULE__";
+    pub const FUNC: &str = "__FUNC__";
+    /// `verify`'s check of the image's Python: prints `X.Y`.
+    pub const PYTHON_VERSION: &str = include_str!("../assets/scripts/oneliner/python_version.py");
+}
+
 /// `template` with each placeholder replaced by its value, in one pass.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len());

@@ -251,3 +251,36 @@ fn every_script_asset_is_used() {
         "assets not referenced by an include_str! in src/: {unused:?}"
     );
 }
+
+/// The `python -c` one-liners are one line, and the launcher the scan
+/// writes for a `[project.scripts]` entry point compiles and names it.
+#[test]
+fn the_one_liners_are_one_line_and_the_console_script_launcher_compiles() {
+    for f in script_files()
+        .into_iter()
+        .filter(|f| f.starts_with("assets/scripts/oneliner/"))
+    {
+        let text = fs::read_to_string(root().join(&f)).unwrap();
+        assert_eq!(text.lines().count(), 1, "{f}");
+    }
+    let project = scan(&fixture("pkg-main")).unwrap();
+    let launch: Vec<&Vec<String>> = project
+        .code
+        .candidates
+        .iter()
+        .map(|c| &c.run)
+        .filter(|r| r.get(1).map(String::as_str) == Some("-c"))
+        .collect();
+    assert_eq!(launch.len(), 1, "{launch:?}");
+    let program = &launch[0][2];
+    assert!(program.contains("from tool.cli import main"), "{program}");
+    no_placeholder_left("console script launcher", program);
+    let errors = py_compile(&[
+        ("console script launcher".into(), program.clone()),
+        (
+            "python version".into(),
+            mlcontain::usecase::python_check::script().to_string(),
+        ),
+    ]);
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -586,7 +586,13 @@ fn project_scripts(dir: &Path, project: &ProjectScan, py: &[PyFile]) -> Vec<Entr
                 run: vec![
                     "python".into(),
                     "-c".into(),
-                    format!("import sys; from {module} import {func}; sys.exit({func}())"),
+                    crate::scripts::fill(
+                        crate::scripts::oneliner::CONSOLE_SCRIPT.trim_end_matches('\n'),
+                        &[
+                            (crate::scripts::oneliner::MODULE, module),
+                            (crate::scripts::oneliner::FUNC, func),
+                        ],
+                    ),
                 ],
                 server: None,
                 scaffold: false,

@@ -9,7 +9,9 @@ use crate::version::Version;
 use std::time::Duration;
 
 /// Prints `major.minor` of the interpreter that runs it.
-pub const SCRIPT: &str = "import sys; print('%d.%d' % sys.version_info[:2])";
+pub fn script() -> &'static str {
+    crate::scripts::oneliner::PYTHON_VERSION.trim_end_matches('\n')
+}
 
 /// The version the script printed (its last line), if it printed one.
 pub fn parse(stdout: &str) -> Option<Version> {
@@ -48,7 +50,7 @@ pub fn check(engine: Engine, image: &str, planned: &Version) -> Result<String, S
         "python",
         image,
         "-c",
-        SCRIPT,
+        script(),
     ]);
     let r = run_quiet(&c, Duration::from_secs(120));
     if !r.success() {

@@ -1,0 +1,1 @@
+import sys; print('%d.%d' % sys.version_info[:2])
