@@ -10,7 +10,7 @@
 //! over text so they can be tested without a file system.
 
 use crate::facts::{EntryPoints, ExistingFiles, ModelFile, Pin, ProjectScan, PyProject, WebApp};
-use crate::location::Location;
+use crate::location::{line_of, Location};
 use crate::requirement::exact_pin;
 use crate::scan_issue::{IssueKind, ScanIssue};
 use crate::version::PinVersion;
@@ -832,16 +832,6 @@ pub struct ParsedPyProject {
     pub accel_extras: Vec<crate::facts::AccelExtra>,
     /// `[tool.uv.index]`/`[tool.uv.sources]`/`[[tool.poetry.source]]` present.
     pub own_indexes: bool,
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 /// 1-based line where `needle` first appears (quoted forms first), or None.

@@ -7,6 +7,7 @@
 //! that is not a list is no error here (the manifest reader words those),
 //! it just has no entries.
 
+use crate::location::line_of;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -209,15 +210,6 @@ fn key_lines(text: &str, keys: KeyList) -> Vec<(String, usize)> {
         .into_iter()
         .map(|k| (k.get_ref().clone(), line_of(text, k.span().start)))
         .collect()
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 /// The entries' lines of a pyproject.toml (nothing for text that is not TOML).
